@@ -1,0 +1,1 @@
+"""Benchmarks against exact answers (run with ``mgdm bench ...``)."""

@@ -1,0 +1,16 @@
+"""Networks written in-project: the MSDM waveform UNet, its EDM wrapper, and their file format."""
+from .edm import EDMDenoiser
+from .msdm_keys import msdm_denoiser_kwargs, msdm_state_dict_to_unet, msdm_unet_config
+from .pretrained import from_pretrained, register_net, save_pretrained
+from .unet1d import UNet1d
+
+__all__ = [
+    "EDMDenoiser",
+    "UNet1d",
+    "from_pretrained",
+    "msdm_denoiser_kwargs",
+    "msdm_state_dict_to_unet",
+    "msdm_unet_config",
+    "register_net",
+    "save_pretrained",
+]

@@ -1,0 +1,21 @@
+"""Posterior samplers over the prior / operator / likelihood contracts, and their presets."""
+from __future__ import annotations
+
+from typing import Any
+
+from .base import DenoiserCalls, Sampler, SamplingResult, load_preset, preset_names
+from .dps import DPS, DPSSettings
+from .mgdm import MGDM, MGDMSettings
+
+SAMPLERS: dict[str, type[Sampler]] = {cls.name: cls for cls in (MGDM, DPS)}
+
+
+def make_sampler(name: str, preset: str, **overrides: Any) -> Sampler:
+    """The sampler ``name`` with settings from ``preset``, each overridable by keyword."""
+    if name not in SAMPLERS:
+        raise ValueError(f"unknown sampler {name!r}; available: {', '.join(SAMPLERS)}")
+    return SAMPLERS[name](preset, **overrides)
+
+
+__all__ = ["SAMPLERS", "make_sampler", "Sampler", "SamplingResult", "DenoiserCalls", "MGDM", "MGDMSettings",
+           "DPS", "DPSSettings", "load_preset", "preset_names"]

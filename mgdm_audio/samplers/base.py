@@ -1,0 +1,131 @@
+"""What every sampler shares: settings from presets, call counting, results."""
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, Callable, ClassVar
+
+import torch
+
+from ..likelihoods import GaussianLikelihood
+from ..noise import standard_normal
+from ..operators import Operator
+from ..priors import Prior
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+
+def preset_names() -> list[str]:
+    """Names of the shipped presets (files ``samplers/presets/<name>.toml``)."""
+    folder = resources.files(__package__) / "presets"
+    return sorted(entry.name[:-5] for entry in folder.iterdir() if entry.name.endswith(".toml"))
+
+
+def load_preset(name: str) -> dict[str, dict[str, Any]]:
+    """A preset: one table of settings per sampler name."""
+    names = preset_names()
+    if name not in names:
+        raise ValueError(f"unknown preset {name!r}; available: {', '.join(names)}")
+    with (resources.files(__package__) / "presets" / f"{name}.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@dataclass
+class DenoiserCalls:
+    """How many times the denoiser ran, without and with a backward pass (per batch of samples)."""
+
+    forward: int = 0
+    forward_backward: int = 0
+
+
+@dataclass
+class SamplingResult:
+    """Samples [num_samples, *event_shape] (decoded for latent priors), and how they were made."""
+
+    samples: torch.Tensor
+    sampler: str
+    settings: dict[str, Any]
+    calls: DenoiserCalls
+    seconds: float
+    trace: list[torch.Tensor] = field(default_factory=list)
+
+
+class Sampler:
+    """A posterior sampler over the prior / operator / likelihood contracts.
+
+    Subclasses define ``name``, a ``Settings`` dataclass, and :meth:`_run`.
+    """
+
+    name: ClassVar[str]
+    Settings: ClassVar[type]
+
+    def __init__(self, preset: str, **overrides: Any):
+        values = dict(load_preset(preset).get(self.name, {}))
+        known = {f.name for f in dataclasses.fields(self.Settings)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise ValueError(f"unknown {self.name} setting(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}")
+        values.update(overrides)
+        try:
+            self.settings = self.Settings(**values)
+        except TypeError as error:  # a setting missing from the preset
+            raise ValueError(f"preset {preset!r}, sampler {self.name}: {error}") from None
+        self.preset = preset
+
+    def settings_dict(self) -> dict[str, Any]:
+        """Settings as plain, JSON-serialisable values (schedules as their expressions)."""
+        return {key: getattr(value, "spec", value) for key, value in dataclasses.asdict(self.settings).items()}
+
+    def __call__(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
+                 generator: torch.Generator | None = None, trace: bool = False) -> SamplingResult:
+        if num_samples < 1:
+            raise ValueError(f"num_samples must be >= 1, got {num_samples}")
+        calls = DenoiserCalls()
+        steps: list[torch.Tensor] = []
+        record: Callable[[torch.Tensor], None] = (lambda x0: steps.append(x0.detach().cpu())) if trace else (lambda x0: None)
+        start = time.perf_counter()
+        with frozen(prior):
+            samples = self._run(prior, lambda x0: operator(prior.decode(x0)), likelihood, num_samples,
+                                generator, calls, record)
+            samples = prior.decode(samples).detach()
+        return SamplingResult(samples, self.name, {"preset": self.preset, **self.settings_dict()}, calls,
+                              time.perf_counter() - start, steps)
+
+    def _run(self, prior: Prior, observe: Callable[[torch.Tensor], torch.Tensor], likelihood: GaussianLikelihood,
+             num_samples: int, generator: torch.Generator | None, calls: DenoiserCalls,
+             record: Callable[[torch.Tensor], None]) -> torch.Tensor:
+        """Return clean estimates [num_samples, *event_shape] in the prior's (latent) space.
+
+        ``observe(x0)`` is A(decode(x0)): the forward model applied to a clean estimate.
+        """
+        raise NotImplementedError
+
+
+class frozen:
+    """Context: the prior's parameters need no gradients (samplers differentiate w.r.t. x only)."""
+
+    def __init__(self, module: torch.nn.Module):
+        self.module = module
+
+    def __enter__(self):
+        self.flags = [(p, p.requires_grad) for p in self.module.parameters()]
+        for p, _ in self.flags:
+            p.requires_grad_(False)
+        return self.module
+
+    def __exit__(self, *exc):
+        for p, flag in self.flags:
+            p.requires_grad_(flag)
+
+
+def initial_noise(prior: Prior, num_samples: int, index: int, generator: torch.Generator | None,
+                  scale: bool) -> torch.Tensor:
+    """x ~ N(0, I) at table index ``index``, or N(0, (1 − ᾱ) I) when ``scale`` (that level's noise variance)."""
+    x = standard_normal((num_samples, *prior.event_shape), generator, prior.dtype, prior.device)
+    return x * (1.0 - prior.alpha_bar(index)) ** 0.5 if scale else x

@@ -1,0 +1,32 @@
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+setup(
+    name="mgdm_audio",
+    version="0.1.0",
+    description="Music source separation and inverse problems by mixture-guided Gibbs sampling (MGDM) "
+                "with diffusion priors",
+    long_description=Path(__file__).with_name("README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.10",
+    packages=find_packages(include=["mgdm_audio", "mgdm_audio.*"]),
+    package_data={"mgdm_audio": ["samplers/presets/*.toml"]},
+    install_requires=[
+        "torch>=2.1",
+        "torchaudio>=2.1",
+        "numpy>=1.24",
+        "soundfile>=0.12",
+        "librosa>=0.10",
+        "museval>=0.4",
+        "diffusers>=0.25",
+        "safetensors>=0.4",
+        "tqdm>=4.60",
+        "tomli>=2.0; python_version < '3.11'",
+    ],
+    extras_require={
+        "test": ["pytest>=7"],
+    },
+    entry_points={"console_scripts": ["mgdm = mgdm_audio.cli:main"]},
+)

@@ -1,0 +1,13 @@
+import pytest
+import torch
+
+
+@pytest.fixture
+def generator():
+    return torch.Generator().manual_seed(1234)
+
+
+def random_covariance(dim: int, generator: torch.Generator, floor: float = 0.1) -> torch.Tensor:
+    """A well-conditioned random SPD matrix [dim, dim] (float64)."""
+    factor = torch.randn(dim, dim, generator=generator, dtype=torch.float64)
+    return factor @ factor.T / dim + floor * torch.eye(dim, dtype=torch.float64)
