@@ -11,3 +11,8 @@ def random_covariance(dim: int, generator: torch.Generator, floor: float = 0.1) 
     """A well-conditioned random SPD matrix [dim, dim] (float64)."""
     factor = torch.randn(dim, dim, generator=generator, dtype=torch.float64)
     return factor @ factor.T / dim + floor * torch.eye(dim, dtype=torch.float64)
+
+
+def pytest_configure(config):
+    # The suite's tensors are small: one thread avoids oversubscription on a loaded 2-core machine.
+    torch.set_num_threads(1)

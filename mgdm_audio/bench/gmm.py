@@ -63,7 +63,7 @@ def make_problem(dim: int, obs_dim: int, seed: int, sigma_y: float = 0.5, prior:
     generator = torch.Generator().manual_seed(seed)
     prior = grid_mixture(dim, generator) if prior is None else prior
     matrix = random_observation_matrix(obs_dim, dim, generator)
-    x_true = prior.sample(1, generator)[0]
+    x_true = prior.sample(1, generator)[0].double()
     y = matrix @ x_true + sigma_y * torch.randn(obs_dim, generator=generator, dtype=torch.float64)
     return Problem(prior, Linear(matrix), y, sigma_y, prior.posterior(matrix, y, sigma_y))
 

@@ -43,27 +43,33 @@ def _positive_float(text: str) -> float:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "prepare-synth4", help="render the offline 4-stem synth4 corpus (Slakh2100-like)",
-        description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("out_dir", metavar="OUT_DIR",
-                        help="output root: audio under OUT_DIR/audio, data dirs under OUT_DIR/data")
-    parser.add_argument("--seed", type=int, default=0, help="corpus seed (same seed, same files)")
-    parser.add_argument("--sample-rate", type=int, default=DEFAULT_SAMPLE_RATE, help="Hz")
+        description="Render the offline four-stem synth4 corpus (Slakh2100-like): generated MIDI "
+                    "arrangements rendered per class (bass, drums, guitar, piano) with FluidSynth "
+                    "and the FluidR3 GM SoundFont, listed in Kaldi-style data directories. "
+                    "Rerunning resumes: complete tracks are skipped.")
+    add = parser.add_argument
+    add("out_dir", metavar="OUT_DIR",
+        help="output root: audio under OUT_DIR/audio, data dirs under OUT_DIR/data")
+    add("--seed", type=_non_negative_int, default=0,
+        help="corpus seed: the same seed gives the same files (default: %(default)s)")
+    add("--sample-rate", type=int, default=DEFAULT_SAMPLE_RATE, help="Hz (default: %(default)s)")
     for split in SPLITS:
-        parser.add_argument(f"--{split}-tracks", type=_non_negative_int,
-                            default=DEFAULT_NUM_TRACKS[split], help=f"number of {split} tracks")
-    parser.add_argument("--track-seconds", type=_positive_float, default=DEFAULT_TRACK_SECONDS,
-                        help="length of every track, in seconds")
+        add(f"--{split}-tracks", type=_non_negative_int, default=DEFAULT_NUM_TRACKS[split],
+            help=f"number of {split} tracks (default: %(default)s)")
+    add("--track-seconds", type=_positive_float, default=DEFAULT_TRACK_SECONDS,
+        help="length of every track, in seconds (default: %(default)s)")
     for split in SPLITS:
-        parser.add_argument(f"--{split}-track-seconds", type=_positive_float, default=None,
-                            help=f"length of {split} tracks (default: --track-seconds)")
-    parser.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1,
-                        help="tracks rendered in parallel")
-    parser.add_argument("--wav-format", choices=sorted(WAV_SUBTYPES), default="float",
-                        help="sample format of the WAV files")
-    parser.add_argument("--audio-dir", default=None, help="audio root (default: OUT_DIR/audio)")
-    parser.add_argument("--data-dir", default=None, help="data dirs root (default: OUT_DIR/data)")
-    parser.add_argument("--fluidsynth", default="fluidsynth", help="FluidSynth binary")
-    parser.add_argument("--soundfont", default=DEFAULT_SOUNDFONT, help="General MIDI SoundFont")
+        add(f"--{split}-track-seconds", type=_positive_float, default=None,
+            help=f"length of {split} tracks (default: --track-seconds)")
+    add("--jobs", type=_positive_int, default=os.cpu_count() or 1,
+        help="tracks rendered in parallel (default: %(default)s, the CPU count)")
+    add("--wav-format", choices=sorted(WAV_SUBTYPES), default="float",
+        help="sample format of the WAV files (default: %(default)s)")
+    add("--audio-dir", default=None, help="audio root (default: OUT_DIR/audio)")
+    add("--data-dir", default=None, help="data dirs root (default: OUT_DIR/data)")
+    add("--fluidsynth", default="fluidsynth", help="FluidSynth binary (default: %(default)s)")
+    add("--soundfont", default=DEFAULT_SOUNDFONT,
+        help="General MIDI SoundFont (default: %(default)s)")
     parser.set_defaults(func=run)
 
 
@@ -84,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"mgdm prepare-synth4: error: {error}", file=sys.stderr)
         return 1
     for split, stats in summary.items():
-        silent = ", ".join(f"{stem} {fraction:.1%}" for stem, fraction in stats["silent_fraction"].items())
+        silent = ", ".join(f"{stem} {fraction:.1%}"
+                           for stem, fraction in stats["silent_fraction"].items())
         print(f"{split}: {stats['tracks']} tracks, {stats['hours']:.2f} h "
               f"({stats['rendered']} rendered now), silent 1.5 s chunks: {silent}; "
               f"data dir {stats['data_dir']}")

@@ -1,0 +1,1 @@
+"""Corpora: generators and Kaldi-style data directories of audio for separation recipes."""

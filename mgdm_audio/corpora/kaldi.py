@@ -214,7 +214,8 @@ def _check_utterance_audio(directory: str | os.PathLike[str], utt_id: str, data:
         try:
             info = soundfile.info(path)
         except (RuntimeError, OSError) as error:  # soundfile raises on missing/unreadable files
-            raise DataDirError(f"{directory}: {utt_id}: cannot read audio {path}: {error}") from None
+            raise DataDirError(f"{directory}: {utt_id}: cannot read audio {path}: {error}") \
+                from None
         if sample_rate is not None and info.samplerate != sample_rate:
             raise DataDirError(f"{directory}: {utt_id}: {path} has sample rate {info.samplerate},"
                                f" expected {sample_rate}")

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mgdm_audio.corpora.synth4.bass import BASS_STYLES, bass_notes
+from mgdm_audio.corpora.synth4.bass import bass_notes
 from mgdm_audio.corpora.synth4.drums import DRUM_CHANNEL, GROOVES, KICK, STEPS_PER_BEAT, drum_notes
-from mgdm_audio.corpora.synth4.guitar import (DISTORTED_PROGRAMS, GUITAR_STYLES,
-                                              guitar_notes)
+from mgdm_audio.corpora.synth4.guitar import GUITAR_STYLES, POWER_CHORD_PROGRAMS, guitar_notes
 from mgdm_audio.corpora.synth4.harmony import Key, choose_progression, diatonic_chord
 from mgdm_audio.corpora.synth4.midi import ChannelSetup, Note
 from mgdm_audio.corpora.synth4.piano import PIANO_STYLES, piano_notes
@@ -30,14 +29,21 @@ PROGRAMS = {"bass": tuple(range(32, 40)), "guitar": tuple(range(24, 32)),
 #: room, power, electronic, TR-808, jazz, brush.
 DRUM_KITS = (0, 8, 16, 24, 25, 32, 40)
 
-# Chance that a class sits out a whole track, and that it rests in one section.
-_ABSENT_PROBABILITY = {"bass": 0.05, "drums": 0.08, "guitar": 0.15, "piano": 0.15}
-_REST_PROBABILITY, _INTRO_REST_PROBABILITY = 0.2, 0.35
+# Chance that a class sits out a whole track, that it rests in one section, and how much
+# likelier a rest is in the first section (instruments entering one by one).
+_ABSENT_PROBABILITY = {"bass": 0.05, "drums": 0.08, "guitar": 0.12, "piano": 0.12}
+_REST_PROBABILITY = {"bass": 0.12, "drums": 0.12, "guitar": 0.17, "piano": 0.17}
+_INTRO_EXTRA_REST_PROBABILITY = 0.15
+# Sections last 2, 4 or 8 bars, 5 to 16 s, typically near 8 s; chords change every 2, 4 or
+# 8 beats, every 1.2 to 6 s.
+_SECTION_BARS, _SECTION_SECONDS, _TYPICAL_SECTION_SECONDS = (2, 4, 8), (5.0, 16.0), 8.0
+_CHORD_BEATS, _CHORD_BEAT_WEIGHTS, _CHORD_SECONDS = (2, 4, 8), (0.2, 0.65, 0.15), (1.2, 6.0)
 _MIN_ACTIVE_CLASSES = 2
 # A note jittered slightly before its section's start still belongs to that section.
 _SECTION_EARLY_SECONDS = 0.05
 _CHANNELS = {"bass": 0, "guitar": 1, "second guitar": 2, "piano": 3}
 _FORMS = ("ABAB", "AABB", "ABBA", "AAAB")  # verse (A) / chorus (B) order of the sections
+_DEFAULT_BASS_STYLES = ("whole", "eighths", "root_fifth", "kick")
 _BASS_STYLES_FOR = {"jazz": ("walking",), "shuffle": ("root_fifth", "walking", "eighths"),
                     "disco": ("octaves", "kick", "eighths"), "electro": ("kick", "octaves"),
                     "ballad": ("whole", "root_fifth")}
@@ -88,12 +94,16 @@ class Arrangement:
         }
 
 
-def _sections(rng: np.random.Generator, num_bars: int) -> tuple[Section, ...]:
-    """Sections of 4 bars (sometimes 8; the last may be shorter) in a verse/chorus form."""
+def _sections(rng: np.random.Generator, num_bars: int, bar_seconds: float) -> tuple[Section, ...]:
+    """Sections in a verse/chorus form, of the bar count nearest 8 s (sometimes twice that;
+    the last one may be shorter)."""
     form = _FORMS[rng.integers(len(_FORMS))]
+    low, high = _SECTION_SECONDS
+    fitting = [bars for bars in _SECTION_BARS if low <= bars * bar_seconds <= high]
+    typical = min(fitting, key=lambda bars: abs(bars * bar_seconds - _TYPICAL_SECTION_SECONDS))
     sections, start = [], 0
     while start < num_bars:
-        length = 8 if num_bars - start >= 8 and rng.random() < 0.3 else 4
+        length = 2 * typical if 2 * typical in fitting and rng.random() < 0.3 else typical
         length = min(length, num_bars - start)
         sections.append(Section(start, length, form[len(sections) % len(form)] == "B"))
         start += length
@@ -101,17 +111,26 @@ def _sections(rng: np.random.Generator, num_bars: int) -> tuple[Section, ...]:
 
 
 def _chords(rng: np.random.Generator, key: Key, sections: tuple[Section, ...],
-            seventh: bool) -> tuple[ChordSpan, ...]:
-    """Chord spans covering all sections; each section restarts its progression."""
+            seconds_per_beat: float, seventh: bool) -> tuple[ChordSpan, ...]:
+    """Chord spans covering all sections. Verse and chorus each have a progression, which
+    each section of that kind continues where the previous one left it."""
     progressions = {False: choose_progression(rng, key), True: choose_progression(rng, key)}
-    beats_per_chord = float(rng.choice([2, 4, 8], p=[0.2, 0.65, 0.15]))
+    low, high = _CHORD_SECONDS
+    options = [(beats, weight) for beats, weight in zip(_CHORD_BEATS, _CHORD_BEAT_WEIGHTS)
+               if low <= beats * seconds_per_beat <= high]
+    weights = np.array([weight for _, weight in options])
+    beats_per_chord = float(options[rng.choice(len(options), p=weights / weights.sum())][0])
     raised_dominant = bool(rng.random() < 0.5)
+    position = {False: 0, True: 0}
     spans = []
     for section in sections:
         degrees = progressions[section.chorus]
-        for count, start in enumerate(np.arange(section.start_beat, section.end_beat, beats_per_chord)):
-            chord = diatonic_chord(key, degrees[count % len(degrees)], seventh, raised_dominant)
-            spans.append(ChordSpan(float(start), min(beats_per_chord, section.end_beat - start), chord))
+        for start in np.arange(section.start_beat, section.end_beat, beats_per_chord):
+            degree = degrees[position[section.chorus] % len(degrees)]
+            position[section.chorus] += 1
+            chord = diatonic_chord(key, degree, seventh, raised_dominant)
+            spans.append(ChordSpan(float(start), min(beats_per_chord, section.end_beat - start),
+                                   chord))
     return tuple(spans)
 
 
@@ -125,8 +144,8 @@ def _activity(rng: np.random.Generator, num_sections: int) -> dict[str, list[boo
         present.append(absent[rng.integers(len(absent))])
     activity = {stem: [False] * num_sections for stem in STEMS}
     for index in range(num_sections):
-        rest = _INTRO_REST_PROBABILITY if index == 0 else _REST_PROBABILITY
-        playing = [stem for stem in present if rng.random() >= rest]
+        extra = _INTRO_EXTRA_REST_PROBABILITY if index == 0 else 0.0
+        playing = [stem for stem in present if rng.random() >= _REST_PROBABILITY[stem] + extra]
         while len(playing) < _MIN_ACTIVE_CLASSES:
             resting = [stem for stem in present if stem not in playing]
             playing.append(resting[rng.integers(len(resting))])
@@ -152,7 +171,7 @@ def _keep_active(notes: list[Note], song: Song, active: list[bool]) -> tuple[Not
     kept = []
     for note in notes:
         for start, end in windows:
-            if start <= note.start < min(end - _SECTION_EARLY_SECONDS, song.duration):
+            if start <= note.start < end - _SECTION_EARLY_SECONDS:
                 kept.append(Note(note.start, min(note.end, end), note.pitch, note.velocity,
                                  note.channel))
                 break
@@ -177,10 +196,11 @@ def generate_arrangement(rng: np.random.Generator, duration: float) -> Arrangeme
     timeline = Timeline(bpm=float(rng.integers(*groove.bpm_range)),
                         swing=float(rng.uniform(0.6, 1.0)) if groove.swung else 0.0)
     key = Key(int(rng.integers(12)), bool(rng.random() < 0.4))
-    num_bars = math.ceil(duration / (BEATS_PER_BAR * timeline.seconds_per_beat))
-    sections = _sections(rng, num_bars)
+    bar_seconds = BEATS_PER_BAR * timeline.seconds_per_beat
+    sections = _sections(rng, math.ceil(duration / bar_seconds), bar_seconds)
     seventh = groove.name == "jazz" or bool(rng.random() < 0.2)
-    song = Song(timeline, key, sections, _chords(rng, key, sections, seventh), duration)
+    chords = _chords(rng, key, sections, timeline.seconds_per_beat, seventh)
+    song = Song(timeline, key, sections, chords, duration)
     activity = _activity(rng, len(sections))
 
     parts = []
@@ -190,7 +210,7 @@ def generate_arrangement(rng: np.random.Generator, duration: float) -> Arrangeme
         parts.append(Part(stem, style, setup, _keep_active(notes, song, active), tuple(active)))
 
     kick_beats = tuple(step / STEPS_PER_BEAT for step in groove.steps(KICK))
-    bass_style = _choose(rng, _BASS_STYLES_FOR.get(groove.name, BASS_STYLES[:4]))
+    bass_style = _choose(rng, _BASS_STYLES_FOR.get(groove.name, _DEFAULT_BASS_STYLES))
     add("bass", bass_style, _setup(rng, _CHANNELS["bass"], _choose(rng, PROGRAMS["bass"]), False),
         bass_notes(rng, song, bass_style, _CHANNELS["bass"], kick_beats), activity["bass"])
 
@@ -201,12 +221,12 @@ def generate_arrangement(rng: np.random.Generator, duration: float) -> Arrangeme
     for name in ("guitar", "second guitar")[: 2 if rng.random() < 0.35 else 1]:
         program = _choose(rng, PROGRAMS["guitar"])
         styles = [style for style in GUITAR_STYLES if style != first_style]
-        if program in DISTORTED_PROGRAMS and "power" in styles and rng.random() < 0.7:
+        if program in POWER_CHORD_PROGRAMS and "power" in styles and rng.random() < 0.7:
             style = "power"
         elif groove.name == "funk" and "stabs" in styles and rng.random() < 0.5:
             style = "stabs"
         else:
-            style = _choose(rng, tuple(styles))
+            style = _choose(rng, tuple(style for style in styles if style != "power"))
         # A second guitar drops out of some sections where the first one plays.
         active = [playing and (first_style is None or rng.random() < 0.7)
                   for playing in activity["guitar"]]
@@ -215,6 +235,7 @@ def generate_arrangement(rng: np.random.Generator, duration: float) -> Arrangeme
         first_style = style
 
     piano_style = _choose(rng, _PIANO_STYLES_FOR.get(groove.name, PIANO_STYLES))
-    add("piano", piano_style, _setup(rng, _CHANNELS["piano"], _choose(rng, PROGRAMS["piano"]), True),
+    piano_program = _choose(rng, PROGRAMS["piano"])
+    add("piano", piano_style, _setup(rng, _CHANNELS["piano"], piano_program, True),
         piano_notes(rng, song, piano_style, _CHANNELS["piano"]), activity["piano"])
     return Arrangement(song, groove.name, tuple(parts))

@@ -78,13 +78,18 @@ def bass_notes(rng: np.random.Generator, song: Song, style: str, channel: int,
                kick_beats: tuple[float, ...]) -> list[Note]:
     """The bass part of the whole song in ``style`` (one of :data:`BASS_STYLES`);
     ``kick_beats`` are the groove's kick positions in beats within a bar (style "kick")."""
+    if style not in BASS_STYLES:
+        raise ValueError(f"unknown bass style {style!r}")
     timeline = song.timeline
     legato = 0.9 if style == "walking" else rng.uniform(0.55, 0.95)
     base_velocity = rng.uniform(85, 105)
-    pitch = int(rng.integers(33, 44))
+    previous_root = int(rng.integers(33, 44))
     notes = []
     for index, span in enumerate(song.chords):
-        root = nearest_pitch(span.chord.root, (pitch + 38) / 2, BASS_LOW, BASS_HIGH)
+        # Near the previous root, pulled towards the middle of the range so the line
+        # does not drift to one end.
+        target = (previous_root + (BASS_LOW + BASS_HIGH) / 2) / 2
+        root = nearest_pitch(span.chord.root, target, BASS_LOW, BASS_HIGH)
         next_root = nearest_pitch(song.next_chord(index).root, root, BASS_LOW, BASS_HIGH)
         approach = _approach_pitch(rng, next_root, song.key)
         if style == "walking":
@@ -103,5 +108,5 @@ def bass_notes(rng: np.random.Generator, song: Song, style: str, channel: int,
             accent = 8 if offset % BEATS_PER_BAR == 0 else 0
             velocity = int(np.clip(base_velocity + accent + rng.normal(0, 5), 1, 127))
             notes.append(Note(start, max(end, start + 0.05), event_pitch, velocity, channel))
-        pitch = root
+        previous_root = root
     return notes

@@ -23,13 +23,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 
 import numpy as np
-import soundfile
 
 from mgdm_audio.corpora.kaldi import atomic_path, validate_data_dir, write_data_dir
 from mgdm_audio.corpora.synth4.arrangement import STEMS, Arrangement, generate_arrangement
 from mgdm_audio.corpora.synth4.midi import write_midi
 from mgdm_audio.corpora.synth4.mixing import WAV_SUBTYPES, mix_stems, silent_chunks
 from mgdm_audio.corpora.synth4.render import Synthesizer, render_midi
+from mgdm_audio.corpora.synth4.wav import write_wav
 
 SPLITS = ("train", "valid", "test")
 #: Defaults: 240 × 30 s = 2 h of training audio, 10 min each for validation and test.
@@ -38,7 +38,7 @@ DEFAULT_TRACK_SECONDS = 30.0
 #: Chunk length and RMS threshold of the silence statistics stored per track.
 SILENCE_CHUNK_SECONDS, SILENCE_RMS = 1.5, 1e-4
 # Bump when a change to the generator alters the audio, so old tracks are re-rendered.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 MIXTURE_NAME = "mix"
 
 
@@ -126,8 +126,9 @@ def render_track(config: BuildConfig, spec: TrackSpec) -> tuple[dict, bool]:
     directory = track_dir(config, spec)
     os.makedirs(directory, exist_ok=True)
     # Temporary files of an interrupted run (atomic writes and FluidSynth output are hidden).
-    for stale in glob.glob(os.path.join(directory, ".*")) + glob.glob(os.path.join(directory, "midi", ".*")):
-        os.remove(stale)
+    for folder in (directory, os.path.join(directory, "midi")):
+        for stale in glob.glob(os.path.join(folder, ".*")):
+            os.remove(stale)
     settings = _expected_settings(config, spec)
     arrangement_seed, mixing_seed = track_seed(config.seed, spec.split, spec.index).spawn(2)
     arrangement = generate_arrangement(np.random.default_rng(arrangement_seed), spec.seconds)
@@ -140,8 +141,7 @@ def render_track(config: BuildConfig, spec: TrackSpec) -> tuple[dict, bool]:
     mix = mix_stems(rendered, sample_rate, np.random.default_rng(mixing_seed), config.wav_format)
     subtype = WAV_SUBTYPES[config.wav_format]
     for name, signal in [*mix.stems.items(), (MIXTURE_NAME, mix.mixture)]:
-        with atomic_path(wav_path(config, spec, name)) as temporary:
-            soundfile.write(temporary, signal, sample_rate, subtype=subtype)
+        write_wav(wav_path(config, spec, name), signal, sample_rate, subtype)
     metadata = {
         **settings, "arrangement": arrangement.describe(),
         "gains_db": mix.gains_db, "peak_scale": mix.peak_scale,

@@ -98,23 +98,22 @@ def _bar_hits(rng: np.random.Generator, groove: Groove) -> list[tuple[int, int, 
 
 
 def _fill_hits(rng: np.random.Generator, first_step: int) -> list[tuple[int, int, int]]:
-    """(step, key, velocity) of a fill from ``first_step`` to the end of the bar, growing louder."""
-    steps = list(range(first_step, STEPS_PER_BAR))
+    """(step, key, velocity) of a fill from ``first_step`` to the end of the bar, growing
+    louder: a snare roll, a run down the toms, or snare eighths then tom sixteenths."""
     kind = rng.choice(["snare", "toms", "mixed"])
     toms = TOMS_HIGH_TO_LOW[int(rng.integers(0, 3)):][:4]
-    hits = []
+    steps = list(range(first_step, STEPS_PER_BAR))
+    hits = [(first_step, KICK, 100)]
     for order, step in enumerate(steps):
-        progress = order / max(1, len(steps) - 1)
-        if kind == "snare":
+        progress = order / max(1, len(steps) - 1)  # 0 … 1 through the fill
+        if kind == "mixed" and progress < 0.5 and step % 2:
+            continue
+        if kind == "snare" or (kind == "mixed" and progress < 0.5):
             key = SNARE
-        elif kind == "toms":
-            key = toms[min(len(toms) - 1, int(progress * len(toms)))]
         else:
-            if progress < 0.5 and step % 2:
-                continue  # eighth-note snare first half, sixteenth-note toms after
-            key = SNARE if progress < 0.5 else toms[min(len(toms) - 1, int((progress - 0.5) * 2 * len(toms)))]
+            tom_progress = progress if kind == "toms" else 2.0 * (progress - 0.5)
+            key = toms[min(len(toms) - 1, int(tom_progress * len(toms)))]
         hits.append((step, key, int(70 + 45 * progress + rng.normal(0.0, 5.0))))
-    hits.append((first_step, KICK, 100))
     return hits
 
 

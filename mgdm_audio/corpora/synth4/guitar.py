@@ -16,7 +16,8 @@ from mgdm_audio.corpora.synth4.midi import Note
 from mgdm_audio.corpora.synth4.song import BEATS_PER_BAR, Song
 
 GUITAR_STYLES = ("strum", "arpeggio", "power", "stabs")
-DISTORTED_PROGRAMS = (29, 30)  # GM overdrive and distortion guitar: power chords suit them
+# GM palm-muted, overdrive and distortion guitars: the ones power chords suit.
+POWER_CHORD_PROGRAMS = (28, 29, 30)
 
 # Eighth-note strum patterns: D down, U up, '.' let ring.
 _STRUMS = ("D.DU.UDU", "D...D...", "D.D.D.D.", "D.DUD.DU", "DUDUDUDU", "D..UD.DU")
@@ -55,8 +56,9 @@ def guitar_shape(chord: Chord, previous_root: int, power: bool) -> list[int]:
     root = on_sixth if abs(on_sixth - previous_root) <= abs(on_fifth - previous_root) else on_fifth
     if power:
         return [root, root + 7, root + 12]
-    upper = chord.intervals[3] if len(chord.intervals) > 3 else 12  # the seventh replaces the octave
-    shape = [root, root + chord.fifth, root + upper, root + 12 + chord.third, root + 12 + chord.fifth]
+    third, fifth = chord.third, chord.fifth
+    upper = chord.intervals[3] if len(chord.intervals) > 3 else 12  # a seventh replaces the octave
+    shape = [root, root + fifth, root + upper, root + 12 + third, root + 12 + fifth]
     return shape + [root + 24] if root == on_sixth else shape
 
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Typical playing loudness per class, dBFS RMS, and the random spread around it (± dB).
-STEM_LEVELS_DBFS = {"bass": -21.0, "drums": -20.0, "guitar": -23.0, "piano": -23.0}
+# Typical playing loudness per class, dBFS RMS, and the random spread around it (± dB); the
+# mixture then peaks near -2 dBFS, so the anti-clipping scale is the exception.
+STEM_LEVELS_DBFS = {"bass": -23.0, "drums": -22.0, "guitar": -25.0, "piano": -25.0}
 LEVEL_SPREAD_DB = 3.0
 PEAK_LIMIT = 0.95
 FADE_OUT_SECONDS = 0.05

@@ -52,6 +52,8 @@ def _right_hand_onsets(rng: np.random.Generator, style: str) -> tuple[float, ...
 
 def piano_notes(rng: np.random.Generator, song: Song, style: str, channel: int) -> list[Note]:
     """The piano part of the whole song in ``style`` (one of :data:`PIANO_STYLES`)."""
+    if style not in PIANO_STYLES:
+        raise ValueError(f"unknown piano style {style!r}")
     timeline = song.timeline
     base_velocity = rng.uniform(60, 95)
     onsets = _right_hand_onsets(rng, style)
@@ -69,7 +71,8 @@ def piano_notes(rng: np.random.Generator, song: Song, style: str, channel: int) 
         # The bar is split where the chord changes; each piece is comped on its own.
         change_beats = sorted({bar_start} | {span.start for span in song.chords
                                              if bar_start < span.start < bar_start + BEATS_PER_BAR})
-        for piece_start, piece_end in zip(change_beats, change_beats[1:] + [bar_start + BEATS_PER_BAR]):
+        piece_ends = change_beats[1:] + [bar_start + BEATS_PER_BAR]
+        for piece_start, piece_end in zip(change_beats, piece_ends):
             chord = song.chords[song.chord_index_at(piece_start)].chord
             voicing = close_voicing(chord, voicing)
             bass = nearest_pitch(chord.root, 40, LEFT_HAND_LOW, LEFT_HAND_HIGH)

@@ -33,7 +33,8 @@ def find_synthesizer(sample_rate: int, binary: str = "fluidsynth",
     exists; raise :class:`RenderError` with the fix otherwise."""
     low, high = SAMPLE_RATE_RANGE
     if not low <= sample_rate <= high:
-        raise RenderError(f"sample rate {sample_rate} Hz is outside FluidSynth's range {low}..{high}")
+        raise RenderError(f"sample rate {sample_rate} Hz is outside FluidSynth's range "
+                          f"{low}..{high}")
     found = shutil.which(binary)
     if found is None:
         raise RenderError(f"FluidSynth binary {binary!r} not found; {INSTALL_HINT}")

@@ -1,0 +1,150 @@
+"""MGDM and DPS against closed-form answers, reproducibility, settings and argument errors."""
+import math
+
+import pytest
+import torch
+
+import mgdm_audio as ma
+from mgdm_audio.likelihoods import GaussianLikelihood
+from mgdm_audio.samplers import DenoiserCalls, MGDM, make_sampler, preset_names
+from tests.conftest import random_covariance
+
+
+def gaussian_problem(dim, obs_dim, sigma_y, seed):
+    """A single-Gaussian prior, a random A and y drawn from the model, with its exact posterior."""
+    g = torch.Generator().manual_seed(seed)
+    prior = ma.priors.GaussianMixture([1.0], torch.randn(1, dim, generator=g, dtype=torch.float64),
+                                      random_covariance(dim, g)[None])
+    matrix = torch.randn(obs_dim, dim, generator=g, dtype=torch.float64)
+    y = matrix @ prior.sample(1, g)[0] + sigma_y * torch.randn(obs_dim, generator=g, dtype=torch.float64)
+    return prior, ma.operators.Linear(matrix), y, prior.posterior(matrix, y, sigma_y)
+
+
+def test_variational_step_fits_the_exact_gaussian_conditional():
+    """x_s | x̂0, x_t ∝ N(y; A D_s(x_s), σ_y²) q(x_s | x̂0, x_t) is Gaussian for a Gaussian prior: the
+    Adam fit must reach its mean and the mean-field variances 1 / diag(precision)."""
+    prior, operator, y, _ = gaussian_problem(2, 1, 0.5, seed=3)
+    s, t, n = 300, 400, 1000
+    likelihood = GaussianLikelihood(y, 0.5)
+    x0 = prior.means.expand(n, 2).clone()
+    x_t = torch.full((n, 2), 0.3, dtype=torch.float64)
+    x_s = MGDM._draw_intermediate(prior, operator, likelihood, x0, x_t, s, t, grad_steps=800, lr=0.004,
+                                  generator=torch.Generator().manual_seed(0), calls=DenoiserCalls())
+    # Closed form: D_s(x) = μ + G (x − sqrt(ᾱ) μ) with G = sqrt(ᾱ) Σ (ᾱ Σ + (1 − ᾱ) I)⁻¹.
+    alpha_bar = prior.alpha_bar(s)
+    sigma = prior.covariances[0]
+    gain = math.sqrt(alpha_bar) * sigma @ torch.linalg.inv(alpha_bar * sigma + (1 - alpha_bar) * torch.eye(2, dtype=torch.float64))
+    mu = prior.means[0]
+    coefficients = ma.bridge.bridge(prior.alphas_cumprod, 0, s, t)
+    m = coefficients.mean(x0[0], x_t[0])
+    AG = operator.matrix @ gain
+    offset = y - operator.matrix @ (mu - math.sqrt(alpha_bar) * gain @ mu)
+    precision = AG.T @ AG / 0.25 + torch.eye(2, dtype=torch.float64) / coefficients.std**2
+    mean = torch.linalg.solve(precision, AG.T @ offset / 0.25 + m / coefficients.std**2)
+    mean_field_sd = (1 / torch.diagonal(precision)).sqrt()
+    assert torch.allclose(x_s.mean(0), mean, atol=4 * float(mean_field_sd.max()) / math.sqrt(n) + 2e-3)
+    assert torch.allclose(x_s.std(0), mean_field_sd, rtol=0.08)
+
+
+def test_denoising_chain_samples_the_prior_posterior():
+    """x̂0 | x_s with the full chain (M = s + 1): mean E[x_0 | x_s] and variance Var(x_0 | x_s)."""
+    prior = ma.priors.GaussianMixture([1.0], [[1.0]], [[[0.8]]])
+    sampler = make_sampler("mgdm", "gmm", denoising_steps=1000)
+    s, n = 60, 20000
+    x_s = torch.full((n, 1), 0.4, dtype=torch.float64)
+    x0 = sampler._denoise(prior, x_s, s, torch.Generator().manual_seed(0), DenoiserCalls())
+    alpha_bar = prior.alpha_bar(s)
+    posterior_var = 1 / (1 / 0.8 + alpha_bar / (1 - alpha_bar))
+    posterior_mean = posterior_var * (1.0 / 0.8 + math.sqrt(alpha_bar) * 0.4 / (1 - alpha_bar))
+    assert float(x0.mean()) == pytest.approx(posterior_mean, abs=4 * math.sqrt(posterior_var / n))
+    assert float(x0.var()) == pytest.approx(posterior_var, rel=0.1)
+
+
+def test_dps_without_guidance_samples_the_prior():
+    """ζ = 0 leaves DPS's ancestral DDPM chain: its output must follow the prior."""
+    prior, operator, y, _ = gaussian_problem(2, 1, 0.5, seed=4)
+    x = ma.sample(prior, operator, y, sigma_y=0.5, sampler="dps", num_samples=6000, seed=0, zeta=0.0, steps=200)
+    sd = prior.covariances[0].diagonal().sqrt()
+    assert torch.allclose(x.mean(0), prior.means[0], atol=float(4 * sd.max() / math.sqrt(6000)))
+    assert torch.allclose(torch.cov(x.T), prior.covariances[0], atol=0.08 * float(sd.max()) ** 2)
+
+
+def test_mgdm_recovers_a_gaussian_posterior():
+    """MGDM (pixel-image preset, R = 2) on a single Gaussian: posterior moments within stated tolerances.
+
+    MGDM is an approximate sampler (its surrogate likelihood g(y | D_s(x_s)) ignores the denoiser's
+    uncertainty), so the tolerances are those measured on this kind of problem, with margin:
+    posterior mean within 0.35 posterior standard deviations, standard deviations within 25 %,
+    and much closer to the posterior than the prior is.
+    """
+    prior, operator, y, posterior = gaussian_problem(3, 2, 0.3, seed=5)
+    x = ma.sample(prior, operator, y, sigma_y=0.3, num_samples=1500, seed=0, preset="image_pixel", gibbs_reps=2)
+    mean, cov = posterior.means[0], posterior.covariances[0]
+    sd = cov.diagonal().sqrt()
+    assert float(((x.mean(0) - mean) / sd).abs().max()) < 0.35
+    assert torch.allclose(x.std(0) / sd, torch.ones(3, dtype=torch.float64), atol=0.25)
+    exact = posterior.sample(1500, torch.Generator().manual_seed(1))
+    projections = torch.Generator().manual_seed(2)
+    distance = ma.metrics.sliced_wasserstein(x, exact, generator=projections)
+    prior_distance = ma.metrics.sliced_wasserstein(prior.sample(1500, torch.Generator().manual_seed(3)), exact,
+                                                  generator=projections)
+    assert distance < 0.25 * prior_distance
+
+
+@pytest.mark.parametrize("sampler", ["mgdm", "dps"])
+def test_same_seed_same_samples(sampler):
+    prior, operator, y, _ = gaussian_problem(2, 1, 0.5, seed=6)
+    kwargs = dict(sigma_y=0.5, sampler=sampler, num_samples=8, steps=12)
+    first = ma.sample(prior, operator, y, seed=11, **kwargs)
+    assert torch.equal(first, ma.sample(prior, operator, y, seed=11, **kwargs))
+    assert not torch.equal(first, ma.sample(prior, operator, y, seed=12, **kwargs))
+
+
+@pytest.mark.parametrize("preset, forward_backward", [("image_pixel", 890), ("image_latent", 869), ("audio", 1020)])
+def test_published_presets_cost_what_the_paper_says(preset, forward_backward):
+    """Gradient calls are set by the presets' schedules; forward calls with the deterministic rule
+    are 1 + (K − 3) · R · (min(M, t_prev + 1) − 1) (REFERENCE §3: audio ≈ 1,430, images ≈ 1,830)."""
+    prior, operator, y, _ = gaussian_problem(2, 1, 0.5, seed=7)
+    result = ma.sample(prior, operator, y, sigma_y=0.5, preset=preset, num_samples=1, seed=0, return_result=True,
+                       index_rule="deterministic")
+    settings = result.settings
+    grid = prior.grid(settings["steps"])
+    expected_forward = 1 + sum(settings["gibbs_reps"] * (min(settings["denoising_steps"], grid[i - 1] + 1) - 1)
+                               for i in range(len(grid) - 2, 1, -1))
+    assert result.calls.forward_backward == forward_backward
+    assert result.calls.forward == expected_forward
+    assert abs(expected_forward - {"image_pixel": 1830, "image_latent": 1830, "audio": 1430}[preset]) < 25
+
+
+def test_trace_keeps_one_estimate_per_outer_step():
+    prior, operator, y, _ = gaussian_problem(2, 1, 0.5, seed=8)
+    result = ma.sample(prior, operator, y, sigma_y=0.5, num_samples=3, seed=0, steps=10, trace=True, return_result=True)
+    assert len(result.trace) == 10 - 2 and result.trace[-1].shape == (3, 2)
+    assert torch.equal(result.trace[-1], result.samples)
+    assert result.settings["seed"] == 0 and result.settings["steps"] == 10
+
+
+@pytest.mark.parametrize("preset", preset_names())
+@pytest.mark.parametrize("sampler", ["mgdm", "dps"])
+def test_every_shipped_preset_builds(preset, sampler):
+    make_sampler(sampler, preset)
+
+
+def test_bad_arguments_raise_clear_errors():
+    prior, operator, y, _ = gaussian_problem(3, 2, 0.5, seed=9)
+    with pytest.raises(ValueError, match=r"observation y has shape \(3,\).*\(2,\)"):
+        ma.sample(prior, operator, torch.zeros(3), sigma_y=0.5)
+    with pytest.raises(ValueError, match="sigma_y must be > 0"):
+        ma.sample(prior, operator, y, sigma_y=0.0)
+    with pytest.raises(ValueError, match="unknown sampler 'ddrm'"):
+        ma.sample(prior, operator, y, sigma_y=0.5, sampler="ddrm")
+    with pytest.raises(ValueError, match="unknown preset 'nope'"):
+        ma.sample(prior, operator, y, sigma_y=0.5, preset="nope")
+    with pytest.raises(ValueError, match="unknown mgdm setting"):
+        ma.sample(prior, operator, y, sigma_y=0.5, gibs_reps=2)
+    with pytest.raises(ValueError, match="num_samples must be >= 1"):
+        ma.sample(prior, operator, y, sigma_y=0.5, num_samples=0)
+    with pytest.raises(ValueError, match="unknown index rule"):
+        ma.sample(prior, operator, y, sigma_y=0.5, index_rule="random")
+    with pytest.raises(ValueError, match="NaN"):
+        ma.sample(prior, operator, torch.tensor([0.0, float("nan")]), sigma_y=0.5)
