@@ -11,6 +11,7 @@ import csv
 import math
 import os
 import statistics
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable
@@ -50,6 +51,18 @@ def grid_mixture(dim: int, generator: torch.Generator, spacing: float = 8.0) -> 
     return GaussianMixture(weights, means, torch.ones_like(means), dtype=torch.float32)
 
 
+def random_gaussian(dim: int, generator: torch.Generator) -> GaussianMixture:
+    """One Gaussian in R^dim: mean ~ N(0, I), a random full covariance with eigenvalues >= 0.1."""
+    factor = torch.randn(dim, dim, generator=generator, dtype=torch.float64)
+    covariance = factor @ factor.T / dim + 0.1 * torch.eye(dim, dtype=torch.float64)
+    mean = torch.randn(1, dim, generator=generator, dtype=torch.float64)
+    return GaussianMixture([1.0], mean, covariance[None], dtype=torch.float32)
+
+
+#: Benchmark priors by name, with the sampler preset each is run with.
+PRIORS = {"grid25": (grid_mixture, "gmm"), "gaussian": (random_gaussian, "image_pixel")}
+
+
 def random_observation_matrix(obs_dim: int, dim: int, generator: torch.Generator) -> torch.Tensor:
     """A = U diag(s) Vᵀ [obs_dim, dim] with random orthonormal U, V and s ~ U(0, 1) sorted decreasing."""
     u, _ = torch.linalg.qr(torch.randn(obs_dim, obs_dim, generator=generator, dtype=torch.float64))
@@ -58,10 +71,10 @@ def random_observation_matrix(obs_dim: int, dim: int, generator: torch.Generator
     return u @ torch.diag(s) @ v.T
 
 
-def make_problem(dim: int, obs_dim: int, seed: int, sigma_y: float = 0.5, prior: GaussianMixture | None = None) -> Problem:
-    """A seeded problem on the grid mixture (or on ``prior``): the same seed gives the same problem."""
+def make_problem(dim: int, obs_dim: int, seed: int, sigma_y: float = 0.5, prior: str = "grid25") -> Problem:
+    """A seeded problem on the prior named ``prior`` (see PRIORS): the same seed gives the same problem."""
     generator = torch.Generator().manual_seed(seed)
-    prior = grid_mixture(dim, generator) if prior is None else prior
+    prior = PRIORS[prior][0](dim, generator)
     matrix = random_observation_matrix(obs_dim, dim, generator)
     x_true = prior.sample(1, generator)[0].double()
     y = matrix @ x_true + sigma_y * torch.randn(obs_dim, generator=generator, dtype=torch.float64)
@@ -101,32 +114,45 @@ def run_method(problem: Problem, method: str, seed: int, num_samples: int, refer
     return Run(dim, obs_dim, seed, method, gibbs_reps, distance, calls[0], calls[1], seconds)
 
 
+def solve_problem(dim: int, obs_dim: int, seed: int, jobs: list[tuple[str, int]], num_samples: int,
+                  sigma_y: float, prior: str) -> list[Run]:
+    """Every (method, R) of ``jobs`` on one seeded problem, scored against one set of exact draws."""
+    torch.set_num_threads(1)  # these tensors are small: processes, not threads, use the cores
+    problem = make_problem(dim, obs_dim, seed, sigma_y, prior)
+    reference = problem.posterior.sample(num_samples, torch.Generator().manual_seed(seed))
+    preset = PRIORS[prior][1]
+    return [run_method(problem, method, seed, num_samples, reference, gibbs_reps=reps, preset=preset)
+            for method, reps in jobs]
+
+
 def benchmark(out_csv: Path, dims: Iterable[int], obs_dims: Iterable[int], seeds: Iterable[int],
-              gibbs_reps: Iterable[int], num_samples: int, sigma_y: float, log=print) -> list[Run]:
-    """Run every (d, d_y, seed, method) not already in ``out_csv`` (resumable), appending rows as they finish."""
+              gibbs_reps: Iterable[int], num_samples: int, sigma_y: float, prior: str = "grid25", workers: int = 1,
+              log=print) -> list[Run]:
+    """Run every (d, d_y, seed, method, R) not already in ``out_csv`` (resumable), one problem per task
+    over ``workers`` processes, appending rows as problems finish."""
     done = {_key(run) for run in read_runs(out_csv)} if out_csv.exists() else set()
+    methods = [("exact", 0), ("dps", 0)] + [("mgdm", r) for r in gibbs_reps]
+    tasks = []
+    for dim in dims:
+        for obs_dim in obs_dims:
+            for seed in seeds:
+                jobs = [job for job in methods if (dim, obs_dim, seed, *job) not in done]
+                if jobs:
+                    tasks.append((dim, obs_dim, seed, jobs, num_samples, sigma_y, prior))
     out_csv.parent.mkdir(parents=True, exist_ok=True)
     new_file = not out_csv.exists()
-    with out_csv.open("a", newline="") as handle:
+    with out_csv.open("a", newline="") as handle, ProcessPoolExecutor(workers) as pool:
         writer = csv.DictWriter(handle, fieldnames=FIELDS)
         if new_file:
             writer.writeheader()
-        for dim in dims:
-            for obs_dim in obs_dims:
-                for seed in seeds:
-                    jobs = [("exact", 0), ("dps", 0)] + [("mgdm", r) for r in gibbs_reps]
-                    jobs = [job for job in jobs if (dim, obs_dim, seed, *job) not in done]
-                    if not jobs:
-                        continue
-                    problem = make_problem(dim, obs_dim, seed, sigma_y)
-                    reference = problem.posterior.sample(num_samples, torch.Generator().manual_seed(seed))
-                    for method, reps in jobs:
-                        run = run_method(problem, method, seed, num_samples, reference, gibbs_reps=reps)
-                        writer.writerow(asdict(run))
-                        handle.flush()
-                        os.fsync(handle.fileno())
-                        log(f"d={dim} d_y={obs_dim} seed={seed} {method}{f' R={reps}' if reps else ''}: "
-                            f"SW {run.sliced_wasserstein:.3f} ({run.seconds:.1f} s)")
+        for runs in pool.map(solve_problem, *zip(*tasks)) if tasks else ():
+            for run in runs:
+                writer.writerow(asdict(run))
+                log(f"d={run.dim} d_y={run.obs_dim} seed={run.seed} {run.method}"
+                    f"{f' R={run.gibbs_reps}' if run.method == 'mgdm' else ''}: "
+                    f"SW {run.sliced_wasserstein:.3f} ({run.seconds:.1f} s)")
+            handle.flush()
+            os.fsync(handle.fileno())
     return read_runs(out_csv)
 
 

@@ -1,0 +1,82 @@
+"""Prior directories: ``config.json`` + ``model.safetensors`` (+ optional ``MODEL_CARD.md``).
+
+The network is stored with :mod:`mgdm_audio.nets.pretrained`; ``config.json`` is that module's
+network document with one more entry, ``"prior"``, holding the prior's type and settings::
+
+    {"format": "mgdm_audio.net", "version": 1, "class_name": "UNet1d", "config": {...},
+     "prior": {"type": "MultiSourcePrior", "sample_rate": 22050, "stems": [...], ...}}
+
+so :func:`mgdm_audio.nets.from_pretrained` also reads the bare network of a prior directory.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import torch
+
+from ..nets.pretrained import CONFIG_FILE, WEIGHTS_FILE, _write_atomically, from_pretrained, save_pretrained
+from .music import MultiSourcePrior
+
+MODEL_CARD_FILE = "MODEL_CARD.md"
+
+#: Names that :func:`load` resolves to packaged directories (a name wins over a same-named path).
+NAMED_PRIORS = {"default": Path(__file__).resolve().parent.parent / "assets" / "priors" / "default"}
+
+#: Prior types a directory may record, by the name stored under ``"prior"]["type"]``.
+PRIOR_TYPES = {"MultiSourcePrior": MultiSourcePrior}
+
+
+def resolve(name_or_path: str | os.PathLike) -> Path:
+    """The directory a prior name (see :data:`NAMED_PRIORS`) or path stands for."""
+    return NAMED_PRIORS.get(str(name_or_path), Path(name_or_path))
+
+
+def load(name_or_path: str | os.PathLike = "default", device: torch.device | str = "cpu") -> MultiSourcePrior:
+    """The prior saved in a directory (or a named one, e.g. ``"default"``), in eval mode on ``device``.
+
+    Raises:
+        FileNotFoundError: the directory, its config or its weights are missing (message names the path).
+        ValueError: the files are not a prior this version can build (message names the file).
+    """
+    directory = resolve(name_or_path)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"{directory}: prior directory not found (expected {CONFIG_FILE} and {WEIGHTS_FILE})")
+    for name in (CONFIG_FILE, WEIGHTS_FILE):
+        if not (directory / name).is_file():
+            raise FileNotFoundError(f"{directory / name}: missing; a prior directory holds {CONFIG_FILE} and "
+                                    f"{WEIGHTS_FILE} (written by save_prior)")
+    net = from_pretrained(directory, device)
+    path = directory / CONFIG_FILE
+    section = json.loads(path.read_text(encoding="utf-8")).get("prior")
+    if not isinstance(section, dict) or section.get("type") not in PRIOR_TYPES:
+        found = section.get("type") if isinstance(section, dict) else None
+        raise ValueError(f"{path}: no \"prior\" entry of a known type (found {found!r}; known: {sorted(PRIOR_TYPES)})")
+    settings = {key: value for key, value in section.items() if key != "type"}
+    try:
+        prior = PRIOR_TYPES[section["type"]].from_config(net, settings)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{path}: cannot build {section['type']} from its \"prior\" entry: {error!r}") from None
+    return prior.eval()
+
+
+def save_prior(prior: MultiSourcePrior, directory: str | os.PathLike, model_card: str | None = None) -> Path:
+    """Writes ``prior`` to ``directory`` (created if needed) so that :func:`load` rebuilds it; returns it.
+
+    Every file is replaced atomically (temporary file + rename). ``model_card``: Markdown text
+    for ``MODEL_CARD.md`` (left alone when None).
+    """
+    name = type(prior).__name__
+    if PRIOR_TYPES.get(name) is not type(prior):
+        raise ValueError(f"cannot save a {name}; known prior types: {sorted(PRIOR_TYPES)}")
+    directory = save_pretrained(prior.denoiser.net, directory)
+    path = directory / CONFIG_FILE
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["prior"] = {"type": name, **prior.config}
+    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    _write_atomically(path, lambda temporary: Path(temporary).write_text(text, encoding="utf-8"))
+    if model_card is not None:
+        _write_atomically(directory / MODEL_CARD_FILE,
+                          lambda temporary: Path(temporary).write_text(model_card, encoding="utf-8"))
+    return directory
