@@ -5,6 +5,8 @@ import argparse
 import time
 from pathlib import Path
 
+from ..atomic import atomic_path
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("bench", help="benchmarks against exact answers")
@@ -42,10 +44,10 @@ def run_gmm(args: argparse.Namespace) -> int:
                          args.gibbs_reps, args.num_samples, args.sigma_y, prior=args.prior, workers=args.jobs)
     table = gmm.markdown_table(runs)
     markdown = args.out / "results.md"
-    tmp = markdown.with_suffix(".md.tmp")
-    tmp.write_text(f"# Gaussian-mixture benchmark ({args.prior})\n\nσ_y = {args.sigma_y}, {args.num_samples} samples per method, "
-                   f"sliced Wasserstein with 200 directions. Runs: `{csv_path}`.\n\n{table}")
-    tmp.replace(markdown)
+    with atomic_path(markdown) as temporary:
+        Path(temporary).write_text(
+            f"# Gaussian-mixture benchmark ({args.prior})\n\nσ_y = {args.sigma_y}, {args.num_samples} samples per "
+            f"method, sliced Wasserstein with 200 directions. Runs: `{csv_path}`.\n\n{table}")
     print(table)
     print(f"wrote {csv_path} and {markdown} ({time.perf_counter() - start:.0f} s)")
     return 0

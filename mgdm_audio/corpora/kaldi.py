@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import soundfile
+
+from ..atomic import atomic_path
 
 MIXTURE_FILE = "wav.scp"
 NUM_SAMPLES_FILE = "utt2num_samples"
@@ -29,24 +29,6 @@ _SPEAKER_FILE = re.compile(r"^spk([1-9][0-9]*)\.scp$")
 
 class DataDirError(ValueError):
     """A data directory or list file is malformed; the message names the file and the problem."""
-
-
-@contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[str]:
-    """Yield a temporary path next to ``path`` (same directory and suffix, so format
-    detection by extension still works); on normal exit it is renamed onto ``path``,
-    on error it is removed."""
-    path = os.fspath(path)
-    directory, name = os.path.split(os.path.abspath(path))
-    suffix = os.path.splitext(name)[1]
-    # A unique name rather than tempfile.mkstemp, whose 0600 mode would survive the rename.
-    temporary = os.path.join(directory, f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp{suffix}")
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
 
 
 def speaker_file(index: int) -> str:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +17,8 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_model, save_model
 from torch import nn
+
+from ..atomic import atomic_path
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -44,21 +44,6 @@ def registered_nets() -> dict[str, type[nn.Module]]:
     return dict(_REGISTRY)
 
 
-def _write_atomically(path: Path, write: Callable[[str], None]) -> None:
-    """Calls ``write(temporary_path)`` next to ``path``, then renames it over ``path``.
-
-    Readers never see a half-written file: the rename is atomic on one filesystem.
-    """
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(descriptor)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def save_pretrained(net: nn.Module, directory: str | os.PathLike) -> Path:
     """Writes ``directory/config.json`` and ``directory/model.safetensors``; returns the directory.
 
@@ -75,8 +60,10 @@ def save_pretrained(net: nn.Module, directory: str | os.PathLike) -> Path:
                       indent=2, sort_keys=True) + "\n"
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    _write_atomically(directory / WEIGHTS_FILE, lambda path: save_model(net, path))
-    _write_atomically(directory / CONFIG_FILE, lambda path: Path(path).write_text(text, encoding="utf-8"))
+    with atomic_path(directory / WEIGHTS_FILE) as temporary:
+        save_model(net, temporary)
+    with atomic_path(directory / CONFIG_FILE) as temporary:
+        Path(temporary).write_text(text, encoding="utf-8")
     return directory
 
 

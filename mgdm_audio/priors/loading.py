@@ -16,7 +16,8 @@ from pathlib import Path
 
 import torch
 
-from ..nets.pretrained import CONFIG_FILE, WEIGHTS_FILE, _write_atomically, from_pretrained, save_pretrained
+from ..atomic import atomic_path
+from ..nets.pretrained import CONFIG_FILE, WEIGHTS_FILE, from_pretrained, save_pretrained
 from .music import MultiSourcePrior
 
 MODEL_CARD_FILE = "MODEL_CARD.md"
@@ -75,8 +76,9 @@ def save_prior(prior: MultiSourcePrior, directory: str | os.PathLike, model_card
     document = json.loads(path.read_text(encoding="utf-8"))
     document["prior"] = {"type": name, **prior.config}
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
-    _write_atomically(path, lambda temporary: Path(temporary).write_text(text, encoding="utf-8"))
+    with atomic_path(path) as temporary:
+        Path(temporary).write_text(text, encoding="utf-8")
     if model_card is not None:
-        _write_atomically(directory / MODEL_CARD_FILE,
-                          lambda temporary: Path(temporary).write_text(model_card, encoding="utf-8"))
+        with atomic_path(directory / MODEL_CARD_FILE) as temporary:
+            Path(temporary).write_text(model_card, encoding="utf-8")
     return directory

@@ -80,7 +80,7 @@ class MultiSourcePrior(VEDenoiserPrior):
             ValueError: ``num_samples`` is not a positive multiple of :attr:`length_multiple`.
         """
         return MultiSourcePrior(self.denoiser, self.sample_rate, self.segment_length, self.stems,
-                                num_samples, self.schedule)
+                                num_samples, self.schedule).train(self.training)
 
     def valid_length(self, num_samples: int) -> int:
         """The smallest accepted length ≥ ``num_samples`` (a multiple of :attr:`length_multiple`)."""

@@ -24,7 +24,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from mgdm_audio.corpora.kaldi import atomic_path, validate_data_dir, write_data_dir
+from mgdm_audio.atomic import atomic_path
+from mgdm_audio.corpora.kaldi import validate_data_dir, write_data_dir
 from mgdm_audio.corpora.synth4.arrangement import STEMS, Arrangement, generate_arrangement
 from mgdm_audio.corpora.synth4.midi import write_midi
 from mgdm_audio.corpora.synth4.mixing import WAV_SUBTYPES, mix_stems, silent_chunks

@@ -10,7 +10,7 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from mgdm_audio.corpora.kaldi import atomic_path
+from mgdm_audio.atomic import atomic_path
 
 TICKS_PER_BEAT = 960
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import soundfile
 
-from mgdm_audio.corpora.kaldi import atomic_path
+from mgdm_audio.atomic import atomic_path
 
 # libsndfile command (sndfile.h) that turns the PEAK chunk of float files on or off.
 _SFC_SET_ADD_PEAK_CHUNK = 0x1050
