@@ -22,7 +22,8 @@ def sample(prior: Prior, operator: Operator, y: np.ndarray | torch.Tensor, sigma
         operator: the forward model A (:class:`mgdm_audio.operators.Operator`).
         y: the observation, shaped like A's output for one sample.
         sigma_y: observation noise standard deviation (> 0), in the data's units.
-        sampler: ``"mgdm"`` or ``"dps"``.
+        sampler: a name of :data:`mgdm_audio.samplers.SAMPLERS`: ``"mgdm"``, ``"dps"``, or ``"dirac"``
+            (mixtures only).
         seed: seeds a ``torch.Generator``; None draws a seed, which the result records.
         preset: settings preset (default: the prior's ``default_preset``).
         trace: keep the clean estimate of every outer step (in the result).

@@ -1,5 +1,6 @@
 """Forward operators A: y = A(x) (see :class:`Operator` and :class:`LinearOperator`)."""
 from .base import LinearOperator, Operator
 from .linear import Linear
+from .mixing import Mixing
 
-__all__ = ["Operator", "LinearOperator", "Linear"]
+__all__ = ["Operator", "LinearOperator", "Linear", "Mixing"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from .base import DenoiserCalls, Sampler, SamplingResult, load_preset, preset_names
+from .dirac import Dirac, DiracSettings
 from .dps import DPS, DPSSettings
 from .mgdm import MGDM, MGDMSettings
 
-SAMPLERS: dict[str, type[Sampler]] = {cls.name: cls for cls in (MGDM, DPS)}
+SAMPLERS: dict[str, type[Sampler]] = {cls.name: cls for cls in (MGDM, DPS, Dirac)}
 
 
 def make_sampler(name: str, preset: str, **overrides: Any) -> Sampler:

@@ -86,25 +86,30 @@ class Sampler:
                  generator: torch.Generator | None = None, trace: bool = False) -> SamplingResult:
         if num_samples < 1:
             raise ValueError(f"num_samples must be >= 1, got {num_samples}")
+        self.check(prior, operator)
         calls = DenoiserCalls()
         steps: list[torch.Tensor] = []
         record: Callable[[torch.Tensor], None] = (lambda x0: steps.append(x0.detach().cpu())) if trace else (lambda x0: None)
         start = time.perf_counter()
         with frozen(prior):
-            samples = self._run(prior, lambda x0: operator(prior.decode(x0)), likelihood, num_samples,
-                                generator, calls, record)
+            samples = self._run(prior, operator, likelihood, num_samples, generator, calls, record)
             samples = prior.decode(samples).detach()
         return SamplingResult(samples, self.name, {"preset": self.preset, **self.settings_dict()}, calls,
                               time.perf_counter() - start, steps)
 
-    def _run(self, prior: Prior, observe: Callable[[torch.Tensor], torch.Tensor], likelihood: GaussianLikelihood,
-             num_samples: int, generator: torch.Generator | None, calls: DenoiserCalls,
-             record: Callable[[torch.Tensor], None]) -> torch.Tensor:
-        """Return clean estimates [num_samples, *event_shape] in the prior's (latent) space.
+    def check(self, prior: Prior, operator: Operator) -> None:
+        """Raise a clear error if this sampler cannot work with ``prior`` and ``operator`` (default: any)."""
 
-        ``observe(x0)`` is A(decode(x0)): the forward model applied to a clean estimate.
-        """
+    def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
+             generator: torch.Generator | None, calls: DenoiserCalls,
+             record: Callable[[torch.Tensor], None]) -> torch.Tensor:
+        """Return clean estimates [num_samples, *event_shape] in the prior's (latent) space."""
         raise NotImplementedError
+
+
+def forward_model(prior: Prior, operator: Operator) -> Callable[[torch.Tensor], torch.Tensor]:
+    """x̂0 ↦ A(decode(x̂0)): the forward model applied to a clean estimate of the prior's space."""
+    return lambda x0: operator(prior.decode(x0))
 
 
 class frozen:

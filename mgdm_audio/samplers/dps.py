@@ -8,8 +8,9 @@ import torch
 
 from ..bridge import bridge
 from ..likelihoods import GaussianLikelihood
+from ..operators import Operator
 from ..priors import Prior
-from .base import DenoiserCalls, Sampler, initial_noise
+from .base import DenoiserCalls, Sampler, forward_model, initial_noise
 
 
 @dataclass
@@ -36,10 +37,11 @@ class DPS(Sampler):
     name = "dps"
     Settings = DPSSettings
 
-    def _run(self, prior: Prior, observe: Callable[[torch.Tensor], torch.Tensor], likelihood: GaussianLikelihood,
-             num_samples: int, generator: torch.Generator | None, calls: DenoiserCalls,
+    def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
+             generator: torch.Generator | None, calls: DenoiserCalls,
              record: Callable[[torch.Tensor], None]) -> torch.Tensor:
         settings = self.settings
+        observe = forward_model(prior, operator)
         grid = prior.grid(settings.steps)
         x = initial_noise(prior, num_samples, grid[-1], generator, settings.scale_initial_noise)
         for position in range(len(grid) - 1, 0, -1):

@@ -9,10 +9,11 @@ import torch
 
 from ..bridge import bridge
 from ..likelihoods import GaussianLikelihood
+from ..operators import Operator
 from ..noise import standard_normal_like
 from ..priors import Prior
 from ..schedules import time_grid
-from .base import DenoiserCalls, Sampler, initial_noise
+from .base import DenoiserCalls, Sampler, forward_model, initial_noise
 from .index_rules import INDEX_RULES, choose_index
 from .step_schedule import StepSchedule
 
@@ -62,10 +63,11 @@ class MGDM(Sampler):
     name = "mgdm"
     Settings = MGDMSettings
 
-    def _run(self, prior: Prior, observe: Callable[[torch.Tensor], torch.Tensor], likelihood: GaussianLikelihood,
-             num_samples: int, generator: torch.Generator | None, calls: DenoiserCalls,
+    def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
+             generator: torch.Generator | None, calls: DenoiserCalls,
              record: Callable[[torch.Tensor], None]) -> torch.Tensor:
         settings = self.settings
+        observe = forward_model(prior, operator)
         grid = prior.grid(settings.steps)
         num_grid = len(grid)
         table = prior.alphas_cumprod

@@ -9,8 +9,13 @@ def _linear(generator):
     return ma.operators.Linear(torch.randn(5, 12, generator=generator, dtype=torch.float64)), (12,)
 
 
+def _mixing(generator):
+    gains = torch.randn(3, generator=generator, dtype=torch.float64)
+    return ma.operators.Mixing(gains, stem_shape=(2, 5)), (3, 2, 5)
+
+
 #: name -> factory(generator) -> (operator, input event shape). Every linear operator goes here.
-LINEAR_OPERATORS = {"linear": _linear}
+LINEAR_OPERATORS = {"linear": _linear, "mixing": _mixing}
 
 
 @pytest.mark.parametrize("name", LINEAR_OPERATORS)
