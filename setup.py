@@ -23,6 +23,7 @@ setup(
         "diffusers>=0.25",
         "safetensors>=0.4",
         "tqdm>=4.60",
+        "matplotlib>=3.5",
         "tomli>=2.0; python_version < '3.11'",
     ],
     extras_require={

@@ -19,7 +19,8 @@ def sample(prior: Prior, operator: Operator, y: np.ndarray | torch.Tensor, sigma
 
     Args:
         prior: a diffusion prior (:class:`mgdm_audio.priors.Prior`).
-        operator: the forward model A (:class:`mgdm_audio.operators.Operator`).
+        operator: the forward model A (:class:`mgdm_audio.operators.Operator`); moved to the
+            prior's device.
         y: the observation, shaped like A's output for one sample.
         sigma_y: observation noise standard deviation (> 0), in the data's units.
         sampler: a name of :data:`mgdm_audio.samplers.SAMPLERS`: ``"mgdm"``, ``"dps"``, or ``"dirac"``
@@ -35,6 +36,7 @@ def sample(prior: Prior, operator: Operator, y: np.ndarray | torch.Tensor, sigma
         samples [num_samples, *event_shape] (decoded for latent priors), or the full result.
     """
     runner = make_sampler(sampler, preset or prior.default_preset, **settings)
+    operator = operator.to(prior.device)  # in place, as nn.Module.to: its buffers follow the prior
     y = torch.as_tensor(y).to(dtype=prior.dtype, device=prior.device)
     with torch.no_grad():
         probe = operator(prior.decode(torch.zeros((1, *prior.event_shape), dtype=prior.dtype, device=prior.device)))

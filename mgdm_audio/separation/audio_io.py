@@ -1,0 +1,129 @@
+"""Reading, checking and resampling input audio, block by block (memory independent of file length).
+
+Arrays are float32 [channels, samples] in [-1, 1] full scale; rates in Hz.
+"""
+from __future__ import annotations
+
+import glob
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile
+import torch
+import torchaudio.functional
+
+#: File extensions taken from folders (files named explicitly may have any extension soundfile reads).
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg")
+
+#: Samples per read while scanning a file (≈ 3 s at 44.1 kHz).
+SCAN_BLOCK = 1 << 17
+
+
+class InputError(ValueError):
+    """A problem with one input file; the message names the file."""
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """An input file that passed :func:`inspect`: its rate (Hz), length (samples) and channel count."""
+
+    path: Path
+    sample_rate: int
+    frames: int
+    channels: int
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.sample_rate
+
+
+def expand_inputs(patterns: list[str]) -> tuple[list[Path], list[str]]:
+    """Files named by ``patterns``: files as given, folders' audio files (sorted), glob matches (sorted).
+
+    Returns the files in order without repeats, and one error line per pattern that names nothing.
+    """
+    files: dict[Path, None] = {}  # ordered, without repeats
+    errors: list[str] = []
+    for pattern in patterns:
+        path = Path(pattern)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS)
+            if not found:
+                errors.append(f"{path}: folder holds no {'/'.join(AUDIO_EXTENSIONS)} files")
+        elif path.exists():
+            found = [path]
+        elif glob.has_magic(pattern):
+            found = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file())
+            if not found:
+                errors.append(f"{pattern}: no file matches")
+        else:
+            found = []
+            errors.append(f"{path}: no such file or folder")
+        files.update(dict.fromkeys(found))
+    return list(files), errors
+
+
+def inspect(path: Path, min_seconds: float, max_channels: int | None) -> AudioInfo:
+    """Check that ``path`` is readable audio of at least ``min_seconds`` with at most ``max_channels``
+    channels (None: any) and only finite samples (a streaming scan).
+
+    Raises:
+        InputError: naming the file and the problem.
+    """
+    try:
+        with soundfile.SoundFile(path) as handle:
+            info = AudioInfo(path, handle.samplerate, handle.frames, handle.channels)
+            if info.frames == 0:
+                raise InputError(f"{path}: empty file (no samples)")
+            if info.seconds < min_seconds:
+                raise InputError(f"{path}: too short ({info.seconds:.3f} s; at least {min_seconds} s needed)")
+            if max_channels is not None and info.channels > max_channels:
+                raise InputError(f"{path}: {info.channels} channels not supported (mono or stereo; "
+                                 f"use --per-channel to separate each channel)")
+            for start in range(0, info.frames, SCAN_BLOCK):
+                bad = np.flatnonzero(~np.isfinite(handle.read(SCAN_BLOCK, dtype="float32", always_2d=True)).all(axis=1))
+                if bad.size:
+                    raise InputError(f"{path}: non-finite sample (NaN or inf) at sample {start + bad[0]}")
+    except (RuntimeError, OSError) as error:  # soundfile's errors are RuntimeErrors
+        raise InputError(f"{path}: not a readable audio file ({error})") from None
+    return info
+
+
+def read_block(handle: soundfile.SoundFile, start: int, stop: int) -> np.ndarray:
+    """Samples [start, stop) of an open file as float32 [channels, stop − start]; zeros outside the file."""
+    block = np.zeros((handle.channels, stop - start), dtype=np.float32)
+    first, last = max(start, 0), min(stop, handle.frames)
+    if last > first:
+        handle.seek(first)
+        block[:, first - start:last - start] = handle.read(last - first, dtype="float32", always_2d=True).T
+    return block
+
+
+def resample(audio: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
+    """``audio`` [..., n] at ``from_rate`` → [..., ceil(n · to_rate / from_rate)] at ``to_rate`` (band-limited sinc,
+    torchaudio's defaults); returned unchanged when the rates are equal."""
+    if from_rate == to_rate:
+        return audio
+    tensor = torch.from_numpy(np.ascontiguousarray(audio))
+    return torchaudio.functional.resample(tensor, from_rate, to_rate).numpy()
+
+
+def resampling_context(from_rate: int, to_rate: int) -> int:
+    """Samples at ``from_rate`` to read beyond a block so that resampling it there and back matches resampling
+    the whole signal: each sinc kernel reaches ≈ 6 samples of the lower rate (torchaudio's default width),
+    two passes ≈ 12; 16 for margin. 0 when the rates are equal."""
+    if from_rate == to_rate:
+        return 0
+    return math.ceil(16 * from_rate / min(from_rate, to_rate))
+
+
+def alignment(from_rate: int, to_rate: int) -> int:
+    """The step (samples at ``from_rate``) of block starts that fall on the ``to_rate`` sample grid."""
+    return from_rate // math.gcd(from_rate, to_rate)
+
+
+def resampled_length(frames: int, from_rate: int, to_rate: int) -> int:
+    """The length of ``frames`` samples resampled (as :func:`resample` returns it)."""
+    return -(-frames * to_rate // from_rate)

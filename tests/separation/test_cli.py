@@ -1,0 +1,166 @@
+"""``mgdm separate`` end to end with a tiny random prior (8 kHz, 512-sample segments) on tiny files."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from mgdm_audio.cli import main
+from mgdm_audio.priors.loading import save_prior
+from mgdm_audio.separation.audio_io import resample
+from mgdm_audio.separation.output import StemFiles
+from mgdm_audio.separation.separator import TrackSeparator
+from tests.audio.test_music_prior import tiny_prior
+
+STEMS = ("bass", "drums", "guitar", "piano")
+FAST = ["--steps", "5", "--gibbs-reps", "1", "--grad-steps", "1", "--device", "cpu"]
+
+
+@pytest.fixture(scope="module")
+def prior_dir(tmp_path_factory) -> Path:
+    return save_prior(tiny_prior(segment_length=512, sample_rate=8000), tmp_path_factory.mktemp("p") / "tiny")
+
+
+def _write(path: Path, rate: int, seconds: float, channels: int = 1, seed: int = 0) -> np.ndarray:
+    """Noise [samples, channels] written to ``path`` (FLAC as 24-bit); returns the samples as stored."""
+    audio = 0.2 * np.random.default_rng(seed).standard_normal((round(rate * seconds), channels)).astype(np.float32)
+    soundfile.write(path, audio, rate, subtype="FLOAT" if path.suffix == ".wav" else "PCM_24")
+    return soundfile.read(path, dtype="float32", always_2d=True)[0]
+
+
+def _separate(prior_dir: Path, out: Path, *arguments: str) -> int:
+    return main(["separate", "--prior", str(prior_dir), "-o", str(out), *FAST, *arguments])
+
+
+def _stems(folder: Path, names=STEMS) -> tuple[np.ndarray, int]:
+    """Stems [S, samples, channels] and their rate."""
+    loaded = [soundfile.read(folder / f"{name}.wav", dtype="float64", always_2d=True) for name in names]
+    assert len({rate for _, rate in loaded}) == 1
+    return np.stack([audio for audio, _ in loaded]), loaded[0][1]
+
+
+def test_mono_16k_and_stereo_44k_stems_at_input_rate_summing_to_the_mixture(prior_dir, tmp_path, capsys):
+    mono = _write(tmp_path / "mono.wav", 16000, 0.12)
+    stereo = _write(tmp_path / "stereo.flac", 44100, 0.12, channels=2)
+    out = tmp_path / "separated"
+    assert _separate(prior_dir, out, str(tmp_path / "mono.wav"), str(tmp_path / "stereo.flac"), "--clip", "none") == 0
+    assert "stereo.flac: 2 channels down-mixed to mono" in capsys.readouterr().err
+    for name, audio, rate in (("mono", mono, 16000), ("stereo", stereo, 44100)):
+        folder = out / "tiny" / name
+        stems, stem_rate = _stems(folder)
+        assert stem_rate == rate and stems.shape == (4, len(audio), 1)
+        np.testing.assert_allclose(stems.sum(axis=0)[:, 0], audio.mean(axis=1), atol=1e-5)
+        record = json.loads((folder / "separation.json").read_text())
+        settings = record["settings"]
+        assert settings["overrides"] == {"steps": 5, "gibbs_reps": 1, "grad_steps": 1} and settings["seed"] == 0
+        assert settings["sampler"] == "mgdm" and settings["prior"] == str(prior_dir.resolve())
+        assert record["input_sample_rate"] == rate and record["model_sample_rate"] == 8000
+        assert record["band_limit_hz"] == 4000 and record["sampler_settings"]["steps"] == 5
+        segments = record["segments"]
+        assert [s["seeds"] for s in segments] == [[i] for i in range(len(segments))] and len(segments) >= 2
+        assert all(s["residual_after_projection"]["max_abs"] < 1e-5 for s in segments)
+        assert all(s["denoiser_calls"]["forward"] > 0 and s["denoiser_calls"]["forward_backward"] > 0
+                   for s in segments)
+        assert not (folder / ".partial").exists() and not list(folder.glob(".*tmp*"))
+
+
+def test_per_channel_model_rate_draws_and_plot(prior_dir, tmp_path):
+    stereo = _write(tmp_path / "song.wav", 16000, 0.1, channels=2)
+    out = tmp_path / "out"
+    assert _separate(prior_dir, out, str(tmp_path / "song.wav"), "--per-channel", "--keep-model-rate", "-n", "2",
+                     "--batch-size", "1", "--save-samples", "--clip", "none", "--plot") == 0
+    folder = out / "tiny" / "song"
+    stems, rate = _stems(folder)
+    expected = resample(stereo.T, 16000, 8000).T  # the mixture at the model rate
+    assert rate == 8000 and stems.shape == (4, 800, 2)
+    np.testing.assert_allclose(stems.sum(axis=0), expected, atol=1e-4)
+    draws = [_stems(folder, [f"{stem}_sample{k}" for stem in STEMS])[0] for k in range(2)]
+    np.testing.assert_allclose((draws[0] + draws[1]) / 2, stems, atol=1e-5)
+    record = json.loads((folder / "separation.json").read_text())
+    assert record["output_channels"] == 2 and record["segments"][1]["seeds"] == [2, 3]
+    assert (folder / "spectrogram.png").stat().st_size > 0
+
+
+def test_resume_skips_a_finished_file_and_finished_segments(prior_dir, tmp_path, capsys, monkeypatch):
+    _write(tmp_path / "a.wav", 16000, 0.12)
+    out = tmp_path / "out"
+    reference = tmp_path / "reference"
+    assert _separate(prior_dir, reference, str(tmp_path / "a.wav")) == 0
+    original = TrackSeparator._separate_segment
+    done = []
+
+    def crash_on_second(self, handle, geometry, segment):
+        if segment.index == 1 and -1 not in done:
+            raise RuntimeError("simulated crash")
+        done.append(segment.index)
+        return original(self, handle, geometry, segment)
+
+    monkeypatch.setattr(TrackSeparator, "_separate_segment", crash_on_second)
+    assert _separate(prior_dir, out, str(tmp_path / "a.wav"), "--resume") == 1
+    assert "simulated crash" in capsys.readouterr().err and (out / "tiny" / "a" / ".partial").is_dir()
+    done.append(-1)  # no more crashes
+    assert _separate(prior_dir, out, str(tmp_path / "a.wav"), "--resume") == 0
+    assert done[:2] == [0, -1] and 0 not in done[2:]  # segment 0 came from .partial
+    np.testing.assert_array_equal(_stems(out / "tiny" / "a")[0], _stems(reference / "tiny" / "a")[0])
+    stamp = os.stat(out / "tiny" / "a" / "bass.wav").st_mtime_ns
+    capsys.readouterr()
+    assert _separate(prior_dir, out, str(tmp_path / "a.wav"), "--resume") == 0
+    assert "a.wav: already separated" in capsys.readouterr().err
+    assert os.stat(out / "tiny" / "a" / "bass.wav").st_mtime_ns == stamp
+
+
+def test_each_bad_input_gets_one_line_and_good_files_are_still_written(prior_dir, tmp_path, capsys):
+    _write(tmp_path / "good.wav", 16000, 0.1)
+    (tmp_path / "text.wav").write_text("not audio")
+    soundfile.write(tmp_path / "empty.wav", np.zeros((0, 1), dtype=np.float32), 16000)
+    nan = np.zeros(1600, dtype=np.float32)
+    nan[700] = np.nan
+    soundfile.write(tmp_path / "nan.wav", nan, 16000, subtype="FLOAT")
+    _write(tmp_path / "three.wav", 16000, 0.1, channels=3)
+    _write(tmp_path / "short.wav", 16000, 0.05)
+    _write(tmp_path / "blocked.wav", 16000, 0.1)
+    out = tmp_path / "out"
+    (out / "tiny").mkdir(parents=True)
+    (out / "tiny" / "blocked").write_text("a file where the track folder should go")
+    bad = ["missing.wav", "text.wav", "empty.wav", "nan.wav", "three.wav", "short.wav", "blocked.wav"]
+    status = _separate(prior_dir, out, *(str(tmp_path / name) for name in ["good.wav", *bad]))
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert status == 1 and len(errors) == len(bad)
+    problems = ["no such file", "not a readable audio file", "empty file",
+                "non-finite sample (NaN or inf) at sample 700", "3 channels not supported", "too short", "not writable"]
+    for name, problem in zip(bad, problems):
+        assert sum(str(tmp_path / name) in line and problem in line for line in errors) == 1, name
+    assert (out / "tiny" / "good" / "separation.json").is_file()
+
+
+def test_sampler_options_must_exist_on_the_sampler_and_be_valid(prior_dir, tmp_path, capsys):
+    status = main(["separate", "--prior", str(prior_dir), "-o", str(tmp_path), "--sampler", "dps", "--gibbs-reps",
+                   "2", str(tmp_path / "x.wav")])
+    assert status == 2 and "--gibbs-reps: sampler dps has no setting 'gibbs_reps'" in capsys.readouterr().err
+    status = main(["separate", "--prior", str(prior_dir), "-o", str(tmp_path), "--steps", "2", str(tmp_path / "x.wav")])
+    assert status == 2 and "MGDM needs steps >= 4" in capsys.readouterr().err
+
+
+def test_clipping_is_recorded_and_integer_formats_never_wrap(tmp_path):
+    files = StemFiles(["loud", "quiet"], tmp_path / "work", 8000, 1)
+    files.append(np.array([[[0.5, -2.0, 1.5]], [[0.1, -0.2, 0.3]]]))
+    actions = files.finish(tmp_path, "int16", "clamp")
+    assert actions == {"loud": {"peak": 2.0, "action": "clamped 2 samples"}, "quiet": {"peak": 0.3, "action": "none"}}
+    loud, _ = soundfile.read(tmp_path / "loud.wav")
+    np.testing.assert_allclose(loud, [0.5, -1.0, 1.0], atol=1e-4)
+    files = StemFiles(["loud"], tmp_path / "work", 8000, 1)
+    files.append(np.array([[[0.5, -2.0, 1.5]]]))
+    assert files.finish(tmp_path, "float32", "rescale")["loud"]["action"] == "rescaled by 1/2.0000"
+    np.testing.assert_allclose(soundfile.read(tmp_path / "loud.wav")[0], [0.25, -1.0, 0.75], atol=1e-7)
+
+
+def test_an_output_folder_holding_an_input_is_refused(prior_dir, tmp_path, capsys):
+    folder = tmp_path / "out" / "tiny" / "inside"
+    folder.mkdir(parents=True)
+    _write(folder / "inside.wav", 16000, 0.1)
+    assert _separate(prior_dir, tmp_path / "out", str(folder / "inside.wav")) == 1
+    assert "inside.wav: output folder" in capsys.readouterr().err and not (folder / "bass.wav").exists()
