@@ -81,9 +81,10 @@ class GaussianMixture(Prior):
             raise ValueError("the level-0 density of a singular component is undefined")
         return math.sqrt(alpha_bar), variances
 
-    def _log_densities(self, x: torch.Tensor, index: int) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """log w_k N(x; sqrt(ᾱ) μ_k, C_k) [B, K], and (full covariances only) the eigenbasis offsets [B, K, d]."""
-        scale, variances = self._level(index)
+    def _log_densities(self, x: torch.Tensor, scale: float,
+                       variances: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """log w_k N(x; scale · μ_k, C_k) [B, K] at a level of :meth:`_level`, and (full covariances only)
+        the eigenbasis offsets [B, K, d]."""
         inverse = 1.0 / variances
         if self.eigenvectors is None:
             # Diagonal C_k: expand the square so that everything is a [B, d] x [d, K] product.
@@ -99,7 +100,7 @@ class GaussianMixture(Prior):
 
     def log_prob(self, x: torch.Tensor, index: int = 0) -> torch.Tensor:
         """log p_index(x) [B] for x [B, d]."""
-        return torch.logsumexp(self._log_densities(x, index)[0], dim=-1)
+        return torch.logsumexp(self._log_densities(x, *self._level(index))[0], dim=-1)
 
     def predict(self, x: torch.Tensor, index: int) -> torch.Tensor:
         """Exact E[x_0 | x_index = x] [B, d].
@@ -108,7 +109,7 @@ class GaussianMixture(Prior):
         weighted by the responsibilities.
         """
         scale, variances = self._level(index)
-        log_densities, offsets = self._log_densities(x, index)
+        log_densities, offsets = self._log_densities(x, scale, variances)
         responsibilities = torch.softmax(log_densities, dim=-1)  # [B, K]
         gains = scale * self.eigenvalues / variances  # eigenvalues of G_k: [K, d]
         if offsets is None:
