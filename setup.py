@@ -24,10 +24,16 @@ setup(
         "safetensors>=0.4",
         "tqdm>=4.60",
         "matplotlib>=3.5",
+        "pyyaml>=5.1",
+        "Pillow>=9.1",
         "tomli>=2.0; python_version < '3.11'",
     ],
     extras_require={
         "test": ["pytest>=7"],
+        # The package MSDM was built with: only a test oracle for converted checkpoints (mgdm convert-msdm).
+        "msdm": ["audio-diffusion-pytorch==0.0.43"],
+        # The offline image recipe egs/faces/s5: scikit-image ships the LFW face crops in its wheel.
+        "images": ["scikit-image>=0.19"],
     },
     entry_points={"console_scripts": ["mgdm = mgdm_audio.cli:main"]},
 )

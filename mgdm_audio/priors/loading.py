@@ -18,12 +18,15 @@ import torch
 
 from ..atomic import atomic_path
 from ..nets.pretrained import CONFIG_FILE, WEIGHTS_FILE, from_pretrained, save_pretrained
+from .base import Prior
+from .diffusers_layout import is_diffusers_directory, load_diffusers_prior
 from .music import MultiSourcePrior
 
 MODEL_CARD_FILE = "MODEL_CARD.md"
 
 #: Names that :func:`load` resolves to packaged directories (a name wins over a same-named path).
-NAMED_PRIORS = {"default": Path(__file__).resolve().parent.parent / "assets" / "priors" / "default"}
+_ASSETS = Path(__file__).resolve().parent.parent / "assets" / "priors"
+NAMED_PRIORS = {"default": _ASSETS / "default", "image_default": _ASSETS / "image_default"}
 
 #: Prior types a directory may record, by the name stored under ``"prior"]["type"]``.
 PRIOR_TYPES = {"MultiSourcePrior": MultiSourcePrior}
@@ -34,8 +37,11 @@ def resolve(name_or_path: str | os.PathLike) -> Path:
     return NAMED_PRIORS.get(str(name_or_path), Path(name_or_path))
 
 
-def load(name_or_path: str | os.PathLike = "default", device: torch.device | str = "cpu") -> MultiSourcePrior:
+def load(name_or_path: str | os.PathLike = "default", device: torch.device | str = "cpu") -> Prior:
     """The prior saved in a directory (or a named one, e.g. ``"default"``), in eval mode on ``device``.
+
+    A directory in the diffusers layout (``model_index.json``, ``unet/``, ``scheduler_config.json``)
+    gives an image prior (:mod:`mgdm_audio.priors.diffusers_layout`).
 
     Raises:
         FileNotFoundError: the directory, its config or its weights are missing (message names the path).
@@ -44,6 +50,8 @@ def load(name_or_path: str | os.PathLike = "default", device: torch.device | str
     directory = resolve(name_or_path)
     if not directory.is_dir():
         raise FileNotFoundError(f"{directory}: prior directory not found (expected {CONFIG_FILE} and {WEIGHTS_FILE})")
+    if is_diffusers_directory(directory):
+        return load_diffusers_prior(directory, device)
     for name in (CONFIG_FILE, WEIGHTS_FILE):
         if not (directory / name).is_file():
             raise FileNotFoundError(f"{directory / name}: missing; a prior directory holds {CONFIG_FILE} and "

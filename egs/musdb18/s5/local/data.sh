@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Stage 0 of the musdb18 recipe: the data dir <data-dir>/<split> of MUSDB18-HQ ($MUSDB18HQ in db.sh),
+# mono at the prior's rate with spk1.scp … in the prior's stem order (mgdm_audio.corpora.musdb), and
+# with --chunk N > 0 also <data-dir>/<split>_msdm, the MSDM protocol's whole chunks.
+set -euo pipefail
+
+split=test
+chunk=0
+max_tracks=0
+help_message="Usage: $0 [options] <prior-dir> <db-dir> <data-dir>
+Options:
+  --split NAME        train or test (default: $split)
+  --chunk N           MSDM protocol chunk in samples, 0: none (default: $chunk)
+  --max_tracks N      first N tracks only, 0: all (default: $max_tracks)"
+
+# shellcheck source=SCRIPTDIR/../utils/parse_options.sh
+. utils/parse_options.sh
+# shellcheck source=SCRIPTDIR/../db.sh
+. ./db.sh
+
+if [ $# -ne 3 ]; then
+  echo "$help_message" >&2
+  exit 1
+fi
+prior_dir="$1"
+db="$2"
+data="$3"
+
+python -m mgdm_audio.corpora.musdb "$MUSDB18HQ" "$data/$split" --audio-dir "$db/$split" --prior "$prior_dir" \
+  --split "$split" --max-tracks "$max_tracks"
+if [ "$chunk" -gt 0 ]; then
+  python -m mgdm_audio.corpora.slakh chunk "$data/$split" "$data/${split}_msdm" --chunk "$chunk"
+fi
