@@ -4,11 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from .base import DenoiserCalls, Sampler, SamplingResult, load_preset, preset_names
+from .diffpir import DiffPIR, DiffPIRSettings
 from .dirac import Dirac, DiracSettings
 from .dps import DPS, DPSSettings
 from .mgdm import MGDM, MGDMSettings
 
-SAMPLERS: dict[str, type[Sampler]] = {cls.name: cls for cls in (MGDM, DPS, Dirac)}
+SAMPLERS: dict[str, type[Sampler]] = {cls.name: cls for cls in (MGDM, DPS, Dirac, DiffPIR)}
 
 
 def make_sampler(name: str, preset: str, **overrides: Any) -> Sampler:
@@ -19,4 +20,4 @@ def make_sampler(name: str, preset: str, **overrides: Any) -> Sampler:
 
 
 __all__ = ["SAMPLERS", "make_sampler", "Sampler", "SamplingResult", "DenoiserCalls", "MGDM", "MGDMSettings",
-           "DPS", "DPSSettings", "load_preset", "preset_names"]
+           "DPS", "DPSSettings", "DiffPIR", "DiffPIRSettings", "load_preset", "preset_names"]
