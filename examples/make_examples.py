@@ -3,7 +3,9 @@
 Picks, from each of the first test tracks, the 4-second window (a multiple of 4,096 samples at
 22,050 Hz) where all four stems are loudest together, and writes `examples/<track>.wav` (the
 mixture) and `examples/<track>/<stem>.wav` (references), 16-bit PCM; mixture = sum of the
-written stems exactly (the int16 stems are summed, then written as float32).
+written stems exactly (the int16 stems are summed, then written as float32). Also writes the data
+dir `examples/data/` (wav.scp, spk1.scp … spk4.scp, paths relative to the repository root) that
+`make demo` scores against.
 
     python examples/make_examples.py /data/synth4/data/test [--count 3]
 """
@@ -16,7 +18,7 @@ import numpy as np
 import soundfile
 
 from mgdm_audio.atomic import atomic_path
-from mgdm_audio.corpora.kaldi import read_list, speaker_file
+from mgdm_audio.corpora.kaldi import read_list, speaker_file, write_data_dir
 
 STEMS = ("bass", "drums", "guitar", "piano")
 LENGTH = 22 * 4096  # 90,112 samples ≈ 4.09 s at 22,050 Hz
@@ -36,7 +38,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     args = parser.parse_args()
     references = [read_list(args.data_dir / speaker_file(i + 1)) for i in range(len(STEMS))]
-    for utt in sorted(references[0])[: args.count]:
+    utts = sorted(references[0])[: args.count]
+    for utt in utts:
         signals = [soundfile.read(ref[utt], dtype="float32")[0] for ref in references]
         rate = soundfile.info(references[0][utt]).samplerate
         stems = np.stack(signals)
@@ -50,6 +53,9 @@ def main() -> None:
         with atomic_path(args.out / f"{utt}.wav") as temporary:
             soundfile.write(temporary, mixture, rate, subtype="FLOAT")
         print(f"{utt}: {start / rate:.2f}-{(start + LENGTH) / rate:.2f} s")
+    relative = Path("examples")
+    write_data_dir(args.out / "data", {utt: f"{relative / utt}.wav" for utt in utts},
+                   [{utt: str(relative / utt / f"{stem}.wav") for utt in utts} for stem in STEMS])
 
 
 if __name__ == "__main__":

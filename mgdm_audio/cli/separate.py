@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from ..nets.pretrained import CONFIG_FILE
 from ..priors.loading import NAMED_PRIORS, load, resolve
-from ..samplers import SAMPLERS, make_sampler
+from ..samplers import SAMPLERS, load_preset, make_sampler
 from ..separation.audio_io import AudioInfo, InputError, expand_inputs, inspect
 from ..separation.output import CLIP_MODES, FORMATS, check_clip_policy
 from ..separation.report import is_finished, plot_spectrograms, write_record
@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("inputs", nargs="+", metavar="INPUT", help="audio files, folders (their .wav/.flac/.ogg files) or globs")
     add("-o", "--out", type=Path, default=Path("separated"), help="output root (default: %(default)s)")
     add("--prior", default="default", help="'default' (the packaged prior) or a prior directory (default: %(default)s)")
-    add("--sampler", default="mgdm", choices=sorted(SAMPLERS), help="posterior sampler (default: %(default)s)")
+    add("--sampler", default="mgdm", choices=sorted(load_preset("audio")), help="posterior sampler (default: %(default)s)")
     add("--steps", type=int, help="sampler grid points (preset 'audio' otherwise)")
     add("--gibbs-reps", type=int, help="Gibbs repetitions R (samplers with gibbs_reps)")
     add("--grad-steps", help="gradient steps per outer step: a number or an expression in k, K")

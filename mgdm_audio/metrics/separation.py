@@ -18,6 +18,8 @@ import torch
 EPS = 1e-8
 #: Chunk length of MSDM's separation protocol, in samples (≈ 11.9 s at 22,050 Hz).
 MSDM_CHUNK = 262_144
+#: A stem counts as active in n samples when ‖s‖₂ / n reaches this (MSDM's window filter).
+ACTIVITY_THRESHOLD = 1.5e-5
 
 Array = TypeVar("Array", np.ndarray, torch.Tensor)
 
@@ -92,7 +94,7 @@ class WindowedScores:
 
 
 def windowed_si_sdri(estimates: np.ndarray, references: np.ndarray, mixture: np.ndarray, sample_rate: int,
-                     window_s: float = 4.0, hop_s: float = 2.0, activity_threshold: float = 1.5e-5,
+                     window_s: float = 4.0, hop_s: float = 2.0, activity_threshold: float = ACTIVITY_THRESHOLD,
                      zero_mean: bool = False, active_only: bool = False) -> WindowedScores:
     """SI-SDRi of one track by the MSDM protocol. estimates, references: [S, N]; mixture: [N].
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(not (NAMED_PRIORS["default"] / "config.json").is
 
 def example_stems(prior) -> torch.Tensor:
     """[tracks, S, L] references of the shipped examples (synth4 test tracks, never trained on)."""
-    tracks = sorted(path for path in EXAMPLES.iterdir() if path.is_dir())
+    tracks = sorted(mixture.with_suffix("") for mixture in EXAMPLES.glob("*.wav"))
     stems = [[soundfile.read(track / f"{stem}.wav", dtype="float32")[0] for stem in prior.stems] for track in tracks]
     length = (len(stems[0][0]) // prior.length_multiple) * prior.length_multiple
     return torch.from_numpy(np.asarray(stems)[:, :, :length])

@@ -83,6 +83,15 @@ def test_tiny_run_end_to_end_then_stage_2_again_redoes_nothing(tmp_path):
     for log in exp.glob("separate_*/log/separate.*.log"):
         assert "(--resume): skipped" in log.read_text() and "with status 0" in log.read_text()
 
+    # Scoring excerpts: 4,000-sample chunks where 2 stems play (the tiny tracks have no drums), one per track.
+    _run(recipe, *common[:2], "--samplers", "dirac", "--conf_dir", str(conf_dir), "--sampler_overrides",
+         "--segment 0.5", "--score_opts", "--no-museval", "--stage", "2", "--stop_stage", "3",
+         "--chunk_samples", "4000", "--chunks_per_utt", "1", "--chunk_min_active", "2")
+    chunks = recipe / "data" / "test_chunks4000x1"
+    chunk_ids = [line.split()[0] for line in (chunks / "wav.scp").read_text().splitlines()]
+    assert 1 <= len(chunk_ids) <= 2 and all(chunk_id.rsplit("-c", 1)[0] in utts for chunk_id in chunk_ids)
+    assert json.loads((exp / "score_dirac" / "summary.json").read_text())["data_dir"] == f"data/{chunks.name}"
+
 
 def test_parse_options_sets_defined_variables_and_refuses_others(tmp_path):
     script = f'name=a; dry_run=false; . {UTILS}/parse_options.sh; echo "$name $dry_run $*"'

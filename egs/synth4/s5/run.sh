@@ -17,6 +17,9 @@ train_steps=10000
 train_opts=
 test_set="test"
 max_utts=0
+chunk_samples=0
+chunks_per_utt=2
+chunk_min_active=0
 conf_dir=conf
 sampler_overrides=
 data_opts=
@@ -32,6 +35,10 @@ Options (defaults in brackets):
   --train_opts \"OPTS\"         more mgdm train-prior options [$train_opts]
   --test_set NAME             data/<NAME> to separate and score [$test_set]
   --max_utts N                only its first N utterances, 0: all [$max_utts]
+  --chunk_samples N           score excerpts instead: N-sample chunks where every stem plays, 0: whole
+                              utterances [$chunk_samples]
+  --chunks_per_utt N          at most N such chunks per utterance [$chunks_per_utt]
+  --chunk_min_active N        stems that must play in a chunk, 0: all [$chunk_min_active]
   --conf_dir DIR              sampler conf files [$conf_dir]
   --sampler_overrides \"OPTS\"  mgdm separate options after every sampler's conf [$sampler_overrides]
   --data_opts \"OPTS\"          local/data.sh options, e.g. \"--test_tracks 2\" [$data_opts]
@@ -43,7 +50,10 @@ Options (defaults in brackets):
 
 eval_set="$test_set"
 if [ "$max_utts" -gt 0 ]; then
-  eval_set="${test_set}_first$max_utts"
+  eval_set="${eval_set}_first$max_utts"
+fi
+if [ "$chunk_samples" -gt 0 ]; then
+  eval_set="${eval_set}_chunks${chunk_samples}x$chunks_per_utt"
 fi
 
 if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
@@ -66,8 +76,14 @@ fi
 
 if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
   echo "stage 2: separation"
+  subset="$test_set"
   if [ "$max_utts" -gt 0 ]; then
-    utils/subset_data_dir.sh "data/$test_set" "$max_utts" "data/$eval_set"
+    subset="${test_set}_first$max_utts"
+    utils/subset_data_dir.sh "data/$test_set" "$max_utts" "data/$subset"
+  fi
+  if [ "$chunk_samples" -gt 0 ] && [ ! -f "data/$eval_set/wav.scp" ]; then
+    utils/chunk_data_dir.sh "data/$subset" "$chunk_samples" "$chunks_per_utt" "$chunk_min_active" \
+      "data/$eval_set"
   fi
   for sampler in $samplers; do
     steps/separate.sh --nj "$nj" --cmd "$separate_cmd" --sampler "$sampler" \

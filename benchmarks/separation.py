@@ -1,0 +1,177 @@
+"""Separation benchmark: quality at stated denoiser-call budgets, real-time factor, peak memory.
+
+Every measurement runs the ``mgdm separate`` command line in a child process, as a user would, so
+wall time and peak resident memory (the child's ``ru_maxrss``) are those of real runs.
+
+quality: separates every mixture of a data dir (e.g. synth4 test chunks made by
+``python -m mgdm_audio.corpora.chunking``) once per RUN, scores it with ``mgdm score`` (MSDM
+protocol, SI-SDRi), and prints per run: sampler settings, denoiser calls per second of audio (forward,
+forward+backward, and their cost in forward-equivalents, a forward+backward counted as 3 forwards),
+real-time factor and SI-SDRi per stem (mean ± 95 % CI). A RUN is ``LABEL=SAMPLER [mgdm separate
+options]``; runs are resumable (``--resume``), so an interrupted benchmark continues.
+
+    python benchmarks/separation.py quality DATA_DIR --out exp/bench_separation \\
+        --run "mgdm R=2=mgdm --gibbs-reps 2" --run "dirac=dirac" --run "dps 500=dps --steps 500"
+
+memory: separates mixtures of 10, 60 and 300 s (the example mixtures tiled) with one cheap setting and
+prints peak resident memory and wall time per length: memory must not grow with the input's length.
+
+    python benchmarks/separation.py memory --seconds 10 60 300 --sampler-options "--sampler dirac --steps 4"
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from mgdm_audio.corpora.kaldi import read_data_dir
+from mgdm_audio.evaluation.score import score_separation
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+FORWARDS_PER_BACKWARD = 3  # cost of a forward+backward denoiser call, in forward calls (the usual rule of thumb)
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    """A finished child process: wall seconds and peak resident memory (MiB)."""
+
+    seconds: float
+    peak_mib: float
+
+
+def run_child(command: list[str], log: Path) -> ChildRun:
+    """Run ``command`` with its output in ``log``; raise with the log's tail when it fails."""
+    started = time.perf_counter()
+    with open(log, "w", encoding="utf-8") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+        raise RuntimeError(f"{shlex.join(command)} failed ({process.returncode}); log {log}:\n{tail}")
+    return ChildRun(seconds, usage.ru_maxrss / 1024)  # Linux reports KiB
+
+
+def separate_command(inputs: Path, out: Path, prior: str, options: list[str]) -> list[str]:
+    return [str(Path(sys.executable).parent / "mgdm"), "separate", str(inputs), "-o", str(out), "--prior", prior,
+            "--resume", *options]
+
+
+def parse_run(spec: str) -> tuple[str, list[str]]:
+    """``LABEL=SAMPLER [options]`` → (label, mgdm separate options)."""
+    label, sep, rest = spec.rpartition("=") if spec.count("=") > 1 else spec.partition("=")
+    words = shlex.split(rest)
+    if not sep or not label or not words:
+        raise SystemExit(f"error: --run {spec!r}: expected LABEL=SAMPLER [mgdm separate options]")
+    return label, ["--sampler", words[0], *words[1:]]
+
+
+def link_mixtures(data_dir: str, folder: Path) -> list[str]:
+    """Links ``folder/<utt>.<ext>`` → each mixture of ``data_dir`` (tracks are named by utterance id)."""
+    data = read_data_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for utt, path in data.mixtures.items():
+        link = folder / f"{utt}{Path(path).suffix}"
+        if not link.exists():
+            link.symlink_to(Path(path).resolve())
+    return data.utt_ids
+
+
+def run_costs(separations: Path, utts: list[str]) -> dict[str, float]:
+    """Denoiser calls and sampler seconds summed over the tracks' ``separation.json``, and audio seconds."""
+    forward = backward = seconds = audio = 0.0
+    for utt in utts:
+        record = json.loads((separations / utt / "separation.json").read_text(encoding="utf-8"))
+        for segment in record["segments"]:
+            forward += segment["denoiser_calls"]["forward"]
+            backward += segment["denoiser_calls"]["forward_backward"]
+            seconds += segment["seconds"]
+        audio += record["output_frames"] / record["output_sample_rate"]
+    return dict(forward=forward, forward_backward=backward, seconds=seconds, audio_seconds=audio)
+
+
+def quality(args: argparse.Namespace) -> None:
+    out = Path(args.out)
+    utts = link_mixtures(args.data_dir, out / "mixtures")
+    prior_name = "default" if args.prior == "default" else Path(args.prior).resolve().name
+    header = "| run | sampler options | fwd / s audio | fwd+bwd / s audio | cost (fwd-eq) / s | RTF |"
+    rows = []
+    stems: list[str] = []
+    for spec in args.run:
+        label, options = parse_run(spec)
+        folder = out / "runs" / label.replace(" ", "_").replace("/", "_")
+        folder.mkdir(parents=True, exist_ok=True)
+        child = run_child(separate_command(out / "mixtures", folder, args.prior, options), folder / "separate.log")
+        costs = run_costs(folder / prior_name, utts)
+        result = score_separation(args.data_dir, folder / prior_name, folder / "score", museval=False)
+        per_audio = {key: costs[key] / costs["audio_seconds"] for key in ("forward", "forward_backward")}
+        cost = per_audio["forward"] + FORWARDS_PER_BACKWARD * per_audio["forward_backward"]
+        stems = [summary.stem for summary in result.summaries]
+        scores = [f"{s.si_sdri_mean:+.2f} ± {s.si_sdri_ci95:.2f}" for s in result.summaries]
+        rows.append(f"| {label} | `{shlex.join(options)}` | {per_audio['forward']:.0f} | "
+                    f"{per_audio['forward_backward']:.0f} | {cost:.0f} | {costs['seconds'] / costs['audio_seconds']:.1f} | "
+                    + " | ".join(scores) + " |")
+        print(rows[-1], f"(child wall {child.seconds:.0f} s, peak {child.peak_mib:.0f} MiB)", flush=True)
+    table = "\n".join([header + "".join(f" {stem} SI-SDRi (dB) |" for stem in stems),
+                       "|" + "---|" * (6 + len(stems)), *rows])
+    text = (f"{len(utts)} mixtures of {args.data_dir}, prior {args.prior}; RTF = sampler seconds / audio seconds "
+            f"on this machine; SI-SDRi mean ± 95 % CI over scored windows (MSDM protocol).\n\n{table}\n")
+    print("\n" + text)
+    (out / "quality.md").write_text(text, encoding="utf-8")
+
+
+def tiled_mixture(seconds: float, path: Path) -> None:
+    """A mono WAV of ``seconds`` s: the example mixtures, concatenated and repeated."""
+    pieces = [soundfile.read(p, dtype="float32")[0] for p in sorted(EXAMPLES.glob("*.wav"))]
+    rate = soundfile.info(sorted(EXAMPLES.glob("*.wav"))[0]).samplerate
+    audio = np.concatenate(pieces)
+    frames = round(seconds * rate)
+    soundfile.write(path, np.resize(audio, frames), rate, subtype="FLOAT")
+
+
+def memory(args: argparse.Namespace) -> None:
+    options = shlex.split(args.sampler_options)
+    print(f"mgdm separate {args.sampler_options}, prior {args.prior}\n")
+    print("| input (s) | peak RSS (MiB) | wall (s) | wall / audio s |\n|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as scratch:
+        for seconds in args.seconds:
+            folder = Path(scratch) / f"in{seconds:g}"
+            folder.mkdir()
+            tiled_mixture(seconds, folder / f"mix{seconds:g}s.wav")
+            child = run_child(separate_command(folder, Path(scratch) / "out", args.prior, options),
+                              Path(scratch) / f"log{seconds:g}")
+            print(f"| {seconds:g} | {child.peak_mib:.0f} | {child.seconds:.1f} | {child.seconds / seconds:.2f} |",
+                  flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    q = commands.add_parser("quality", help="SI-SDRi, denoiser calls and RTF per run")
+    q.add_argument("data_dir")
+    q.add_argument("--out", required=True, help="working folder (separations, scores, quality.md)")
+    q.add_argument("--prior", default="default")
+    q.add_argument("--run", action="append", required=True, help="LABEL=SAMPLER [mgdm separate options]")
+    q.set_defaults(func=quality)
+    m = commands.add_parser("memory", help="peak memory against input length")
+    m.add_argument("--seconds", type=float, nargs="+", default=[10, 60, 300])
+    m.add_argument("--prior", default="default")
+    m.add_argument("--sampler-options", default="--sampler dirac --steps 4")
+    m.set_defaults(func=memory)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
