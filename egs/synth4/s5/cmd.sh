@@ -10,10 +10,11 @@ case "${MGDM_CMD_BACKEND:-local}" in
     export separate_cmd=utils/run_local.sh
     export score_cmd=utils/run_local.sh ;;
   slurm)
-    # Hook for a cluster: a utils/run_slurm.sh with the same calling convention that submits one
-    # `sbatch --array=1-N` job and waits for it. It does not exist yet.
-    echo "cmd.sh: MGDM_CMD_BACKEND=slurm needs utils/run_slurm.sh (sbatch --array), not written yet" >&2
-    return 1 ;;
+    # One `sbatch --array=1-N --wait` job per call, a log per task under exp/…/log/; more sbatch options
+    # (partition, account) in MGDM_SLURM_OPTS.
+    export train_cmd="utils/run_slurm.sh --mem 12G"
+    export separate_cmd="utils/run_slurm.sh --gpus 1 --mem 16G"
+    export score_cmd="utils/run_slurm.sh --mem 8G" ;;
   *)
     echo "cmd.sh: unknown MGDM_CMD_BACKEND '${MGDM_CMD_BACKEND}' (local or slurm)" >&2
     return 1 ;;
