@@ -1,7 +1,8 @@
 """Separation benchmark: quality at stated denoiser-call budgets, real-time factor, peak memory.
 
-Every measurement runs the ``mgdm separate`` command line in a child process, as a user would, so
-wall time and peak resident memory (the child's ``ru_maxrss``) are those of real runs.
+Every measurement runs the ``mgdm separate`` command line in child processes (one math thread each,
+``--jobs`` of them side by side), as a user would, so wall time and peak resident memory (the largest
+child's ``ru_maxrss``) are those of real runs.
 
 quality: separates every mixture of a data dir (e.g. synth4 test chunks made by
 ``python -m mgdm_audio.corpora.chunking``) once per RUN, scores it with ``mgdm score`` (MSDM
@@ -10,7 +11,7 @@ forward+backward, and their cost in forward-equivalents, a forward+backward coun
 real-time factor and SI-SDRi per stem (mean ± 95 % CI). A RUN is ``LABEL=SAMPLER [mgdm separate
 options]``; runs are resumable (``--resume``), so an interrupted benchmark continues.
 
-    python benchmarks/separation.py quality DATA_DIR --out exp/bench_separation \\
+    python benchmarks/separation.py quality DATA_DIR --out exp/bench_separation --jobs 2 \\
         --run "mgdm R=2=mgdm --gibbs-reps 2" --run "dirac=dirac" --run "dps 500=dps --steps 500"
 
 memory: separates mixtures of 10, 60 and 300 s (the example mixtures tiled) with one cheap setting and
@@ -38,6 +39,8 @@ from mgdm_audio.corpora.kaldi import read_data_dir
 from mgdm_audio.evaluation.score import score_separation
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+#: SI-SDRi windows longer than any file: each file is scored whole, as one window.
+WHOLE_FILES = dict(window_s=1e6, hop_s=1e6)
 FORWARDS_PER_BACKWARD = 3  # cost of a forward+backward denoiser call, in forward calls (the usual rule of thumb)
 
 
@@ -49,18 +52,27 @@ class ChildRun:
     peak_mib: float
 
 
-def run_child(command: list[str], log: Path) -> ChildRun:
-    """Run ``command`` with its output in ``log``; raise with the log's tail when it fails."""
+def run_children(commands: list[list[str]], logs: list[Path]) -> ChildRun:
+    """Run ``commands`` at once (one math thread each), output in ``logs``; raise with a log's tail when one
+    fails. Returns the wall seconds of the whole and the largest child's peak memory."""
+    environment = {**os.environ, "OMP_NUM_THREADS": "1"}  # parallel children with all cores each thrash
     started = time.perf_counter()
-    with open(log, "w", encoding="utf-8") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    processes = []
+    for command, log in zip(commands, logs):
+        with open(log, "w", encoding="utf-8") as output:
+            processes.append(subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=environment))
+    peak = 0.0
+    failures = []
+    for process, command, log in zip(processes, commands, logs):
         _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - started
-    if process.returncode != 0:
-        tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
-        raise RuntimeError(f"{shlex.join(command)} failed ({process.returncode}); log {log}:\n{tail}")
-    return ChildRun(seconds, usage.ru_maxrss / 1024)  # Linux reports KiB
+        process.returncode = os.waitstatus_to_exitcode(status)
+        peak = max(peak, usage.ru_maxrss / 1024)  # Linux reports KiB
+        if process.returncode != 0:
+            failures.append(f"{shlex.join(command)} failed ({process.returncode}); log {log}:\n"
+                            + log.read_text(encoding="utf-8", errors="replace")[-2000:])
+    if failures:
+        raise RuntimeError("\n".join(failures))
+    return ChildRun(time.perf_counter() - started, peak)
 
 
 def separate_command(inputs: Path, out: Path, prior: str, options: list[str]) -> list[str]:
@@ -77,15 +89,18 @@ def parse_run(spec: str) -> tuple[str, list[str]]:
     return label, ["--sampler", words[0], *words[1:]]
 
 
-def link_mixtures(data_dir: str, folder: Path) -> list[str]:
-    """Links ``folder/<utt>.<ext>`` → each mixture of ``data_dir`` (tracks are named by utterance id)."""
+def link_mixtures(data_dir: str, folder: Path, jobs: int) -> tuple[list[str], list[Path]]:
+    """Links ``folder/<job>/<utt>.<ext>`` → each mixture of ``data_dir`` (tracks are named by utterance id),
+    the utterances dealt round-robin over ``jobs`` folders. Returns the utterance ids and the folders."""
     data = read_data_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    for utt, path in data.mixtures.items():
-        link = folder / f"{utt}{Path(path).suffix}"
+    folders = [folder / str(job) for job in range(min(jobs, len(data.utt_ids)))]
+    for index, utt in enumerate(data.utt_ids):
+        path = data.mixtures[utt]
+        link = folders[index % len(folders)] / f"{utt}{Path(path).suffix}"
+        link.parent.mkdir(parents=True, exist_ok=True)
         if not link.exists():
             link.symlink_to(Path(path).resolve())
-    return data.utt_ids
+    return data.utt_ids, folders
 
 
 def run_costs(separations: Path, utts: list[str]) -> dict[str, float]:
@@ -103,7 +118,7 @@ def run_costs(separations: Path, utts: list[str]) -> dict[str, float]:
 
 def quality(args: argparse.Namespace) -> None:
     out = Path(args.out)
-    utts = link_mixtures(args.data_dir, out / "mixtures")
+    utts, inputs = link_mixtures(args.data_dir, out / f"mixtures{args.jobs}", args.jobs)
     prior_name = "default" if args.prior == "default" else Path(args.prior).resolve().name
     header = "| run | sampler options | fwd / s audio | fwd+bwd / s audio | cost (fwd-eq) / s | RTF |"
     rows = []
@@ -112,9 +127,11 @@ def quality(args: argparse.Namespace) -> None:
         label, options = parse_run(spec)
         folder = out / "runs" / label.replace(" ", "_").replace("/", "_")
         folder.mkdir(parents=True, exist_ok=True)
-        child = run_child(separate_command(out / "mixtures", folder, args.prior, options), folder / "separate.log")
+        child = run_children([separate_command(job, folder, args.prior, options) for job in inputs],
+                             [folder / f"separate.{n}.log" for n in range(1, len(inputs) + 1)])
         costs = run_costs(folder / prior_name, utts)
-        result = score_separation(args.data_dir, folder / prior_name, folder / "score", museval=False)
+        result = score_separation(args.data_dir, folder / prior_name, folder / "score", museval=False,
+                                  **(WHOLE_FILES if args.whole_files else {}))
         per_audio = {key: costs[key] / costs["audio_seconds"] for key in ("forward", "forward_backward")}
         cost = per_audio["forward"] + FORWARDS_PER_BACKWARD * per_audio["forward_backward"]
         stems = [summary.stem for summary in result.summaries]
@@ -122,7 +139,8 @@ def quality(args: argparse.Namespace) -> None:
         rows.append(f"| {label} | `{shlex.join(options)}` | {per_audio['forward']:.0f} | "
                     f"{per_audio['forward_backward']:.0f} | {cost:.0f} | {costs['seconds'] / costs['audio_seconds']:.1f} | "
                     + " | ".join(scores) + " |")
-        print(rows[-1], f"(child wall {child.seconds:.0f} s, peak {child.peak_mib:.0f} MiB)", flush=True)
+        print(rows[-1], f"(wall {child.seconds:.0f} s with {len(inputs)} job(s), peak {child.peak_mib:.0f} MiB)",
+              flush=True)
     table = "\n".join([header + "".join(f" {stem} SI-SDRi (dB) |" for stem in stems),
                        "|" + "---|" * (6 + len(stems)), *rows])
     text = (f"{len(utts)} mixtures of {args.data_dir}, prior {args.prior}; RTF = sampler seconds / audio seconds "
@@ -149,8 +167,8 @@ def memory(args: argparse.Namespace) -> None:
             folder = Path(scratch) / f"in{seconds:g}"
             folder.mkdir()
             tiled_mixture(seconds, folder / f"mix{seconds:g}s.wav")
-            child = run_child(separate_command(folder, Path(scratch) / "out", args.prior, options),
-                              Path(scratch) / f"log{seconds:g}")
+            child = run_children([separate_command(folder, Path(scratch) / "out", args.prior, options)],
+                                 [Path(scratch) / f"log{seconds:g}"])
             print(f"| {seconds:g} | {child.peak_mib:.0f} | {child.seconds:.1f} | {child.seconds / seconds:.2f} |",
                   flush=True)
 
@@ -163,6 +181,9 @@ def main() -> None:
     q.add_argument("--out", required=True, help="working folder (separations, scores, quality.md)")
     q.add_argument("--prior", default="default")
     q.add_argument("--run", action="append", required=True, help="LABEL=SAMPLER [mgdm separate options]")
+    q.add_argument("--whole-files", action="store_true",
+                   help="score each file as one SI-SDRi window (for chunks shorter than the protocol's 4 s windows)")
+    q.add_argument("--jobs", type=int, default=1, help="mgdm separate processes per run, one thread each")
     q.set_defaults(func=quality)
     m = commands.add_parser("memory", help="peak memory against input length")
     m.add_argument("--seconds", type=float, nargs="+", default=[10, 60, 300])

@@ -33,13 +33,14 @@ class ScoreResult:
 def score_separation(data_dir: str | os.PathLike[str], separation_dir: str | os.PathLike[str],
                      out_dir: str | os.PathLike[str] | None = None, stems: Sequence[str] = DEFAULT_STEMS,
                      zero_mean: bool = False, active_only: bool = False, museval: bool = True,
-                     crop: bool = False, allow_missing: bool = False) -> ScoreResult:
+                     crop: bool = False, allow_missing: bool = False, window_s: float = 4.0,
+                     hop_s: float = 2.0) -> ScoreResult:
     """Score every utterance of ``data_dir`` (spk1.scp … = ``stems`` in order) against
     ``<separation_dir>/<utt_id>/<stem>.wav`` and write the four result files to ``out_dir``
     (default: ``separation_dir``), each atomically.
 
-    SI-SDRi follows :func:`~mgdm_audio.metrics.separation.windowed_si_sdri` (``zero_mean`` and
-    ``active_only`` are passed on); ``museval=False`` skips BSS-Eval (slow: seconds per track
+    SI-SDRi follows :func:`~mgdm_audio.metrics.separation.windowed_si_sdri` (``zero_mean``,
+    ``active_only``, ``window_s`` and ``hop_s`` are passed on); ``museval=False`` skips BSS-Eval (slow: seconds per track
     minute), leaving its columns empty. An utterance without an estimate folder raises
     :class:`ScoringError`, or with ``allow_missing`` is skipped with a warning; ``crop``: see
     :func:`~mgdm_audio.evaluation.tracks.load_track`.
@@ -62,7 +63,7 @@ def score_separation(data_dir: str | os.PathLike[str], separation_dir: str | os.
         if track.cropped_from is not None:
             warnings.warn(f"{utt_id}: files cropped from up to {track.cropped_from} to {len(track.mixture)} samples")
         scores = windowed_si_sdri(track.estimates, track.references, track.mixture, track.sample_rate,
-                                  zero_mean=zero_mean, active_only=active_only)
+                                  window_s=window_s, hop_s=hop_s, zero_mean=zero_mean, active_only=active_only)
         num_windows += len(scores.starts)
         sdr = (museval_sdr(track.estimates, track.references, track.sample_rate) if museval
                else np.full(len(stems), np.nan))
@@ -81,6 +82,7 @@ def score_separation(data_dir: str | os.PathLike[str], separation_dir: str | os.
     _write_outputs(Path(separation_dir if out_dir is None else out_dir), window_rows, track_rows, summaries,
                    dict(data_dir=str(data_dir), separation_dir=str(separation_dir), stems=stems,
                         zero_mean=zero_mean, active_only=active_only, museval=museval, crop=crop,
+                        window_s=window_s, hop_s=hop_s,
                         tracks_scored=len(data.utt_ids) - len(skipped), tracks_skipped=skipped))
     return ScoreResult(summaries, skipped)
 

@@ -61,6 +61,24 @@ def test_score_writes_all_four_files(dirs, tmp_path, capsys):
     assert "| All |" in (out / "summary.md").read_text()
 
 
+def test_a_window_longer_than_the_files_scores_each_file_whole(dirs, tmp_path):
+    from mgdm_audio.metrics.separation import si_snr
+
+    data, separated = dirs
+    out = tmp_path / "whole"
+    assert main(["score", str(data), str(separated), "-o", str(out), "--window", "60", "--hop", "60",
+                 "--no-museval"]) == 0
+    windows = _rows(out / "windows.csv")
+    assert len(windows) == 2 * 4 and {row["start_s"] for row in windows} == {"0.000"}
+    for row in windows:  # SI-SDRi of the whole file, computed directly
+        stem = STEMS.index(row["stem"])
+        reference = soundfile.read(str(data).replace("data", "audio") + f"/{row['utt']}-{row['stem']}.wav")[0]
+        mixture = soundfile.read(str(data).replace("data", "audio") + f"/{row['utt']}-mix.wav")[0]
+        estimate = soundfile.read(separated / row["utt"] / f"{STEMS[stem]}.wav")[0]
+        expected = si_snr(estimate, reference) - si_snr(mixture, reference)
+        assert float(row["si_sdri"]) == pytest.approx(expected, abs=1e-3)
+
+
 def _error_line(capsys):
     error = capsys.readouterr().err.strip()
     assert "\n" not in error and error.startswith("mgdm score: error:")
