@@ -40,7 +40,9 @@ class DiffusersLatentPrior(DiffusersPixelPrior):
                              f"has {config.latent_channels}")
         self.autoencoder = autoencoder
         self.quantized = kind == "VQModel"
-        # A VQ model's latents are used unscaled (diffusers' LDMPipeline ignores its scaling_factor).
+        # VQ latents are unscaled, as CompVis trained the LDMs. diffusers' LDMPipeline divides by the config's
+        # scaling_factor (VQModel's default 0.18215 when the config has none), which spoils
+        # CompVis/ldm-celebahq-256's samples (diffusers issue #6725).
         self.latent_scale = 1.0 if self.quantized else float(config.scaling_factor)
         self.latent_shift = 0.0 if self.quantized else float(getattr(config, "shift_factor", None) or 0.0)
         factor = 2 ** (len(config.block_out_channels) - 1)

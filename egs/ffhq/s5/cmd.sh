@@ -1,0 +1,1 @@
+../../faces/s5/cmd.sh

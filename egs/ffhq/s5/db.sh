@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2034  # used by run.sh
+# Local copies the ffhq recipe reads (nothing is downloaded): set these, or export them.
+# A folder of 256x256 FFHQ or CelebA-HQ test images (PNG/JPEG; other sizes are resized and centre-cropped).
+FFHQ_DIR="${FFHQ_DIR:-/data/ffhq256}"
+# A diffusers prior folder, e.g. a local copy of google/ddpm-celebahq-256 (pixel) or
+# CompVis/ldm-celebahq-256 (latent: unet/, vqvae/, scheduler/).
+PRIOR_DIR="${PRIOR_DIR:-/data/models/ddpm-celebahq-256}"

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# ffhq s5: image restoration of 256x256 FFHQ / CelebA-HQ faces with a pretrained diffusers prior
+# (pixel, e.g. google/ddpm-celebahq-256, or latent, e.g. CompVis/ldm-celebahq-256), each sampler at
+# the published settings (REFERENCE §3 presets); PSNR / SSIM per task and exp/RESULTS.md. Offline:
+# the images and the prior are local folders named in db.sh.
+#   stage 0: data (local/data.sh)                 stage 3: PSNR / SSIM (steps/restore_score.sh)
+#   stage 1: record the prior of db.sh            stage 4: exp/RESULTS.md + a grid per task
+#   stage 2: restore each task with each sampler (steps/restore_images.sh; resumable)
+# Stages 2-4 are shared with egs/faces/s5 (steps/image_stages.sh). Example: ./run.sh --task sr4
+set -euo pipefail
+
+stage=0
+stop_stage=4
+tasks="sr4 box half random70 gaussian_blur"
+task=
+samplers="mgdm dps diffpir"
+test_set=test
+max_images=0
+conf_dir=conf
+restore_overrides=
+grid_dir=exp/grids
+grid_prefix=
+data_opts=
+help_message="Usage: $0 [options]
+Options (defaults in brackets):
+  --stage N --stop_stage M     run stages N..M [$stage..$stop_stage]
+  --tasks \"T ...\"              image tasks [$tasks]
+  --task T                     one task only (overrides --tasks)
+  --samplers \"S ...\"           samplers, each with conf_dir/restore_<S>[_<task>].conf [$samplers]
+  --test_set NAME              data/<NAME> to restore [$test_set]
+  --max_images N               only its first N images, 0: all [$max_images]
+  --conf_dir DIR               sampler conf files [$conf_dir]
+  --restore_overrides \"OPTS\"   mgdm restore options after every conf's, e.g. \"--batch-size 4\" [$restore_overrides]
+  --grid_dir DIR               where the per-task picture grids go [$grid_dir]
+  --grid_prefix P              their file name prefix [$grid_prefix]
+  --data_opts \"OPTS\"           local/data.sh options, e.g. \"--num_images 1000\" [$data_opts]
+Folders: FFHQ_DIR and PRIOR_DIR in db.sh (or the environment)."
+
+. ./path.sh
+. ./cmd.sh
+. ./db.sh
+. utils/parse_options.sh
+if [ -n "$task" ]; then
+  tasks="$task"
+fi
+
+if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
+  echo "stage 0: data"
+  read -r -a options <<< "$data_opts"
+  local/data.sh "${options[@]}" "$FFHQ_DIR" data
+fi
+
+if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
+  echo "stage 1: prior"
+  if [ ! -d "$PRIOR_DIR" ]; then
+    echo "$0: prior folder $PRIOR_DIR not found; set PRIOR_DIR in db.sh to a local diffusers prior" >&2
+    exit 1
+  fi
+  steps/resolve_image_prior.sh "$PRIOR_DIR" exp/prior/prior_path
+fi
+
+. steps/image_stages.sh

@@ -1,0 +1,119 @@
+"""``mgdm restore`` on a tiny diffusers prior: outputs, sidecar, scores, seeding, errors and resume."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+pytest.importorskip("diffusers")
+from diffusers import DDPMPipeline, DDPMScheduler, UNet2DModel  # noqa: E402
+
+from mgdm_audio.cli import main  # noqa: E402
+from mgdm_audio.metrics.image import ssim  # noqa: E402
+from mgdm_audio.noise import standard_normal  # noqa: E402
+
+FAST = ["--steps", "5", "--grad-steps", "1", "--sampler", "mgdm"]
+
+
+@pytest.fixture(scope="module")
+def prior_dir(tmp_path_factory):
+    """A random 1 x 16 x 16 pixel prior in the diffusers pipeline layout. Sample prediction keeps a random
+    network's clean estimates near [−1, 1] (an ε-prediction one's are far outside, so saved images saturate)."""
+    torch.manual_seed(0)
+    unet = UNet2DModel(sample_size=16, in_channels=1, out_channels=1, block_out_channels=(8, 16), layers_per_block=1,
+                       norm_num_groups=4, down_block_types=("DownBlock2D",) * 2, up_block_types=("UpBlock2D",) * 2)
+    folder = tmp_path_factory.mktemp("prior") / "tiny_faces"
+    DDPMPipeline(unet=unet, scheduler=DDPMScheduler(clip_sample=False, prediction_type="sample")).save_pretrained(
+        folder)
+    return folder
+
+
+@pytest.fixture
+def images(tmp_path):
+    """A 16 x 16 grey PNG, a 30 x 20 (width x height) RGB JPEG (fitted with notices), a text file and a missing file."""
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.fromarray(rng.integers(0, 256, (16, 16), dtype=np.uint8), "L").save(folder / "grey.png")
+    Image.fromarray(rng.integers(0, 256, (20, 30, 3), dtype=np.uint8), "RGB").save(folder / "colour.jpg")
+    (folder / "notes.png").write_text("not an image")
+    return {"grey": folder / "grey.png", "colour": folder / "colour.jpg", "text": folder / "notes.png",
+            "missing": folder / "missing.png"}
+
+
+def _png(path) -> np.ndarray:
+    return np.asarray(Image.open(path), dtype=np.float64) / 255.0
+
+
+def _restore(prior_dir, out, *args):
+    return main(["restore", "--prior", str(prior_dir), "-o", str(out), *FAST, *args])
+
+
+def test_good_images_are_restored_and_bad_ones_named(prior_dir, images, tmp_path, capsys):
+    out = tmp_path / "out"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    status = _restore(prior_dir, out, "--task", "denoise", "--seed", "7",
+                      *(str(images[name]) for name in ("grey", "text", "colour", "missing")), str(empty))
+    err = capsys.readouterr().err
+    assert status == 1 and f"{empty}: folder without .png/.jpg/.jpeg files" in err
+    assert f"{images['text']}: not an image" in err and f"{images['missing']}: no such file" in err
+    assert f"{images['colour']}: RGB converted to L" in err and "30x20 resized to cover 16x16" in err
+    root = out / "tiny_faces" / "denoise"
+    assert sorted(p.name for p in root.iterdir()) == ["colour", "grey"]
+    for position, name in ((0, "grey"), (2, "colour")):
+        folder = root / name
+        for file in ("input.png", "observation.png", "restored.png", "grid.png", "restore.json"):
+            assert (folder / file).is_file()
+        record = json.loads((folder / "restore.json").read_text())
+        assert record["settings"]["task"] == "denoise" and record["settings"]["position"] == position
+        assert record["observation_seed"] == 7 + position and record["sampler_settings"]["steps"] == 5
+        clean, restored = _png(folder / "input.png"), _png(folder / "restored.png")
+        assert record["psnr_db"] == pytest.approx(10 * np.log10(1 / np.mean((clean - restored) ** 2)), abs=1e-9)
+        as_batch = [torch.from_numpy(image)[None, None] for image in (restored, clean)]
+        assert record["ssim"] == pytest.approx(float(ssim(*as_batch)[0]), abs=1e-9)
+        # Denoising observes x + σ_y ε with ε from a generator seeded seed + position.
+        noise = standard_normal((1, 16, 16), torch.Generator().manual_seed(7 + position), torch.float32,
+                                torch.device("cpu"))[0].numpy().astype(np.float64)
+        expected = np.clip(np.round((np.clip(clean * 2 - 1 + 0.05 * noise, -1, 1) + 1) * 127.5), 0, 255) / 255
+        assert np.abs(_png(folder / "observation.png") - expected).max() <= 1 / 255 + 1e-9
+    assert np.asarray(Image.open(root / "grey" / "input.png")).tolist() == \
+        np.asarray(Image.open(images["grey"])).tolist()  # an image of the prior's size is used as it is
+
+
+def test_unknown_task_and_unusable_task_exit_with_one_line(prior_dir, images, tmp_path, capsys):
+    assert _restore(prior_dir, tmp_path / "out", "--task", "colourise", str(images["grey"])) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "unknown task 'colourise'" in err[0] and "sr4" in err[0]
+    assert _restore(prior_dir, tmp_path / "out", "--task", "sr16", "--zeta", "1", str(images["grey"])) == 2
+    assert "--zeta: sampler mgdm has no setting 'zeta'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_resume_skips_equal_settings_and_redoes_changed_ones(prior_dir, images, tmp_path, capsys):
+    out = tmp_path / "out"
+    arguments = ["--task", "sr4", str(images["grey"])]
+    assert _restore(prior_dir, out, *arguments) == 0
+    sidecar = out / "tiny_faces" / "sr4" / "grey" / "restore.json"
+    first = sidecar.stat().st_mtime_ns
+    assert _restore(prior_dir, out, *arguments, "--resume") == 0
+    assert "already restored" in capsys.readouterr().err and sidecar.stat().st_mtime_ns == first
+    assert _restore(prior_dir, out, *arguments, "--resume", "--seed", "1") == 0
+    assert json.loads(sidecar.read_text())["settings"]["seed"] == 1
+    second = sidecar.stat().st_mtime_ns
+    assert _restore(prior_dir, out, *arguments, "--seed", "1") == 0  # without --resume: written again
+    assert sidecar.stat().st_mtime_ns > second
+
+
+def test_several_draws_are_written_and_their_mean_is_the_restoration(prior_dir, images, tmp_path):
+    out = tmp_path / "out"
+    assert _restore(prior_dir, out, "--task", "half", "-n", "3", str(images["grey"])) == 0
+    folder = out / "tiny_faces" / "half" / "grey"
+    draws = np.stack([_png(folder / f"sample_{k}.png") for k in range(3)])
+    unclipped = ((draws > 0) & (draws < 1)).all(0)  # where saving clipped no draw, the mean is exact
+    assert unclipped.mean() > 0.5
+    assert np.abs(_png(folder / "restored.png") - draws.mean(0))[unclipped].max() <= 2 / 255
+    assert not np.allclose(draws[0], draws[1])  # independent draws

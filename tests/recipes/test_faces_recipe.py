@@ -1,0 +1,74 @@
+"""The faces recipe (egs/faces/s5) end to end on 2 test faces with a random tiny prior and a 5-step sampler
+(training is tested in tests/images/test_diffusers_priors.py); the ffhq recipe's one-line failures without
+its folders."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("skimage")
+pytest.importorskip("diffusers")
+
+REPO = Path(__file__).resolve().parents[2]
+TINY_MGDM = "--steps 5\n--grad-steps 1\n--set denoising_steps=2\n--device cpu\n"
+
+
+def _copy_recipe(name: str, destination: Path) -> Path:
+    """The recipe's own files copied (so data/ and exp/ land in ``destination``), its links (steps/, utils/,
+    shared scripts) pointing where the repository's do."""
+    source = REPO / "egs" / name / "s5"
+    shutil.copytree(source, destination, symlinks=True)
+    for link in destination.iterdir():
+        if link.is_symlink():
+            link.unlink()
+            link.symlink_to((source / link.name).resolve())
+    return destination
+
+
+def _run(recipe: Path, *options: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = {key: value for key, value in os.environ.items() if key != "OMP_NUM_THREADS"}
+    return subprocess.run(["./run.sh", *options], cwd=recipe, capture_output=True, text=True,
+                          env={**environment, **(env or {})})
+
+
+def test_faces_recipe_restores_scores_and_reports(tmp_path):
+    from diffusers import DDPMScheduler, UNet2DModel
+
+    prior = tmp_path / "tiny_prior"
+    UNet2DModel(sample_size=24, in_channels=1, out_channels=1, block_out_channels=(8, 16), layers_per_block=1,
+                norm_num_groups=4, down_block_types=("DownBlock2D",) * 2,
+                up_block_types=("UpBlock2D",) * 2).save_pretrained(prior)
+    DDPMScheduler().save_pretrained(prior)
+    recipe = _copy_recipe("faces", tmp_path / "s5")
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "restore_mgdm.conf").write_text(f"# cheap\n{TINY_MGDM}")
+    result = _run(recipe, "--task", "sr4", "--samplers", "mgdm", "--prior", str(prior), "--max_images", "2",
+                  "--conf_dir", str(conf))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert len((recipe / "data" / "train" / "images.scp").read_text().splitlines()) == 50
+    assert len((recipe / "data" / "test" / "images.scp").read_text().splitlines()) == 50
+    assert (recipe / "exp" / "prior" / "prior_path").read_text().strip() == str(prior)
+    summary = json.loads((recipe / "exp" / "score_sr4_mgdm" / "summary.json").read_text())
+    assert summary["num_images"] == 2 and summary["task"] == "sr4" and summary["sampler"] == "mgdm"
+    assert summary["num_batches"] == 1  # both images restored in one sampler call
+    report = (recipe / "exp" / "RESULTS.md").read_text()
+    assert "| sr4 | mgdm | 2 |" in report and "(grids/sr4.png)" in report
+    assert (recipe / "exp" / "grids" / "sr4.png").is_file()
+
+
+def test_ffhq_recipe_names_the_missing_folders(tmp_path):
+    recipe = _copy_recipe("ffhq", tmp_path / "s5")
+    missing = {"FFHQ_DIR": str(tmp_path / "no_images"), "PRIOR_DIR": str(tmp_path / "no_prior")}
+    result = _run(recipe, "--task", "sr4", env=missing)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        f"local/data.sh: image folder {missing['FFHQ_DIR']} not found; set FFHQ_DIR in db.sh to a local FFHQ or "
+        "CelebA-HQ folder"]
+    result = _run(recipe, "--stage", "1", env=missing)
+    assert result.returncode != 0 and f"prior folder {missing['PRIOR_DIR']} not found" in result.stderr
