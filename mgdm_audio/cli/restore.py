@@ -18,14 +18,14 @@ from ..restoration.restorer import RestoreSettings, observation_picture, observe
 from ..restoration.scores import score
 from ..samplers import SAMPLERS, make_sampler
 from ..training.hardware import describe_device, resolve_device
-from .separate import _number
+from .sampler_options import SAMPLER_FLAGS as COMMON_SAMPLER_FLAGS
+from .sampler_options import parse_number, sampler_overrides, setting_names
 
 #: Image files a folder input contributes.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 #: Sampler options → the settings they set (only on samplers that have that setting).
-SAMPLER_FLAGS = {"steps": "--steps", "gibbs_reps": "--gibbs-reps", "grad_steps": "--grad-steps", "lr": "--lr",
-                 "zeta": "--zeta"}
+SAMPLER_FLAGS = {**COMMON_SAMPLER_FLAGS, "zeta": "--zeta"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -101,22 +101,14 @@ def _settings(args: argparse.Namespace) -> RestoreSettings:
     """The restoration settings the options ask for; ValueError names the offending option."""
     if args.task not in TASKS:
         raise ValueError(f"unknown task {args.task!r}; known: {', '.join(TASKS)}")
-    names = {field.name for field in dataclasses.fields(SAMPLERS[args.sampler].Settings)}
-    overrides: dict[str, Any] = {}
-    for name, flag in SAMPLER_FLAGS.items():
-        value = getattr(args, name)
-        if value is None:
-            continue
-        if name not in names:
-            raise ValueError(f"{flag}: sampler {args.sampler} has no setting {name!r} "
-                             f"(it has {', '.join(sorted(names))})")
-        overrides[name] = _number(value) if isinstance(value, str) else value
+    names = setting_names(args.sampler)
+    overrides = sampler_overrides(args, SAMPLER_FLAGS)
     for item in args.set:
         name, equals, value = item.partition("=")
         if not equals or name not in names:
             raise ValueError(f"--set {item}: expected NAME=VALUE with NAME a setting of sampler {args.sampler} "
                              f"({', '.join(sorted(names))})")
-        overrides[name] = {"true": True, "false": False}.get(value.lower(), _number(value))
+        overrides[name] = {"true": True, "false": False}.get(value.lower(), parse_number(value))
     sigma_y = SIGMA_Y[args.task] if args.sigma_y is None else args.sigma_y
     if args.num_samples < 1 or args.batch_size < 0 or not sigma_y > 0:
         raise ValueError("need --num-samples >= 1, --batch-size >= 0 and --sigma-y > 0")

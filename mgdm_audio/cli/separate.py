@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import time
@@ -13,18 +12,16 @@ from tqdm import tqdm
 
 from ..nets.pretrained import CONFIG_FILE
 from ..priors.loading import NAMED_PRIORS, load, resolve
-from ..samplers import SAMPLERS, load_preset, make_sampler
+from ..samplers import load_preset, make_sampler
 from ..separation.audio_io import AudioInfo, InputError, expand_inputs, inspect
 from ..separation.output import CLIP_MODES, FORMATS, check_clip_policy
 from ..separation.report import is_finished, plot_spectrograms, write_record
 from ..separation.separator import SeparationSettings, TrackSeparator
 from ..training.hardware import describe_device, resolve_device
+from .sampler_options import sampler_overrides
 
 #: Inputs shorter than this are refused (a fraction of one model segment carries too little to separate).
 MIN_SECONDS = 0.1
-
-#: Sampler options → the settings names they set (only on samplers that have that setting).
-SAMPLER_FLAGS = {"steps": "--steps", "gibbs_reps": "--gibbs-reps", "grad_steps": "--grad-steps", "lr": "--lr"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -120,16 +117,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _settings(args: argparse.Namespace) -> SeparationSettings:
     """The separation settings the options ask for; ValueError names the offending option."""
-    names = {field.name for field in dataclasses.fields(SAMPLERS[args.sampler].Settings)}
-    overrides: dict[str, Any] = {}
-    for name, flag in SAMPLER_FLAGS.items():
-        value = getattr(args, name)
-        if value is None:
-            continue
-        if name not in names:
-            raise ValueError(f"{flag}: sampler {args.sampler} has no setting {name!r} "
-                             f"(it has {', '.join(sorted(names))})")
-        overrides[name] = _number(value) if isinstance(value, str) else value
+    overrides = sampler_overrides(args)
     if args.num_samples < 1 or args.batch_size < 0 or not args.sigma_y > 0:
         raise ValueError("need --num-samples >= 1, --batch-size >= 0 and --sigma-y > 0")
     if args.segment is not None and not args.segment > 0:
@@ -143,16 +131,6 @@ def _settings(args: argparse.Namespace) -> SeparationSettings:
                               overlap=args.overlap, project=args.project, per_channel=args.per_channel,
                               keep_model_rate=args.keep_model_rate, format=args.format, clip=args.clip,
                               save_samples=args.save_samples)
-
-
-def _number(text: str) -> int | float | str:
-    """A schedule option as a number when it is one (presets accept numbers or expressions in k, K)."""
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
 
 
 def _check_inputs(files: list[Path], root: Path, settings: SeparationSettings,

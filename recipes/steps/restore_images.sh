@@ -31,18 +31,10 @@ prior_dir="$2"
 dir="$3"
 [ -s "$data/images.scp" ] || { echo "$0: no images in $data/images.scp" >&2; exit 1; }
 
-options=()
-if [ -n "$conf" ]; then
-  mapfile -t options < <(utils/read_conf.sh "$conf")
-fi
-read -r -a extra <<< "$extra_opts"
-options+=("${extra[@]}")
+mapfile -t options < <(utils/conf_options.sh "$conf" "$extra_opts")
 
 rm -rf "$dir/in"
-mkdir -p "$dir/in"
-while read -r id path; do
-  ln -s "$(realpath "$path")" "$dir/in/$id.${path##*.}"
-done < "$data/images.scp"
+utils/link_scp.sh "$data/images.scp" "$dir/in"
 
 echo "$0: $task with $sampler on $(wc -l < "$data/images.scp") image(s) of $data, log in $dir/log/restore.log"
 $cmd "$dir/log/restore.log" mgdm restore --resume --task "$task" --sampler "$sampler" --prior "$prior_dir" \

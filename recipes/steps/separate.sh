@@ -32,12 +32,7 @@ data="$1"
 prior_dir="$2"
 dir="$3"
 
-options=()
-if [ -n "$conf" ]; then
-  mapfile -t options < <(utils/read_conf.sh "$conf")
-fi
-read -r -a extra <<< "$extra_opts"
-options+=("${extra[@]}")
+mapfile -t options < <(utils/conf_options.sh "$conf" "$extra_opts")
 
 num_utts=$(wc -l < "$data/wav.scp")
 [ "$num_utts" -gt 0 ] || { echo "$0: $data/wav.scp is empty" >&2; exit 1; }
@@ -51,10 +46,7 @@ for (( job = 1; job <= nj; job++ )); do
 done
 utils/split_scp.sh "$data/wav.scp" "${lists[@]}"
 for (( job = 1; job <= nj; job++ )); do
-  mkdir -p "$split_dir/$job"
-  while read -r utt path; do
-    ln -s "$(realpath "$path")" "$split_dir/$job/$utt.${path##*.}"
-  done < "$split_dir/wav.$job.scp"
+  utils/link_scp.sh "$split_dir/wav.$job.scp" "$split_dir/$job"
 done
 
 echo "$0: separating $num_utts mixture(s) of $data with $sampler in $nj job(s), logs in $dir/log"

@@ -1,14 +1,8 @@
 #!/usr/bin/env bash
-# How the recipe's jobs run, sourced by run.sh; every *_cmd is called Kaldi-style:
-#   $restore_cmd <log> <command> ...
-# Select with the environment variable MGDM_CMD_BACKEND (default: local).
-
-case "${MGDM_CMD_BACKEND:-local}" in
-  local)
-    # Background processes on this machine (Kaldi's run.pl), waited for.
-    export train_cmd=utils/run_local.sh
-    export restore_cmd=utils/run_local.sh ;;
-  *)
-    echo "cmd.sh: unknown MGDM_CMD_BACKEND '${MGDM_CMD_BACKEND}' (only local so far)" >&2
-    return 1 ;;
-esac
+# How the recipe's jobs run, sourced by run.sh: MGDM_CMD_BACKEND=local (the default, and the only backend
+# so far), as utils/cmd_backend.sh describes; every *_cmd is called Kaldi-style: $restore_cmd <log> <command> ...
+# shellcheck disable=SC2034  # read by utils/cmd_backend.sh
+cmd_jobs="train restore"
+cmd_backends="local"
+# shellcheck source=../../../recipes/utils/cmd_backend.sh
+. "$(dirname "${BASH_SOURCE[0]}")/utils/cmd_backend.sh" || return 1

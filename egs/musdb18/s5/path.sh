@@ -1,19 +1,4 @@
 #!/usr/bin/env bash
-# Environment of the recipe, sourced by run.sh: the repository's virtual environment (when there
-# is one) so that `mgdm` and its Python are on PATH, and one math thread per job.
-# shellcheck disable=SC2034  # nothing here is used in this file
-
-# The repository root, found through the steps link (so a copy of the recipe dir finds it too).
-MAIN_ROOT=$(cd -P "$(dirname "${BASH_SOURCE[0]}")/steps/../.." && pwd)
-if [ -f "$MAIN_ROOT/.venv/bin/activate" ]; then
-  # shellcheck disable=SC1091
-  . "$MAIN_ROOT/.venv/bin/activate"
-fi
-if ! command -v mgdm > /dev/null; then
-  echo "path.sh: mgdm not found: install the package (make venv, or pip install -e $MAIN_ROOT)" >&2
-  return 1
-fi
-# Parallel jobs each using every core slow each other down badly (about 15x measured for
-# `mgdm separate` on 2 loaded cores), so, as ESPnet does, one thread per job unless set.
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
-export LC_ALL=C
+# Environment of the recipe, sourced by run.sh: the shared one (utils/setup_env.sh), then any of its own.
+# shellcheck source=../../../recipes/utils/setup_env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/utils/setup_env.sh" || return 1

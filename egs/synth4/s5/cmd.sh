@@ -1,21 +1,11 @@
 #!/usr/bin/env bash
-# How the recipe's jobs run, sourced by run.sh. Every *_cmd is called Kaldi-style:
-#   $separate_cmd JOB=1:N <log-with-JOB> <command with JOB> ...
-# Select with the environment variable MGDM_CMD_BACKEND (default: local).
-
-case "${MGDM_CMD_BACKEND:-local}" in
-  local)
-    # Background processes on this machine, all N at once (Kaldi's run.pl).
-    export train_cmd=utils/run_local.sh
-    export separate_cmd=utils/run_local.sh
-    export score_cmd=utils/run_local.sh ;;
-  slurm)
-    # One `sbatch --array=1-N --wait` job per call, a log per task under exp/…/log/; more sbatch options
-    # (partition, account) in MGDM_SLURM_OPTS.
-    export train_cmd="utils/run_slurm.sh --mem 12G"
-    export separate_cmd="utils/run_slurm.sh --gpus 1 --mem 16G"
-    export score_cmd="utils/run_slurm.sh --mem 8G" ;;
-  *)
-    echo "cmd.sh: unknown MGDM_CMD_BACKEND '${MGDM_CMD_BACKEND}' (local or slurm)" >&2
-    return 1 ;;
-esac
+# How the recipe's jobs run, sourced by run.sh: MGDM_CMD_BACKEND=local (default) or slurm, as
+# utils/cmd_backend.sh describes. Edit the Slurm resources of each kind of job for your cluster.
+# shellcheck disable=SC2034  # read by utils/cmd_backend.sh
+cmd_jobs="train separate score"
+cmd_backends="local slurm"
+train_slurm_opts="--mem 12G"
+separate_slurm_opts="--gpus 1 --mem 16G"
+score_slurm_opts="--mem 8G"
+# shellcheck source=../../../recipes/utils/cmd_backend.sh
+. "$(dirname "${BASH_SOURCE[0]}")/utils/cmd_backend.sh" || return 1

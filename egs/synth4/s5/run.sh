@@ -102,13 +102,7 @@ fi
 
 if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
   echo "stage 4: results"
-  summaries=()
-  notes=(--note "prior: $(cat exp/prior/prior_path)" --note "test set: data/$eval_set")
-  for sampler in $samplers; do
-    summaries+=("exp/score_$sampler/summary.json")
-    settings=$(utils/read_conf.sh "$conf_dir/separate_$sampler.conf" | tr '\n' ' ')
-    notes+=(--note "$sampler: mgdm separate --sampler $sampler $settings$sampler_overrides")
-  done
-  read -r -a labels <<< "$samplers"
-  mgdm results exp/RESULTS.md "${summaries[@]}" --labels "${labels[@]}" "${notes[@]}"
+  read -r -a sampler_list <<< "$samplers"
+  steps/results.sh --conf_dir "$conf_dir" --extra_opts "$sampler_overrides" --note "test set: data/$eval_set" \
+    exp "${sampler_list[@]}"
 fi

@@ -1,0 +1,42 @@
+"""Sampler setting overrides shared by ``mgdm separate`` and ``mgdm restore``: option → setting, parsing, checks."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from typing import Any, Mapping
+
+from ..samplers import SAMPLERS
+
+#: Sampler options → the settings names they set (only on samplers that have that setting).
+SAMPLER_FLAGS = {"steps": "--steps", "gibbs_reps": "--gibbs-reps", "grad_steps": "--grad-steps", "lr": "--lr"}
+
+
+def setting_names(sampler: str) -> set[str]:
+    """The settings sampler ``sampler`` has."""
+    return {field.name for field in dataclasses.fields(SAMPLERS[sampler].Settings)}
+
+
+def sampler_overrides(args: argparse.Namespace, flags: Mapping[str, str] = SAMPLER_FLAGS) -> dict[str, Any]:
+    """The settings of ``args.sampler`` that the options in ``flags`` (setting → option) set; numbers given as
+    text become numbers. ValueError names an option given for a sampler without that setting."""
+    names = setting_names(args.sampler)
+    overrides: dict[str, Any] = {}
+    for name, flag in flags.items():
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if name not in names:
+            raise ValueError(f"{flag}: sampler {args.sampler} has no setting {name!r} "
+                             f"(it has {', '.join(sorted(names))})")
+        overrides[name] = parse_number(value) if isinstance(value, str) else value
+    return overrides
+
+
+def parse_number(text: str) -> int | float | str:
+    """A schedule option as a number when it is one (presets accept numbers or expressions in k, K)."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
