@@ -16,7 +16,7 @@ from ..restoration.image_io import ImageInputError, read_image
 from ..restoration.outputs import is_finished, restored_image, write_outputs
 from ..restoration.restorer import RestoreSettings, observation_picture, observe, restore
 from ..restoration.scores import score
-from ..samplers import SAMPLERS, make_sampler
+from ..samplers import load_preset, make_sampler, preset_names
 from ..training.hardware import describe_device, resolve_device
 from .sampler_options import SAMPLER_FLAGS as COMMON_SAMPLER_FLAGS
 from .sampler_options import parse_number, sampler_overrides, setting_names
@@ -44,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("-o", "--out", type=Path, default=Path("restored"), help="output root (default: %(default)s)")
     add("--prior", default="image_default",
         help="'image_default' (the packaged 24x24 grey faces prior) or a diffusers directory (default: %(default)s)")
-    add("--sampler", default="mgdm", choices=sorted(SAMPLERS), help="posterior sampler (default: %(default)s)")
+    image_samplers = sorted(set().union(*(load_preset(name) for name in preset_names() if name.startswith("image"))))
+    add("--sampler", default="mgdm", choices=image_samplers, help="posterior sampler (default: %(default)s)")
     add("--preset", help="sampler settings preset (default: the prior's, e.g. image_pixel)")
     add("--steps", type=int, help="sampler grid points")
     add("--gibbs-reps", type=int, help="Gibbs repetitions R (mgdm)")
