@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
                 oracle = check["oracle_max_abs_diff"]
                 print("verified: the reloaded denoiser equals the checkpoint's exactly; " +
                       ("audio-diffusion-pytorch not installed, its denoise_fn not compared" if oracle is None else
-                       f"audio-diffusion-pytorch's denoise_fn agrees within {oracle:.2g}"))
+                       "audio-diffusion-pytorch's denoise_fn gives the same outputs " +
+                       ("exactly" if oracle == 0 else f"within {oracle:.2g}")))
         except (ValueError, OSError) as error:  # CheckpointError is a ValueError
             print(f"mgdm convert-msdm: error: {error}", file=sys.stderr)
             return 1

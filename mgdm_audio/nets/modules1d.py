@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 
@@ -152,7 +151,7 @@ class LayerNorm(nn.Module):
         self.g = nn.Parameter(torch.ones(features))
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.layer_norm(x, self.g.shape, weight=self.g, eps=1e-5)
+        return _normalise(x, -1) * self.g
 
 
 class LayerNorm1d(nn.Module):
@@ -163,8 +162,16 @@ class LayerNorm1d(nn.Module):
         self.g = nn.Parameter(torch.ones(1, channels, 1))
 
     def forward(self, x: Tensor) -> Tensor:
-        var, mean = torch.var_mean(x, dim=1, unbiased=False, keepdim=True)
-        return (x - mean) * (var + 1e-5).rsqrt() * self.g
+        return _normalise(x, 1) * self.g
+
+
+def _normalise(x: Tensor, dim: int) -> Tensor:
+    """(x − mean) / sqrt(var + 1e-5) along ``dim``, with MSDM's operations in MSDM's order: the outputs of
+    converted checkpoints then equal the original network's bit for bit (torch's fused layer_norm differs
+    in the last bits)."""
+    var = torch.var(x, dim=dim, unbiased=False, keepdim=True)
+    mean = torch.mean(x, dim=dim, keepdim=True)
+    return (x - mean) * (var + 1e-5).rsqrt()
 
 
 def feed_forward_1d(channels: int, multiplier: int) -> nn.Sequential:
@@ -180,7 +187,11 @@ def feed_forward_1d(channels: int, multiplier: int) -> nn.Sequential:
 
 
 class AttentionOutput(nn.Module):
-    """Multi-head scaled dot-product attention of split (q, k, v), then projection and LayerNorm."""
+    """Multi-head scaled dot-product attention of split (q, k, v), then projection and LayerNorm.
+
+    Written with MSDM's operations (scaled queries, einsum, softmax, einsum) rather than torch's fused
+    attention, so that converted checkpoints give the original network's outputs bit for bit; attention
+    only runs at the coarsest levels, where its cost is small."""
 
     def __init__(self, features: int, num_heads: int, head_features: int):
         super().__init__()
@@ -191,8 +202,10 @@ class AttentionOutput(nn.Module):
     def forward(self, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
         """q, k, v [B, N, heads·head_features] → [B, N, features]."""
         batch, length, width = q.shape
-        q, k, v = (t.view(batch, -1, self.num_heads, width // self.num_heads).transpose(1, 2) for t in (q, k, v))
-        out = F.scaled_dot_product_attention(q, k, v)
+        head_features = width // self.num_heads
+        q, k, v = (t.view(batch, -1, self.num_heads, head_features).transpose(1, 2) for t in (q, k, v))
+        similarity = torch.einsum("... n d, ... m d -> ... n m", q * head_features**-0.5, k)
+        out = torch.einsum("... n j, ... j d -> ... n d", similarity.softmax(dim=-1), v)
         return self.to_out(out.transpose(1, 2).reshape(batch, length, width))
 
 
