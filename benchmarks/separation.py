@@ -151,8 +151,8 @@ def quality(args: argparse.Namespace) -> None:
 
 def tiled_mixture(seconds: float, path: Path) -> None:
     """A mono WAV of ``seconds`` s: the example mixtures, concatenated and repeated."""
-    pieces = [soundfile.read(p, dtype="float32")[0] for p in sorted(EXAMPLES.glob("*.wav"))]
-    rate = soundfile.info(sorted(EXAMPLES.glob("*.wav"))[0]).samplerate
+    pieces, rates = zip(*(soundfile.read(p, dtype="float32") for p in sorted(EXAMPLES.glob("*.wav"))))
+    rate = rates[0]
     audio = np.concatenate(pieces)
     frames = round(seconds * rate)
     soundfile.write(path, np.resize(audio, frames), rate, subtype="FLOAT")

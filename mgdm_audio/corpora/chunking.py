@@ -23,15 +23,8 @@ import numpy as np
 import soundfile
 
 from ..atomic import atomic_path
-from ..metrics.separation import ACTIVITY_THRESHOLD
+from ..metrics.separation import ACTIVITY_THRESHOLD, chunk_starts
 from .kaldi import DataDirError, read_data_dir, write_data_dir
-
-
-def chunk_boundaries(num_samples: int, chunk: int) -> list[int]:
-    """Starts of the non-overlapping full chunks of a signal of ``num_samples`` samples (a partial tail is dropped)."""
-    if chunk < 1:
-        raise ValueError(f"chunk must be a positive number of samples, got {chunk}")
-    return list(range(0, num_samples - chunk + 1, chunk))
 
 
 def spread(items: list[int], count: int) -> list[int]:
@@ -64,7 +57,7 @@ def chunk_data_dir(src_dir: str | os.PathLike[str], out_dir: str | os.PathLike[s
         mixture, rate = soundfile.read(data.mixtures[utt_id], dtype="float32", always_2d=True)
         stems = [soundfile.read(source[utt_id], dtype="float32", always_2d=True)[0] for source in data.sources]
         length = min(len(mixture), *(len(stem) for stem in stems))
-        eligible = [start for start in chunk_boundaries(length, chunk)
+        eligible = [start for start in chunk_starts(length, chunk)
                     if sum(np.linalg.norm(stem[start:start + chunk]) / chunk >= activity_threshold
                            for stem in stems) >= min_active]
         for start in spread(eligible, per_utterance):

@@ -53,12 +53,18 @@ def si_snr(estimate: Array, reference: Array, zero_mean: bool = False) -> Array:
     return 10 * backend.log10(((target * target).sum(-1) + EPS) / ((error * error).sum(-1) + EPS))
 
 
-def msdm_chunks(signal: np.ndarray, chunk: int = MSDM_CHUNK) -> list[np.ndarray]:
-    """Non-overlapping chunks [..., chunk] of ``signal`` [..., N] along the last axis, the last
-    partial chunk dropped (so N < chunk gives none): the pieces MSDM separates one at a time."""
+def chunk_starts(num_samples: int, chunk: int = MSDM_CHUNK) -> range:
+    """First samples of the non-overlapping full chunks of a signal of ``num_samples`` samples, the last
+    partial chunk dropped (so ``num_samples < chunk`` gives none)."""
     if chunk < 1:
         raise ValueError(f"chunk must be a positive number of samples, got {chunk}")
-    return [signal[..., start:start + chunk] for start in range(0, signal.shape[-1] - chunk + 1, chunk)]
+    return range(0, num_samples - chunk + 1, chunk)
+
+
+def msdm_chunks(signal: np.ndarray, chunk: int = MSDM_CHUNK) -> list[np.ndarray]:
+    """Non-overlapping chunks [..., chunk] of ``signal`` [..., N] along the last axis (:func:`chunk_starts`):
+    the pieces MSDM separates one at a time."""
+    return [signal[..., start:start + chunk] for start in chunk_starts(signal.shape[-1], chunk)]
 
 
 def window_starts(num_samples: int, window: int, hop: int) -> range:

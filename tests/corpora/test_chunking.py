@@ -3,18 +3,19 @@ import numpy as np
 import pytest
 import soundfile
 
-from mgdm_audio.corpora.chunking import chunk_boundaries, chunk_data_dir, main, spread
+from mgdm_audio.corpora.chunking import chunk_data_dir, main, spread
+from mgdm_audio.metrics.separation import chunk_starts
 from mgdm_audio.corpora.kaldi import DataDirError, read_data_dir, write_data_dir
 
 RATE = 8000
 CHUNK = 100
 
 
-def test_boundaries_drop_the_partial_tail():
-    assert chunk_boundaries(350, 100) == [0, 100, 200]
-    assert chunk_boundaries(99, 100) == []
+def test_chunk_starts_drop_the_partial_tail():
+    assert list(chunk_starts(350, 100)) == [0, 100, 200]
+    assert list(chunk_starts(99, 100)) == []
     with pytest.raises(ValueError, match="positive"):
-        chunk_boundaries(10, 0)
+        chunk_starts(10, 0)
 
 
 def test_spread_keeps_first_and_last():
