@@ -17,9 +17,7 @@ import statistics
 
 import torch
 
-from mgdm_audio import api
-from mgdm_audio.bench.gmm import make_problem
-from mgdm_audio.metrics import sliced_wasserstein
+from mgdm_audio.bench.gmm import distance_to, draw, make_problem
 
 #: name -> (sampler, settings over the `gmm` preset)
 VARIANTS = {
@@ -56,14 +54,11 @@ def main() -> None:
         for seed in range(1000, 1000 + args.seeds):
             problem = make_problem(dim, obs_dim, seed, args.sigma_y)
             reference = problem.posterior.sample(args.samples, torch.Generator().manual_seed(seed))
-            runs = {"exact": problem.posterior.sample(args.samples, torch.Generator().manual_seed(seed + 1))}
-            for name, (sampler, settings) in VARIANTS.items():
-                runs[name] = api.sample(problem.prior, problem.operator, problem.y, problem.sigma_y, sampler=sampler,
-                                        num_samples=args.samples, seed=seed, preset="gmm", **settings)
-            for name, samples in runs.items():
-                distance = sliced_wasserstein(samples, reference, num_projections=200,
-                                              generator=torch.Generator().manual_seed(seed + 7919))
-                scores.setdefault(name, []).append((distance, *diagnose(problem, samples)))
+            variants = {"exact": ("exact", {}), **VARIANTS}
+            for name, (method, settings) in variants.items():
+                samples, _ = draw(problem, method, seed, args.samples, preset="gmm", **settings)
+                scores.setdefault(name, []).append((distance_to(samples, reference, seed),
+                                                    *diagnose(problem, samples)))
         for name, rows in scores.items():
             means = [statistics.fmean(column) for column in zip(*rows)]
             print(f"| {dim} | {obs_dim} | {name} | {means[0]:.3f} | {means[1]:.3f} | {means[2]:.2f} |", flush=True)

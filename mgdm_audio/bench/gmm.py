@@ -94,24 +94,37 @@ class Run:
     seconds: float
 
 
-def run_method(problem: Problem, method: str, seed: int, num_samples: int, reference: torch.Tensor,
-               gibbs_reps: int = 0, **settings) -> Run:
-    """Sample with ``method`` ("mgdm", "dps", or "exact": fresh exact draws) and score against ``reference``."""
-    projections = torch.Generator().manual_seed(seed + 7919)
-    dim, obs_dim = problem.prior.dim, len(problem.y)
+def draw(problem: Problem, method: str, seed: int, num_samples: int, **settings) -> tuple[torch.Tensor, Run]:
+    """Draws [num_samples, d] of ``method`` ("mgdm", "dps", or "exact": fresh exact draws) and their
+    :class:`Run` record, not yet scored (``sliced_wasserstein`` is NaN)."""
+    gibbs_reps = 0
     if method == "exact":
         samples = problem.posterior.sample(num_samples, torch.Generator().manual_seed(seed + 104729))
         calls, seconds = (0, 0), 0.0
     else:
-        if method == "mgdm" and gibbs_reps:
-            settings["gibbs_reps"] = gibbs_reps
         result = api.sample(problem.prior, problem.operator, problem.y, problem.sigma_y, sampler=method,
                             num_samples=num_samples, seed=seed, return_result=True, **settings)
         samples, seconds = result.samples, result.seconds
         calls = (result.calls.forward, result.calls.forward_backward)
         gibbs_reps = result.settings.get("gibbs_reps", 0)
-    distance = sliced_wasserstein(samples, reference, num_projections=200, generator=projections)
-    return Run(dim, obs_dim, seed, method, gibbs_reps, distance, calls[0], calls[1], seconds)
+    run = Run(problem.prior.dim, len(problem.y), seed, method, gibbs_reps, math.nan, calls[0], calls[1], seconds)
+    return samples, run
+
+
+def distance_to(samples: torch.Tensor, reference: torch.Tensor, seed: int) -> float:
+    """The benchmark's sliced Wasserstein: 200 directions, seeded by the problem's seed."""
+    return sliced_wasserstein(samples, reference, num_projections=200,
+                              generator=torch.Generator().manual_seed(seed + 7919))
+
+
+def run_method(problem: Problem, method: str, seed: int, num_samples: int, reference: torch.Tensor,
+               gibbs_reps: int = 0, **settings) -> Run:
+    """Sample with ``method`` (see :func:`draw`) and score against ``reference``."""
+    if method == "mgdm" and gibbs_reps:
+        settings["gibbs_reps"] = gibbs_reps
+    samples, run = draw(problem, method, seed, num_samples, **settings)
+    run.sliced_wasserstein = distance_to(samples, reference, seed)
+    return run
 
 
 def solve_problem(dim: int, obs_dim: int, seed: int, jobs: list[tuple[str, int]], num_samples: int,
