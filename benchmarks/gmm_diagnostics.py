@@ -9,23 +9,37 @@ Each draw is assigned to the nearest component mean of the exact posterior. Prin
   pins down).
 
     python benchmarks/gmm_diagnostics.py [--cells 8x1 80x1 …] [--seeds 6] [--sigma-y 0.5]
+        [--variant "denoising_steps=50" --variant "index_rule='midpoint', gibbs_reps=2" …]
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import statistics
 
 import torch
 
 from mgdm_audio.bench.gmm import distance_to, draw, make_problem
 
-#: name -> (sampler, settings over the `gmm` preset)
-VARIANTS = {
+#: name -> (sampler, settings over the `gmm` preset): always run ...
+BASELINES = {
     "DPS (preset)": ("dps", {}),
     "MGDM (preset: R 1, G 20)": ("mgdm", {}),
+}
+#: ... and, unless --variant names others, these MGDM variants.
+MGDM_VARIANTS = {
     "MGDM R 2, G 10": ("mgdm", dict(gibbs_reps=2, grad_steps=10)),
     "MGDM R 4, G 5": ("mgdm", dict(gibbs_reps=4, grad_steps=5)),
 }
+
+
+def parse_variant(text: str) -> dict:
+    """``"key=value, key=value"`` (Python literals) -> settings over the `gmm` preset's MGDM."""
+    try:
+        call = ast.parse(f"f({text})", mode="eval").body
+        return {keyword.arg: ast.literal_eval(keyword.value) for keyword in call.keywords if keyword.arg}
+    except (SyntaxError, ValueError) as error:
+        raise argparse.ArgumentTypeError(f"cannot read variant {text!r}: {error}") from None
 
 
 def diagnose(problem, samples: torch.Tensor) -> tuple[float, float]:
@@ -45,7 +59,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=6, help="tuning problems per cell, seeds 1000 on")
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--sigma-y", type=float, default=0.5)
+    parser.add_argument("--variant", type=parse_variant, action="append", default=[],
+                        help="MGDM settings over the gmm preset, as Python keyword arguments; replaces the "
+                             "built-in MGDM variants (DPS and the preset always run); repeatable")
     args = parser.parse_args()
+    chosen = {f"MGDM {_describe(v)}": ("mgdm", v) for v in args.variant} or MGDM_VARIANTS
+    variants = {"exact": ("exact", {}), **BASELINES, **chosen}
     torch.set_num_threads(1)
     print("| d | d_y | variant | SW | mode-weight TV | within-mode spread |\n|---|---|---|---|---|---|")
     for cell in args.cells:
@@ -54,7 +73,6 @@ def main() -> None:
         for seed in range(1000, 1000 + args.seeds):
             problem = make_problem(dim, obs_dim, seed, args.sigma_y)
             reference = problem.posterior.sample(args.samples, torch.Generator().manual_seed(seed))
-            variants = {"exact": ("exact", {}), **VARIANTS}
             for name, (method, settings) in variants.items():
                 samples, _ = draw(problem, method, seed, args.samples, preset="gmm", **settings)
                 scores.setdefault(name, []).append((distance_to(samples, reference, seed),
@@ -62,6 +80,10 @@ def main() -> None:
         for name, rows in scores.items():
             means = [statistics.fmean(column) for column in zip(*rows)]
             print(f"| {dim} | {obs_dim} | {name} | {means[0]:.3f} | {means[1]:.3f} | {means[2]:.2f} |", flush=True)
+
+
+def _describe(settings: dict) -> str:
+    return ", ".join(f"{key} {value}" for key, value in settings.items())
 
 
 if __name__ == "__main__":
