@@ -9,17 +9,17 @@ Each draw is assigned to the nearest component mean of the exact posterior. Prin
   pins down).
 
     python benchmarks/gmm_diagnostics.py [--cells 8x1 80x1 …] [--seeds 6] [--sigma-y 0.5]
-        [--variant "denoising_steps=50" --variant "index_rule='midpoint', gibbs_reps=2" …]
+        [--variant denoising_steps=50 --variant "index_rule=midpoint,gibbs_reps=2" …]
 """
 from __future__ import annotations
 
 import argparse
-import ast
 import statistics
 
 import torch
 
 from mgdm_audio.bench.gmm import distance_to, draw, make_problem
+from mgdm_audio.cli.sampler_options import parse_setting
 
 #: name -> (sampler, settings over the `gmm` preset): always run ...
 BASELINES = {
@@ -34,12 +34,11 @@ MGDM_VARIANTS = {
 
 
 def parse_variant(text: str) -> dict:
-    """``"key=value, key=value"`` (Python literals) -> settings over the `gmm` preset's MGDM."""
+    """``"NAME=VALUE,NAME=VALUE"`` (as ``mgdm restore --set``) -> MGDM settings over the `gmm` preset."""
     try:
-        call = ast.parse(f"f({text})", mode="eval").body
-        return {keyword.arg: ast.literal_eval(keyword.value) for keyword in call.keywords if keyword.arg}
-    except (SyntaxError, ValueError) as error:
-        raise argparse.ArgumentTypeError(f"cannot read variant {text!r}: {error}") from None
+        return dict(parse_setting(item, "mgdm") for item in text.split(","))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def diagnose(problem, samples: torch.Tensor) -> tuple[float, float]:
@@ -60,7 +59,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--sigma-y", type=float, default=0.5)
     parser.add_argument("--variant", type=parse_variant, action="append", default=[],
-                        help="MGDM settings over the gmm preset, as Python keyword arguments; replaces the "
+                        help="MGDM settings over the gmm preset, NAME=VALUE joined by commas; replaces the "
                              "built-in MGDM variants (DPS and the preset always run); repeatable")
     args = parser.parse_args()
     chosen = {f"MGDM {_describe(v)}": ("mgdm", v) for v in args.variant} or MGDM_VARIANTS

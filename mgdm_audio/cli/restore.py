@@ -19,7 +19,7 @@ from ..restoration.scores import score
 from ..samplers import load_preset, make_sampler, preset_names
 from ..training.hardware import describe_device, resolve_device
 from .sampler_options import SAMPLER_FLAGS as COMMON_SAMPLER_FLAGS
-from .sampler_options import parse_number, sampler_overrides, setting_names
+from .sampler_options import parse_setting, sampler_overrides
 
 #: Image files a folder input contributes.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -102,14 +102,13 @@ def _settings(args: argparse.Namespace) -> RestoreSettings:
     """The restoration settings the options ask for; ValueError names the offending option."""
     if args.task not in TASKS:
         raise ValueError(f"unknown task {args.task!r}; known: {', '.join(TASKS)}")
-    names = setting_names(args.sampler)
     overrides = sampler_overrides(args, SAMPLER_FLAGS)
     for item in args.set:
-        name, equals, value = item.partition("=")
-        if not equals or name not in names:
-            raise ValueError(f"--set {item}: expected NAME=VALUE with NAME a setting of sampler {args.sampler} "
-                             f"({', '.join(sorted(names))})")
-        overrides[name] = {"true": True, "false": False}.get(value.lower(), parse_number(value))
+        try:
+            name, value = parse_setting(item, args.sampler)
+        except ValueError as error:
+            raise ValueError(f"--set {error}") from None
+        overrides[name] = value
     sigma_y = SIGMA_Y[args.task] if args.sigma_y is None else args.sigma_y
     if args.num_samples < 1 or args.batch_size < 0 or not sigma_y > 0:
         raise ValueError("need --num-samples >= 1, --batch-size >= 0 and --sigma-y > 0")

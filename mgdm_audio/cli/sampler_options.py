@@ -32,6 +32,18 @@ def sampler_overrides(args: argparse.Namespace, flags: Mapping[str, str] = SAMPL
     return overrides
 
 
+def parse_setting(item: str, sampler: str) -> tuple[str, Any]:
+    """``NAME=VALUE`` for a setting of ``sampler`` -> (name, value): numbers become numbers, true / false
+    booleans, other text stays text (an expression in k, K, or a name such as an index rule).
+    ValueError names the item and the sampler's settings."""
+    names = setting_names(sampler)
+    name, equals, value = item.partition("=")
+    if not equals or name not in names:
+        raise ValueError(f"{item}: expected NAME=VALUE with NAME a setting of sampler {sampler} "
+                         f"({', '.join(sorted(names))})")
+    return name, {"true": True, "false": False}.get(value.lower(), parse_number(value))
+
+
 def parse_number(text: str) -> int | float | str:
     """A schedule option as a number when it is one (presets accept numbers or expressions in k, K)."""
     for kind in (int, float):
