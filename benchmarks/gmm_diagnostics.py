@@ -24,12 +24,13 @@ from mgdm_audio.cli.sampler_options import parse_setting
 #: name -> (sampler, settings over the `gmm` preset): always run ...
 BASELINES = {
     "DPS (preset)": ("dps", {}),
-    "MGDM (preset: R 1, G 20)": ("mgdm", {}),
+    "MGDM (preset)": ("mgdm", {}),
+    "MGDM variational (published update: R 1, G 20, lr 0.1)": ("mgdm", dict(intermediate_update="variational")),
 }
 #: ... and, unless --variant names others, these MGDM variants.
 MGDM_VARIANTS = {
-    "MGDM R 2, G 10": ("mgdm", dict(gibbs_reps=2, grad_steps=10)),
-    "MGDM R 4, G 5": ("mgdm", dict(gibbs_reps=4, grad_steps=5)),
+    "MGDM variational R 2, G 10": ("mgdm", dict(intermediate_update="variational", gibbs_reps=2, grad_steps=10)),
+    "MGDM variational R 4, G 5": ("mgdm", dict(intermediate_update="variational", gibbs_reps=4, grad_steps=5)),
 }
 
 

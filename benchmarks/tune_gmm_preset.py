@@ -1,7 +1,7 @@
 """How the `gmm` preset was chosen: sampler variants on tuning problems the benchmark never scores.
 
 Runs every variant below on seeds 1000-1005 of each (d, d_y) of the Gaussian-mixture benchmark and
-prints the mean sliced Wasserstein per variant and (d, d_y). Two worker processes, ~15 min on 2 cores.
+prints the mean sliced Wasserstein per variant and (d, d_y). Two worker processes, ~40 min on 2 cores.
 
     python benchmarks/tune_gmm_preset.py [--seeds 6] [--jobs 2]
 """
@@ -15,16 +15,23 @@ import torch
 
 from mgdm_audio.bench.gmm import make_problem, run_method
 
+#: The published variational x_s update (Adam) and the derivative-free pCN one (Metropolis); G is the number
+#: of Adam or Metropolis steps per x_s update, "G a/b" means ``a if k < 30 else b``.
 VARIANTS = {
     "DPS ζ=0.01": ("dps", dict(zeta=0.01)),
     "DPS ζ=0.03": ("dps", dict(zeta=0.03)),
     "DPS ζ=0.1": ("dps", dict(zeta=0.1)),
     "DPS ζ=0.3": ("dps", dict(zeta=0.3)),
-    "MGDM mix, lr 0.3, G 20/5": ("mgdm", dict(index_rule="mix", lr=0.3, grad_steps="20 if k >= K - 30 else 5")),
-    "MGDM mix, lr 0.3, G 20": ("mgdm", dict(index_rule="mix", lr=0.3, grad_steps=20)),
-    "MGDM det, lr 0.3, G 20": ("mgdm", dict(index_rule="deterministic", lr=0.3, grad_steps=20)),
-    "MGDM det, lr 0.1, G 20": ("mgdm", dict(index_rule="deterministic", lr=0.1, grad_steps=20)),
-    "MGDM det, lr 1, G 20": ("mgdm", dict(index_rule="deterministic", lr=1.0, grad_steps=20)),
+    **{f"MGDM variational, {rule[:3]}, lr {lr:g}, G {name}": (
+        "mgdm", dict(intermediate_update="variational", index_rule=rule, lr=lr, grad_steps=steps))
+       for rule, lr, name, steps in (("mix", 0.3, "20/5", "20 if k >= K - 30 else 5"), ("mix", 0.3, "20", 20),
+                                     ("deterministic", 0.3, "20", 20), ("deterministic", 0.1, "20", 20),
+                                     ("deterministic", 1.0, "20", 20))},
+    **{f"MGDM pcn, det, G {name}": ("mgdm", dict(intermediate_update="pcn", index_rule="deterministic",
+                                                  metropolis_steps=steps))
+       for name, steps in (("20", 20), ("50", 50), ("10/50", "10 if k < 30 else 50"),
+                           ("15/50", "15 if k < 30 else 50"), ("20/50", "20 if k < 30 else 50"),
+                           ("20/100", "20 if k < 30 else 100"))},
 }
 
 

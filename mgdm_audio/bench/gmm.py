@@ -19,13 +19,15 @@ from typing import Iterable
 import torch
 
 from .. import api
+from ..atomic import atomic_path
 from ..metrics import sliced_wasserstein
 from ..operators import Linear
 from ..priors import GaussianMixture
+from ..samplers.intermediate import INTERMEDIATE_UPDATES
 
 #: Columns of the per-run CSV, in order.
-FIELDS = ("dim", "obs_dim", "seed", "method", "gibbs_reps", "sliced_wasserstein", "forward_calls",
-          "forward_backward_calls", "seconds")
+FIELDS = ("dim", "obs_dim", "seed", "method", "intermediate_update", "gibbs_reps", "sliced_wasserstein",
+          "forward_calls", "forward_backward_calls", "seconds")
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class Run:
     obs_dim: int
     seed: int
     method: str
+    intermediate_update: str  # MGDM's x_s update ("" for the other methods)
     gibbs_reps: int
     sliced_wasserstein: float
     forward_calls: int
@@ -97,7 +100,7 @@ class Run:
 def draw(problem: Problem, method: str, seed: int, num_samples: int, **settings) -> tuple[torch.Tensor, Run]:
     """Draws [num_samples, d] of ``method`` ("mgdm", "dps", or "exact": fresh exact draws) and their
     :class:`Run` record, not yet scored (``sliced_wasserstein`` is NaN)."""
-    gibbs_reps = 0
+    gibbs_reps, update = 0, ""
     if method == "exact":
         samples = problem.posterior.sample(num_samples, torch.Generator().manual_seed(seed + 104729))
         calls, seconds = (0, 0), 0.0
@@ -107,7 +110,9 @@ def draw(problem: Problem, method: str, seed: int, num_samples: int, **settings)
         samples, seconds = result.samples, result.seconds
         calls = (result.calls.forward, result.calls.forward_backward)
         gibbs_reps = result.settings.get("gibbs_reps", 0)
-    run = Run(problem.prior.dim, len(problem.y), seed, method, gibbs_reps, math.nan, calls[0], calls[1], seconds)
+        update = result.settings.get("intermediate_update", "")
+    run = Run(problem.prior.dim, len(problem.y), seed, method, update, gibbs_reps, math.nan, calls[0], calls[1],
+              seconds)
     return samples, run
 
 
@@ -118,33 +123,39 @@ def distance_to(samples: torch.Tensor, reference: torch.Tensor, seed: int) -> fl
 
 
 def run_method(problem: Problem, method: str, seed: int, num_samples: int, reference: torch.Tensor,
-               gibbs_reps: int = 0, **settings) -> Run:
-    """Sample with ``method`` (see :func:`draw`) and score against ``reference``."""
+               gibbs_reps: int = 0, intermediate_update: str = "", **settings) -> Run:
+    """Sample with ``method`` (see :func:`draw`) and score against ``reference``; for MGDM, a non-zero
+    ``gibbs_reps`` and a non-empty ``intermediate_update`` override the preset's."""
     if method == "mgdm" and gibbs_reps:
         settings["gibbs_reps"] = gibbs_reps
+    if method == "mgdm" and intermediate_update:
+        settings["intermediate_update"] = intermediate_update
     samples, run = draw(problem, method, seed, num_samples, **settings)
     run.sliced_wasserstein = distance_to(samples, reference, seed)
     return run
 
 
-def solve_problem(dim: int, obs_dim: int, seed: int, jobs: list[tuple[str, int]], num_samples: int,
+def solve_problem(dim: int, obs_dim: int, seed: int, jobs: list[tuple[str, str, int]], num_samples: int,
                   sigma_y: float, prior: str) -> list[Run]:
-    """Every (method, R) of ``jobs`` on one seeded problem, scored against one set of exact draws."""
+    """Every (method, x_s update, R) of ``jobs`` on one seeded problem, scored against one set of exact draws."""
     torch.set_num_threads(1)  # these tensors are small: processes, not threads, use the cores
     problem = make_problem(dim, obs_dim, seed, sigma_y, prior)
     reference = problem.posterior.sample(num_samples, torch.Generator().manual_seed(seed))
     preset = PRIORS[prior][1]
-    return [run_method(problem, method, seed, num_samples, reference, gibbs_reps=reps, preset=preset)
-            for method, reps in jobs]
+    return [run_method(problem, method, seed, num_samples, reference, gibbs_reps=reps, intermediate_update=update,
+                       preset=preset) for method, update, reps in jobs]
 
 
 def benchmark(out_csv: Path, dims: Iterable[int], obs_dims: Iterable[int], seeds: Iterable[int],
               gibbs_reps: Iterable[int], num_samples: int, sigma_y: float, prior: str = "grid25", workers: int = 1,
-              log=print) -> list[Run]:
-    """Run every (d, d_y, seed, method, R) not already in ``out_csv`` (resumable), one problem per task
-    over ``workers`` processes, appending rows as problems finish."""
-    done = {_key(run) for run in read_runs(out_csv)} if out_csv.exists() else set()
-    methods = [("exact", 0), ("dps", 0)] + [("mgdm", r) for r in gibbs_reps]
+              updates: Iterable[str] = INTERMEDIATE_UPDATES, log=print) -> list[Run]:
+    """Run every (d, d_y, seed, method, MGDM x_s update, R) not already in ``out_csv`` (resumable), one
+    problem per task over ``workers`` processes, appending rows as problems finish."""
+    previous = read_runs(out_csv) if out_csv.exists() else []
+    if out_csv.exists() and _header(out_csv) != list(FIELDS):
+        _write_runs(out_csv, previous)  # a CSV of an earlier version: rewritten in today's columns
+    done = {_key(run) for run in previous}
+    methods = [("exact", "", 0), ("dps", "", 0)] + [("mgdm", u, r) for u in updates for r in gibbs_reps]
     tasks = []
     for dim in dims:
         for obs_dim in obs_dims:
@@ -162,7 +173,7 @@ def benchmark(out_csv: Path, dims: Iterable[int], obs_dims: Iterable[int], seeds
             for run in runs:
                 writer.writerow(asdict(run))
                 log(f"d={run.dim} d_y={run.obs_dim} seed={run.seed} {run.method}"
-                    f"{f' R={run.gibbs_reps}' if run.method == 'mgdm' else ''}: "
+                    f"{f' ({run.intermediate_update}) R={run.gibbs_reps}' if run.method == 'mgdm' else ''}: "
                     f"SW {run.sliced_wasserstein:.3f} ({run.seconds:.1f} s)")
             handle.flush()
             os.fsync(handle.fileno())
@@ -170,29 +181,45 @@ def benchmark(out_csv: Path, dims: Iterable[int], obs_dims: Iterable[int], seeds
 
 
 def read_runs(path: Path) -> list[Run]:
+    """Runs of a CSV written by :func:`benchmark` (one without an x_s update column ran the variational one)."""
     with Path(path).open(newline="") as handle:
-        return [Run(int(r["dim"]), int(r["obs_dim"]), int(r["seed"]), r["method"], int(r["gibbs_reps"]),
+        return [Run(int(r["dim"]), int(r["obs_dim"]), int(r["seed"]), r["method"],
+                    r.get("intermediate_update", "variational" if r["method"] == "mgdm" else ""), int(r["gibbs_reps"]),
                     float(r["sliced_wasserstein"]), int(r["forward_calls"]), int(r["forward_backward_calls"]),
                     float(r["seconds"])) for r in csv.DictReader(handle)]
 
 
+def _header(path: Path) -> list[str]:
+    with Path(path).open(newline="") as handle:
+        return next(csv.reader(handle), [])
+
+
+def _write_runs(path: Path, runs: list[Run]) -> None:
+    with atomic_path(path) as temporary, open(temporary, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FIELDS)
+        writer.writeheader()
+        writer.writerows(asdict(run) for run in runs)
+
+
 def _key(run: Run) -> tuple:
-    return run.dim, run.obs_dim, run.seed, run.method, run.gibbs_reps
+    return run.dim, run.obs_dim, run.seed, run.method, run.intermediate_update, run.gibbs_reps
 
 
 def markdown_table(runs: list[Run]) -> str:
-    """Mean ± 1.96·SE of the sliced Wasserstein per (d, d_y, method, R), with calls and time per run."""
+    """Mean ± 1.96·SE of the sliced Wasserstein per (d, d_y, method, x_s update, R), with calls and time per run."""
     groups: dict[tuple, list[Run]] = {}
     for run in runs:
-        groups.setdefault((run.dim, run.obs_dim, run.method, run.gibbs_reps), []).append(run)
+        groups.setdefault((run.dim, run.obs_dim, run.method, run.intermediate_update, run.gibbs_reps), []).append(run)
     order = {"exact": 0, "dps": 1, "mgdm": 2}
-    lines = ["| d | d_y | method | R | problems | sliced Wasserstein (mean ± 1.96·SE) | denoiser calls fwd / fwd+bwd | seconds per run |",
-             "|---|---|---|---|---|---|---|---|"]
-    for (dim, obs_dim, method, reps), group in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], order[kv[0][2]], kv[0][3])):
+    lines = ["| d | d_y | method | x_s update | R | problems | sliced Wasserstein (mean ± 1.96·SE) | "
+             "denoiser calls fwd / fwd+bwd | seconds per run |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for (dim, obs_dim, method, update, reps), group in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], kv[0][1], order[kv[0][2]], *kv[0][3:])):
         values = [run.sliced_wasserstein for run in group]
         half_width = 1.96 * statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else float("nan")
         name = {"exact": "exact (noise floor)", "dps": "DPS", "mgdm": "MGDM"}[method]
-        lines.append(f"| {dim} | {obs_dim} | {name} | {reps or '–'} | {len(group)} | "
+        lines.append(f"| {dim} | {obs_dim} | {name} | {update or '–'} | {reps or '–'} | {len(group)} | "
                      f"{statistics.fmean(values):.3f} ± {half_width:.3f} | "
                      f"{statistics.fmean(r.forward_calls for r in group):.0f} / "
                      f"{statistics.fmean(r.forward_backward_calls for r in group):.0f} | "

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from ..atomic import atomic_path
+from ..samplers.intermediate import INTERMEDIATE_UPDATES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,6 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     gmm.add_argument("--problems", type=int, default=20, help="seeded problems per (d, d_y)")
     gmm.add_argument("--first-seed", type=int, default=0)
     gmm.add_argument("--gibbs-reps", type=int, nargs="+", default=[1, 2, 4], help="MGDM repetitions R to run")
+    gmm.add_argument("--updates", nargs="+", choices=INTERMEDIATE_UPDATES, default=list(INTERMEDIATE_UPDATES),
+                     help="MGDM's x_s | x̂0, x_t updates to run (default: both)")
     gmm.add_argument("--num-samples", type=int, default=1000, help="samples per method and problem")
     gmm.add_argument("--sigma-y", type=float, default=0.5, help="observation noise standard deviation")
     gmm.add_argument("--prior", choices=["grid25", "gaussian"], default="grid25",
@@ -41,7 +44,8 @@ def run_gmm(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     csv_path = args.out / "runs.csv"
     runs = gmm.benchmark(csv_path, args.dims, args.obs_dims, range(args.first_seed, args.first_seed + args.problems),
-                         args.gibbs_reps, args.num_samples, args.sigma_y, prior=args.prior, workers=args.jobs)
+                         args.gibbs_reps, args.num_samples, args.sigma_y, prior=args.prior, workers=args.jobs,
+                         updates=args.updates)
     table = gmm.markdown_table(runs)
     markdown = args.out / "results.md"
     with atomic_path(markdown) as temporary:

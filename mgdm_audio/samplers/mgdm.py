@@ -1,7 +1,6 @@
 """MGDM: the mixture-guided Gibbs sampler (Janati et al., ICML 2025; REFERENCE §1, §3)."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -10,11 +9,12 @@ import torch
 from ..bridge import bridge
 from ..likelihoods import GaussianLikelihood
 from ..operators import Operator
-from ..noise import standard_normal_like
 from ..priors import Prior
 from ..schedules import time_grid
 from .base import DenoiserCalls, Sampler, forward_model, initial_noise
+from . import intermediate
 from .index_rules import INDEX_RULES, choose_index
+from .intermediate import INTERMEDIATE_UPDATES
 from .step_schedule import StepSchedule
 
 
@@ -26,7 +26,11 @@ class MGDMSettings:
     denoising_steps: M, the most grid points of the unconditional x̂0 | x_s chain.
     eta: η of the DDIM-style bridges (the x_t initialisation and the x̂0 chain).
     index_rule / mix_threshold / min_index: how s is chosen (see :mod:`.index_rules`).
-    grad_steps / lr: Adam steps and learning rate of the x_s fit, per outer step k (expressions in k, K).
+    intermediate_update: how x_s | x̂0, x_t is drawn: "variational" (published: Gaussian fit by Adam)
+        or "pcn" (derivative-free Metropolis; see :mod:`.intermediate`).
+    grad_steps / lr: Adam steps and learning rate of the variational update, per outer step k
+        (expressions in k, K).
+    metropolis_steps: Metropolis steps of the pcn update, per outer step k.
     scale_initial_noise: start from N(0, (1 − ᾱ_top) I) instead of N(0, I).
     """
 
@@ -39,6 +43,8 @@ class MGDMSettings:
     min_index: int
     grad_steps: StepSchedule | int | str
     lr: StepSchedule | float | str
+    intermediate_update: str = "variational"
+    metropolis_steps: StepSchedule | int | str = 20
     scale_initial_noise: bool = False
 
     def __post_init__(self):
@@ -46,6 +52,8 @@ class MGDMSettings:
             self.grad_steps = StepSchedule(self.grad_steps, "grad_steps")
         if not isinstance(self.lr, StepSchedule):
             self.lr = StepSchedule(self.lr, "lr")
+        if not isinstance(self.metropolis_steps, StepSchedule):
+            self.metropolis_steps = StepSchedule(self.metropolis_steps, "metropolis_steps")
         if self.steps < 4:
             raise ValueError(f"MGDM needs steps >= 4 (K − 3 outer steps), got {self.steps}")
         if self.gibbs_reps < 1 or self.denoising_steps < 1:
@@ -54,11 +62,14 @@ class MGDMSettings:
             raise ValueError(f"eta must be in [0, 1], got {self.eta}")
         if self.index_rule not in INDEX_RULES:
             raise ValueError(f"unknown index rule {self.index_rule!r}; expected one of {INDEX_RULES}")
+        if self.intermediate_update not in INTERMEDIATE_UPDATES:
+            raise ValueError(f"unknown intermediate_update {self.intermediate_update!r}; "
+                             f"expected one of {INTERMEDIATE_UPDATES}")
 
 
 class MGDM(Sampler):
     """Mixture-guided Gibbs sampling: per outer step, draw s, then R sweeps of
-    x_s | x̂0, x_t (Gaussian variational fit) → x̂0 | x_s (prior chain) → x_t | x_s, x_next (bridge)."""
+    x_s | x̂0, x_t (Gaussian variational fit, or pCN Metropolis) → x̂0 | x_s (prior chain) → x_t | x_s, x_next (bridge)."""
 
     name = "mgdm"
     Settings = MGDMSettings
@@ -79,12 +90,13 @@ class MGDM(Sampler):
         for k, position in enumerate(range(num_grid - 2, 1, -1)):
             t_prev, t, t_next = grid[position - 1], grid[position], grid[position + 1]
             s = choose_index(settings.index_rule, k, t, t_prev, settings.min_index, settings.mix_threshold, generator)
-            grad_steps = int(settings.grad_steps(k, num_grid))
+            schedule = settings.metropolis_steps if settings.intermediate_update == "pcn" else settings.grad_steps
+            update_steps = int(schedule(k, num_grid))
             lr = float(settings.lr(k, num_grid))
             with torch.no_grad():
                 x_t = bridge(table, 0, t, t_next, settings.eta).sample(x0, x_next, generator)
             for _ in range(settings.gibbs_reps):
-                x_s = self._draw_intermediate(prior, observe, likelihood, x0, x_t, s, t, grad_steps, lr,
+                x_s = self._draw_intermediate(prior, observe, likelihood, x0, x_t, s, t, update_steps, lr,
                                               generator, calls)
                 with torch.no_grad():
                     x0 = self._denoise(prior, x_s, s, generator, calls)
@@ -93,32 +105,20 @@ class MGDM(Sampler):
             record(x0)
         return x0
 
-    @staticmethod
-    def _draw_intermediate(prior: Prior, observe: Callable[[torch.Tensor], torch.Tensor],
+    def _draw_intermediate(self, prior: Prior, observe: Callable[[torch.Tensor], torch.Tensor],
                            likelihood: GaussianLikelihood, x0: torch.Tensor, x_t: torch.Tensor, s: int, t: int,
-                           grad_steps: int, lr: float, generator: torch.Generator | None,
+                           steps: int, lr: float, generator: torch.Generator | None,
                            calls: DenoiserCalls) -> torch.Tensor:
-        """x_s ~ N(μ, diag e^{2λ}) fitted to ĝ_s(y | x_s) q(x_s | x̂0, x_t) by reparameterised KL + Adam."""
+        """x_s ∝ ĝ_s(y | x_s) q(x_s | x̂0, x_t), drawn by the ``intermediate_update`` setting."""
         coefficients = bridge(prior.alphas_cumprod, 0, s, t)
-        bridge_mean = coefficients.mean(x0, x_t).detach()
-        bridge_std = coefficients.std
-        mean = bridge_mean.clone().requires_grad_(True)
-        log_std = torch.full_like(bridge_mean, math.log(bridge_std)).requires_grad_(True)
-        optimizer = torch.optim.Adam([mean, log_std], lr=lr)
-        for _ in range(grad_steps):
-            noise = standard_normal_like(bridge_mean, generator)
-            with torch.enable_grad():
-                x_s = mean + log_std.exp() * noise
-                data_fit = likelihood.neg_log(observe(prior.x0(x_s, s)))
-                bridge_fit = 0.5 * ((x_s - bridge_mean) / bridge_std).pow(2).flatten(1).sum(1)
-                entropy = log_std.flatten(1).sum(1)
-                # Adam is elementwise, so summing over the batch keeps the samples independent.
-                (data_fit + bridge_fit - entropy).sum().backward()
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-            calls.forward_backward += 1
-        with torch.no_grad():
-            return mean + log_std.exp() * standard_normal_like(bridge_mean, generator)
+        bridge_mean = coefficients.mean(x0, x_t)
+
+        def energy(x_s: torch.Tensor) -> torch.Tensor:  # −log ĝ_s(y | x_s), [B]
+            return likelihood.neg_log(observe(prior.x0(x_s, s)))
+
+        if self.settings.intermediate_update == "pcn":
+            return intermediate.pcn(energy, bridge_mean, coefficients.std, steps, generator, calls)
+        return intermediate.variational(energy, bridge_mean, coefficients.std, steps, lr, generator, calls)
 
     def _denoise(self, prior: Prior, x_s: torch.Tensor, s: int, generator: torch.Generator | None,
                  calls: DenoiserCalls) -> torch.Tensor:
