@@ -18,7 +18,7 @@ from typing import Callable
 
 import torch
 
-from ..noise import standard_normal_like
+from ..noise import standard_normal_like, uniform_like
 from .base import DenoiserCalls
 
 Energy = Callable[[torch.Tensor], torch.Tensor]
@@ -66,9 +66,7 @@ def pcn(energy: Energy, mean: torch.Tensor, std: float, steps: int, generator: t
     for _ in range(steps):
         proposal = mean + (1 - beta.square()).sqrt() * (x - mean) + beta * std * standard_normal_like(mean, generator)
         proposed = energy(proposal)
-        uniform = torch.rand(batch, generator=generator, dtype=mean.dtype,
-                             device=generator.device if generator is not None else mean.device).to(mean.device)
-        accept = uniform.log() < current - proposed
+        accept = uniform_like(mean, (batch,), generator).log() < current - proposed
         x = torch.where(accept.view(as_column), proposal, x)
         current = torch.where(accept, proposed, current)
         beta = torch.where(accept.view(as_column), (beta * ADAPT).clamp(max=1.0), beta / ADAPT)

@@ -14,7 +14,6 @@ from ..schedules import time_grid
 from .base import DenoiserCalls, Sampler, forward_model, initial_noise
 from . import intermediate
 from .index_rules import INDEX_RULES, choose_index
-from .intermediate import INTERMEDIATE_UPDATES
 from .step_schedule import StepSchedule
 
 
@@ -62,9 +61,9 @@ class MGDMSettings:
             raise ValueError(f"eta must be in [0, 1], got {self.eta}")
         if self.index_rule not in INDEX_RULES:
             raise ValueError(f"unknown index rule {self.index_rule!r}; expected one of {INDEX_RULES}")
-        if self.intermediate_update not in INTERMEDIATE_UPDATES:
+        if self.intermediate_update not in intermediate.INTERMEDIATE_UPDATES:
             raise ValueError(f"unknown intermediate_update {self.intermediate_update!r}; "
-                             f"expected one of {INTERMEDIATE_UPDATES}")
+                             f"expected one of {intermediate.INTERMEDIATE_UPDATES}")
 
 
 class MGDM(Sampler):
@@ -82,6 +81,7 @@ class MGDM(Sampler):
         grid = prior.grid(settings.steps)
         num_grid = len(grid)
         table = prior.alphas_cumprod
+        update_schedule = settings.metropolis_steps if settings.intermediate_update == "pcn" else settings.grad_steps
         with torch.no_grad():
             x_next = initial_noise(prior, num_samples, grid[-1], generator, settings.scale_initial_noise)
             x0 = prior.x0(x_next, grid[-1])
@@ -90,8 +90,7 @@ class MGDM(Sampler):
         for k, position in enumerate(range(num_grid - 2, 1, -1)):
             t_prev, t, t_next = grid[position - 1], grid[position], grid[position + 1]
             s = choose_index(settings.index_rule, k, t, t_prev, settings.min_index, settings.mix_threshold, generator)
-            schedule = settings.metropolis_steps if settings.intermediate_update == "pcn" else settings.grad_steps
-            update_steps = int(schedule(k, num_grid))
+            update_steps = int(update_schedule(k, num_grid))
             lr = float(settings.lr(k, num_grid))
             with torch.no_grad():
                 x_t = bridge(table, 0, t, t_next, settings.eta).sample(x0, x_next, generator)
