@@ -10,11 +10,13 @@ from .likelihoods import GaussianLikelihood
 from .operators import Operator
 from .priors import Prior
 from .samplers import SamplingResult, make_sampler
+from .samplers.start import COLD, ColdStart, WarmStart
 
 
 def sample(prior: Prior, operator: Operator, y: np.ndarray | torch.Tensor, sigma_y: float, sampler: str = "mgdm",
            num_samples: int = 1, seed: int | None = None, preset: str | None = None, trace: bool = False,
-           return_result: bool = False, **settings: Any) -> torch.Tensor | SamplingResult:
+           return_result: bool = False, init: np.ndarray | torch.Tensor | None = None,
+           start_sigma: float | None = None, **settings: Any) -> torch.Tensor | SamplingResult:
     """Draw ``num_samples`` independent samples of p(x | y) ∝ N(y; A(x), σ_y² I) p_0(x).
 
     Args:
@@ -30,6 +32,10 @@ def sample(prior: Prior, operator: Operator, y: np.ndarray | torch.Tensor, sigma
         trace: keep the clean estimate of every outer step (in the result).
         return_result: return the :class:`SamplingResult` (settings, seed, calls, time) instead of
             only the samples.
+        init: an initial estimate [*event_shape] or [num_samples, *event_shape] in the prior's space (a warm
+            start, :class:`mgdm_audio.samplers.start.WarmStart`): the sampler starts from it noised to
+            ``start_sigma`` instead of from pure noise. Needs ``start_sigma``.
+        start_sigma: the warm start's VE noise level (data units; ᾱ = 1 / (1 + σ²)).
         **settings: override single settings of the preset, e.g. ``gibbs_reps=4``.
 
     Returns:
@@ -44,9 +50,26 @@ def sample(prior: Prior, operator: Operator, y: np.ndarray | torch.Tensor, sigma
         raise ValueError(f"observation y has shape {tuple(y.shape)}, but the operator maps a sample of shape "
                          f"{prior.event_shape} to {tuple(probe.shape[1:])}")
     likelihood = GaussianLikelihood(y, sigma_y)
+    start = warm_start(prior, init, start_sigma)
     if seed is None:
         seed = int(torch.randint(0, 2**31 - 1, (1,)))
     generator = torch.Generator().manual_seed(seed)
-    result = runner(prior, operator, likelihood, num_samples, generator=generator, trace=trace)
-    result.settings = {"seed": seed, "sigma_y": float(sigma_y), "num_samples": num_samples, **result.settings}
+    result = runner(prior, operator, likelihood, num_samples, generator=generator, trace=trace, start=start)
+    result.settings = {"seed": seed, "sigma_y": float(sigma_y), "num_samples": num_samples,
+                       "start_sigma": start_sigma, **result.settings}
     return result if return_result else result.samples
+
+
+def warm_start(prior: Prior, init: np.ndarray | torch.Tensor | None, start_sigma: float | None) -> ColdStart:
+    """The start ``init`` and ``start_sigma`` ask for: both, or neither (a cold start)."""
+    if (init is None) != (start_sigma is None):
+        raise ValueError("a warm start needs both init (the initial estimate) and start_sigma (its noise level)")
+    if init is None:
+        return COLD
+    estimate = torch.as_tensor(init).to(dtype=prior.dtype, device=prior.device)
+    if tuple(estimate.shape) == prior.event_shape:
+        estimate = estimate.unsqueeze(0)
+    if tuple(estimate.shape[1:]) != prior.event_shape:
+        raise ValueError(f"init has shape {tuple(estimate.shape)}; expected {prior.event_shape} or "
+                         f"[num_samples, {', '.join(map(str, prior.event_shape))}]")
+    return WarmStart(estimate, float(start_sigma))

@@ -10,7 +10,7 @@ import importlib
 import sys
 
 #: Subcommand modules, in the order ``mgdm --help`` lists them.
-SUBCOMMANDS = ("bench", "prepare_synth4", "train_prior", "generate", "score", "separate", "results", "convert_msdm",
+SUBCOMMANDS = ("bench", "prepare_synth4", "train_prior", "train_separator", "generate", "score", "separate", "results", "convert_msdm",
                "restore")
 
 

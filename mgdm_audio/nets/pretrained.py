@@ -44,11 +44,12 @@ def registered_nets() -> dict[str, type[nn.Module]]:
     return dict(_REGISTRY)
 
 
-def save_pretrained(net: nn.Module, directory: str | os.PathLike) -> Path:
+def save_pretrained(net: nn.Module, directory: str | os.PathLike, sections: dict[str, Any] | None = None) -> Path:
     """Writes ``directory/config.json`` and ``directory/model.safetensors``; returns the directory.
 
-    Each file is replaced atomically (temporary file + rename), so an interrupted save never
-    leaves a truncated file behind.
+    ``sections``: more top-level entries of ``config.json`` (JSON-serialisable), e.g. what a prior or a
+    separator records around its network. Each file is replaced atomically (temporary file + rename), so an
+    interrupted save never leaves a truncated file behind.
     """
     name = type(net).__name__
     if _REGISTRY.get(name) is not type(net):
@@ -56,8 +57,8 @@ def save_pretrained(net: nn.Module, directory: str | os.PathLike) -> Path:
     config = getattr(net, "config", None)
     if not isinstance(config, dict):
         raise ValueError(f"{name} has no `config` dict of constructor arguments; cannot save it")
-    text = json.dumps({"format": _FORMAT, "version": _VERSION, "class_name": name, "config": config},
-                      indent=2, sort_keys=True) + "\n"
+    document = {**(sections or {}), "format": _FORMAT, "version": _VERSION, "class_name": name, "config": config}
+    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     with atomic_path(directory / WEIGHTS_FILE) as temporary:
@@ -86,6 +87,17 @@ def read_config(directory: str | os.PathLike) -> tuple[str, dict[str, Any]]:
     if not isinstance(config, dict):
         raise ValueError(f"{path}: \"config\" must be an object of constructor arguments")
     return name, config
+
+
+def read_section(directory: str | os.PathLike, key: str, types: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(type name, settings) of the ``key`` entry of ``directory/config.json``: ``{"type": NAME, **settings}``
+    with NAME one of ``types``. ValueError names the file when the entry is missing or of another type."""
+    path = Path(directory) / CONFIG_FILE
+    section = json.loads(path.read_text(encoding="utf-8")).get(key)
+    if not isinstance(section, dict) or section.get("type") not in types:
+        found = section.get("type") if isinstance(section, dict) else None
+        raise ValueError(f"{path}: no \"{key}\" entry of a known type (found {found!r}; known: {sorted(types)})")
+    return section["type"], {name: value for name, value in section.items() if name != "type"}
 
 
 def from_pretrained(directory: str | os.PathLike, device: torch.device | str = "cpu") -> nn.Module:

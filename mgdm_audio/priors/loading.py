@@ -10,14 +10,13 @@ so :func:`mgdm_audio.nets.from_pretrained` also reads the bare network of a prio
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import torch
 
 from ..atomic import atomic_path
-from ..nets.pretrained import CONFIG_FILE, WEIGHTS_FILE, from_pretrained, save_pretrained
+from ..nets.pretrained import CONFIG_FILE, WEIGHTS_FILE, from_pretrained, read_section, save_pretrained
 from .base import Prior
 from .diffusers_layout import is_diffusers_directory, load_diffusers_prior
 from .music import MultiSourcePrior
@@ -57,16 +56,11 @@ def load(name_or_path: str | os.PathLike = "default", device: torch.device | str
             raise FileNotFoundError(f"{directory / name}: missing; a prior directory holds {CONFIG_FILE} and "
                                     f"{WEIGHTS_FILE} (written by save_prior)")
     net = from_pretrained(directory, device)
-    path = directory / CONFIG_FILE
-    section = json.loads(path.read_text(encoding="utf-8")).get("prior")
-    if not isinstance(section, dict) or section.get("type") not in PRIOR_TYPES:
-        found = section.get("type") if isinstance(section, dict) else None
-        raise ValueError(f"{path}: no \"prior\" entry of a known type (found {found!r}; known: {sorted(PRIOR_TYPES)})")
-    settings = {key: value for key, value in section.items() if key != "type"}
+    kind, settings = read_section(directory, "prior", PRIOR_TYPES)
     try:
-        prior = PRIOR_TYPES[section["type"]].from_config(net, settings)
+        prior = PRIOR_TYPES[kind].from_config(net, settings)
     except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"{path}: cannot build {section['type']} from its \"prior\" entry: {error!r}") from None
+        raise ValueError(f"{directory / CONFIG_FILE}: cannot build {kind} from its \"prior\" entry: {error!r}") from None
     return prior.eval()
 
 
@@ -79,14 +73,13 @@ def save_prior(prior: MultiSourcePrior, directory: str | os.PathLike, model_card
     name = type(prior).__name__
     if PRIOR_TYPES.get(name) is not type(prior):
         raise ValueError(f"cannot save a {name}; known prior types: {sorted(PRIOR_TYPES)}")
-    directory = save_pretrained(prior.denoiser.net, directory)
-    path = directory / CONFIG_FILE
-    document = json.loads(path.read_text(encoding="utf-8"))
-    document["prior"] = {"type": name, **prior.config}
-    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
-    with atomic_path(path) as temporary:
-        Path(temporary).write_text(text, encoding="utf-8")
+    directory = save_pretrained(prior.denoiser.net, directory, {"prior": {"type": name, **prior.config}})
     if model_card is not None:
-        with atomic_path(directory / MODEL_CARD_FILE) as temporary:
-            Path(temporary).write_text(model_card, encoding="utf-8")
+        write_model_card(directory, model_card)
     return directory
+
+
+def write_model_card(directory: Path, text: str) -> None:
+    """``directory/MODEL_CARD.md``, replaced atomically."""
+    with atomic_path(directory / MODEL_CARD_FILE) as temporary:
+        Path(temporary).write_text(text, encoding="utf-8")

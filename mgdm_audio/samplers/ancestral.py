@@ -6,7 +6,7 @@ from tqdm import tqdm
 
 from ..bridge import bridge
 from ..priors import Prior
-from .base import initial_noise
+from .start import COLD
 
 
 def sample_prior(prior: Prior, num_samples: int, steps: int, generator: torch.Generator | None = None,
@@ -23,7 +23,7 @@ def sample_prior(prior: Prior, num_samples: int, steps: int, generator: torch.Ge
         raise ValueError(f"num_samples must be >= 1, got {num_samples}")
     grid = prior.grid(steps)
     with torch.no_grad():
-        x = initial_noise(prior, num_samples, grid[-1], generator, scale=True)
+        x = COLD.state(prior, num_samples, grid[-1], generator, scale=True)
         for position in tqdm(range(len(grid) - 1, 0, -1), desc="sampling", unit="step", disable=not progress):
             t, t_prev = grid[position], grid[position - 1]
             x0 = prior.x0(x, t)

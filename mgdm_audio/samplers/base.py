@@ -11,9 +11,9 @@ from typing import Any, Callable, ClassVar
 import torch
 
 from ..likelihoods import GaussianLikelihood
-from ..noise import standard_normal
 from ..operators import Operator
 from ..priors import Prior
+from .start import COLD, ColdStart
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -83,27 +83,30 @@ class Sampler:
         return {key: getattr(value, "spec", value) for key, value in dataclasses.asdict(self.settings).items()}
 
     def __call__(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
-                 generator: torch.Generator | None = None, trace: bool = False) -> SamplingResult:
+                 generator: torch.Generator | None = None, trace: bool = False,
+                 start: ColdStart = COLD) -> SamplingResult:
+        """Draw ``num_samples`` samples, from noise or from ``start`` (a :class:`.start.WarmStart`)."""
         if num_samples < 1:
             raise ValueError(f"num_samples must be >= 1, got {num_samples}")
         self.check(prior, operator)
         calls = DenoiserCalls()
         steps: list[torch.Tensor] = []
         record: Callable[[torch.Tensor], None] = (lambda x0: steps.append(x0.detach().cpu())) if trace else (lambda x0: None)
-        start = time.perf_counter()
+        started = time.perf_counter()
         with frozen(prior):
-            samples = self._run(prior, operator, likelihood, num_samples, generator, calls, record)
+            samples = self._run(prior, operator, likelihood, num_samples, generator, calls, record, start)
             samples = prior.decode(samples).detach()
         return SamplingResult(samples, self.name, {"preset": self.preset, **self.settings_dict()}, calls,
-                              time.perf_counter() - start, steps)
+                              time.perf_counter() - started, steps)
 
     def check(self, prior: Prior, operator: Operator) -> None:
         """Raise a clear error if this sampler cannot work with ``prior`` and ``operator`` (default: any)."""
 
     def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, calls: DenoiserCalls,
-             record: Callable[[torch.Tensor], None]) -> torch.Tensor:
-        """Return clean estimates [num_samples, *event_shape] in the prior's (latent) space."""
+             generator: torch.Generator | None, calls: DenoiserCalls, record: Callable[[torch.Tensor], None],
+             start: ColdStart) -> torch.Tensor:
+        """Return clean estimates [num_samples, *event_shape] in the prior's (latent) space, starting as ``start``
+        says (its grid and initial state)."""
         raise NotImplementedError
 
 
@@ -127,10 +130,3 @@ class frozen:
     def __exit__(self, *exc):
         for p, flag in self.flags:
             p.requires_grad_(flag)
-
-
-def initial_noise(prior: Prior, num_samples: int, index: int, generator: torch.Generator | None,
-                  scale: bool) -> torch.Tensor:
-    """x ~ N(0, I) at table index ``index``, or N(0, (1 − ᾱ) I) when ``scale`` (that level's noise variance)."""
-    x = standard_normal((num_samples, *prior.event_shape), generator, prior.dtype, prior.device)
-    return x * (1.0 - prior.alpha_bar(index)) ** 0.5 if scale else x

@@ -23,7 +23,8 @@ from ..likelihoods import GaussianLikelihood
 from ..noise import standard_normal_like
 from ..operators import LinearOperator, Operator
 from ..priors import Prior
-from .base import DenoiserCalls, Sampler, initial_noise
+from .base import DenoiserCalls, Sampler
+from .start import ColdStart
 
 
 @dataclass
@@ -97,11 +98,11 @@ class DiffPIR(Sampler):
             raise ValueError("DiffPIR needs a pixel-space prior: its proximal step is linear in the prior's space")
 
     def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, calls: DenoiserCalls,
-             record: Callable[[torch.Tensor], None]) -> torch.Tensor:
+             generator: torch.Generator | None, calls: DenoiserCalls, record: Callable[[torch.Tensor], None],
+             start: ColdStart) -> torch.Tensor:
         settings = self.settings
-        grid = prior.grid(settings.steps)
-        x = initial_noise(prior, num_samples, grid[-1], generator, settings.scale_initial_noise)
+        grid = start.grid(prior, settings.steps)
+        x = start.state(prior, num_samples, grid[-1], generator, settings.scale_initial_noise)
         observed = likelihood.y if likelihood.y.ndim == x.ndim else likelihood.y.unsqueeze(0)
         back_projected = operator.adjoint(observed.to(x.dtype))  # Aᵀy, [1 or B, *event_shape]
         for position in range(len(grid) - 1, 0, -1):

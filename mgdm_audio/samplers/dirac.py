@@ -18,6 +18,7 @@ from ..operators import Mixing, Operator
 from ..priors import Prior
 from ..schedules import karras_sigmas
 from .base import DenoiserCalls, Sampler
+from .start import ColdStart
 
 DIFFERENTIALS = ("dirac", "gaussian")
 
@@ -58,9 +59,13 @@ class DiracSettings:
         if not self.gaussian_gamma > 0:
             raise ValueError(f"gaussian_gamma must be > 0, got {self.gaussian_gamma}")
 
-    def sigmas(self) -> list[float]:
-        """σ_0 = σ_max > … > σ_{steps−1} = σ_min, then σ_steps = 0 (steps + 1 levels, data units)."""
-        return karras_sigmas(self.steps, self.sigma_min, self.sigma_max, self.rho).flip(0).tolist() + [0.0]
+    def sigmas(self, sigma_max: float | None = None) -> list[float]:
+        """σ_0 = σ_max > … > σ_{steps−1} = σ_min, then σ_steps = 0 (steps + 1 levels, data units). ``sigma_max``:
+        another top (a warm start's), above sigma_min."""
+        top = self.sigma_max if sigma_max is None else sigma_max
+        if not top > self.sigma_min:
+            raise ValueError(f"the start noise level {top:g} must be above sigma_min {self.sigma_min:g}")
+        return karras_sigmas(self.steps, self.sigma_min, top, self.rho).flip(0).tolist() + [0.0]
 
     def churn(self) -> float:
         """γ: MSDM divides s_churn by len(sigmas) − 1, i.e. by ``steps`` (the final 0 counted)."""
@@ -88,8 +93,8 @@ class Dirac(Sampler):
                             f"(a VEDenoiserPrior); {type(prior).__name__} has none")
 
     def _run(self, prior: Prior, operator: Mixing, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, calls: DenoiserCalls,
-             record: Callable[[torch.Tensor], None]) -> torch.Tensor:
+             generator: torch.Generator | None, calls: DenoiserCalls, record: Callable[[torch.Tensor], None],
+             start: ColdStart) -> torch.Tensor:
         settings = self.settings
         num_stems = prior.event_shape[0]
         stem_gains = _stem_gains(operator, num_stems)
@@ -107,10 +112,13 @@ class Dirac(Sampler):
             return prior.denoiser(x, sigma)
 
         differential = dict(dirac=self._dirac, gaussian=self._gaussian)[settings.differential]
-        sigmas = settings.sigmas()
+        sigmas = settings.sigmas(start.sigma_max(settings.sigma_max))
         churn = settings.churn()
         with torch.no_grad():
             x = sigmas[0] * standard_normal((num_samples, *prior.event_shape), generator, prior.dtype, prior.device)
+            estimate = start.estimate_like(x)
+            if estimate is not None:
+                x = x + estimate
             for sigma, sigma_next in zip(sigmas[:-1], sigmas[1:]):
                 for attempt in range(settings.num_resamples):
                     sigma_hat = sigma * (1.0 + churn)

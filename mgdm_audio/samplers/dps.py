@@ -10,7 +10,8 @@ from ..bridge import bridge
 from ..likelihoods import GaussianLikelihood
 from ..operators import Operator
 from ..priors import Prior
-from .base import DenoiserCalls, Sampler, forward_model, initial_noise
+from .base import DenoiserCalls, Sampler, forward_model
+from .start import ColdStart
 
 
 @dataclass
@@ -38,12 +39,12 @@ class DPS(Sampler):
     Settings = DPSSettings
 
     def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, calls: DenoiserCalls,
-             record: Callable[[torch.Tensor], None]) -> torch.Tensor:
+             generator: torch.Generator | None, calls: DenoiserCalls, record: Callable[[torch.Tensor], None],
+             start: ColdStart) -> torch.Tensor:
         settings = self.settings
         observe = forward_model(prior, operator)
-        grid = prior.grid(settings.steps)
-        x = initial_noise(prior, num_samples, grid[-1], generator, settings.scale_initial_noise)
+        grid = start.grid(prior, settings.steps)
+        x = start.state(prior, num_samples, grid[-1], generator, settings.scale_initial_noise)
         for position in range(len(grid) - 1, 0, -1):
             t, t_prev = grid[position], grid[position - 1]
             x = x.detach().requires_grad_(True)

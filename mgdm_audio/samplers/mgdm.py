@@ -11,7 +11,8 @@ from ..likelihoods import GaussianLikelihood
 from ..operators import Operator
 from ..priors import Prior
 from ..schedules import time_grid
-from .base import DenoiserCalls, Sampler, forward_model, initial_noise
+from .base import DenoiserCalls, Sampler, forward_model
+from .start import ColdStart
 from . import intermediate
 from .index_rules import INDEX_RULES, choose_index
 from .step_schedule import StepSchedule
@@ -74,18 +75,22 @@ class MGDM(Sampler):
     Settings = MGDMSettings
 
     def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, calls: DenoiserCalls,
-             record: Callable[[torch.Tensor], None]) -> torch.Tensor:
+             generator: torch.Generator | None, calls: DenoiserCalls, record: Callable[[torch.Tensor], None],
+             start: ColdStart) -> torch.Tensor:
         settings = self.settings
         observe = forward_model(prior, operator)
-        grid = prior.grid(settings.steps)
+        grid = start.grid(prior, settings.steps)
         num_grid = len(grid)
         table = prior.alphas_cumprod
         update_schedule = settings.metropolis_steps if settings.intermediate_update == "pcn" else settings.grad_steps
         with torch.no_grad():
-            x_next = initial_noise(prior, num_samples, grid[-1], generator, settings.scale_initial_noise)
-            x0 = prior.x0(x_next, grid[-1])
-        calls.forward += 1
+            x_next = start.state(prior, num_samples, grid[-1], generator, settings.scale_initial_noise)
+            # A warm start's estimate is the first x̂0: x_next was drawn from it, so the pair is one draw of
+            # the forward process, as the bridge to x_t assumes.
+            x0 = start.estimate_like(x_next)
+            if x0 is None:
+                x0 = prior.x0(x_next, grid[-1])
+                calls.forward += 1
         record(x0)
         for k, position in enumerate(range(num_grid - 2, 1, -1)):
             t_prev, t, t_next = grid[position - 1], grid[position], grid[position + 1]

@@ -1,7 +1,7 @@
 """Training checkpoints: everything a restart needs to continue exactly where a run stopped.
 
-One file, replaced atomically: model and optimizer state, the step, the training seconds so far,
-both random states (numpy for the data, torch for the loss's σ and noise) and the run's
+One file, replaced atomically: model and optimizer state, the weight average (if any), the step,
+the training seconds so far, both random states (numpy for the data, torch for the loss's own draws) and the run's
 identity (the settings that must not change across a restart). Read with ``weights_only=True``:
 it holds only tensors and plain Python values.
 """
@@ -20,17 +20,19 @@ CHECKPOINT_FILE = "checkpoint.pt"
 
 def save_checkpoint(path: str | os.PathLike, *, step: int, seconds: float, model: torch.nn.Module,
                     optimizer: torch.optim.Optimizer, rng: np.random.Generator, generator: torch.Generator,
-                    identity: dict[str, Any]) -> None:
+                    identity: dict[str, Any], average: dict[str, torch.Tensor] | None = None) -> None:
     state = dict(step=step, seconds=seconds, model=model.state_dict(), optimizer=optimizer.state_dict(),
-                 numpy_state=rng.bit_generator.state, torch_state=generator.get_state(), identity=identity)
+                 numpy_state=rng.bit_generator.state, torch_state=generator.get_state(), identity=identity,
+                 average=average)
     with atomic_path(path) as temporary:
         torch.save(state, temporary)
 
 
 def restore_checkpoint(path: str | os.PathLike, *, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
-                       rng: np.random.Generator, generator: torch.Generator,
-                       identity: dict[str, Any]) -> tuple[int, float]:
-    """Loads the checkpoint into the given objects; returns (step, training seconds so far).
+                       rng: np.random.Generator, generator: torch.Generator, identity: dict[str, Any],
+                       average: dict[str, torch.Tensor] | None = None) -> tuple[int, float]:
+    """Loads the checkpoint into the given objects (``average``'s tensors in place); returns (step, training
+    seconds so far).
 
     Raises:
         ValueError: the file is unreadable or was made with a different identity (the message names
@@ -50,4 +52,6 @@ def restore_checkpoint(path: str | os.PathLike, *, model: torch.nn.Module, optim
     optimizer.load_state_dict(state["optimizer"])
     rng.bit_generator.state = state["numpy_state"]
     generator.set_state(state["torch_state"])
+    for name, tensor in (average or {}).items():
+        tensor.copy_(state["average"][name])
     return int(state["step"]), float(state["seconds"])

@@ -65,6 +65,23 @@ class StemChunks:
         chunks = np.stack([self.read(int(u), int(o)) for u, o in zip(utterances, offsets)])
         return chunks * gains[:, None, None]
 
+    def remixed_batch(self, batch_size: int, rng: np.random.Generator, gain_range: tuple[float, float] = (0.5, 1.5),
+                      probability: float = 0.5) -> np.ndarray:
+        """Like :meth:`batch`, but with ``probability`` an example is a remix: each of its stems comes from its
+        own random chunk (utterance and offset) with its own gain (the augmentation Demucs trains with: new
+        mixtures, so a separator cannot learn one corpus's pairings of parts). The draws come from ``rng`` only.
+        """
+        examples = self.batch(batch_size, rng, gain_range)
+        remix = rng.uniform(size=batch_size) < probability
+        for example in np.flatnonzero(remix):
+            for stem in range(examples.shape[1]):
+                utterance = int(rng.choice(len(self.paths), p=self._utterance_weights))
+                offset = int(rng.integers(0, self._positions[utterance]))
+                path = self.paths[utterance][stem]
+                audio = soundfile.read(path, frames=self.segment_length, start=offset, dtype="float32")[0]
+                examples[example, stem] = audio * np.float32(rng.uniform(*gain_range))
+        return examples
+
     def read(self, utterance: int, offset: int) -> np.ndarray:
         """Stems [S, L] (float32) of utterance ``utterance`` (index into :attr:`paths`) from sample ``offset``."""
         return np.stack([soundfile.read(path, frames=self.segment_length, start=offset, dtype="float32")[0]

@@ -12,7 +12,7 @@ class TrainingFacts:
     """What a training run measured. data_utterances, data_hours: the utterances long enough to give a
     chunk and their duration; final_loss: mean EDM loss of the last ``final_loss_steps`` steps (100, or
     all when fewer); seconds: training wall time (over restarts); hardware: see
-    :func:`.hardware.describe_device`."""
+    :func:`.hardware.describe_device`; init: the weights the run started from (None: random)."""
 
     data_dir: str
     data_utterances: int
@@ -21,6 +21,17 @@ class TrainingFacts:
     final_loss_steps: int
     seconds: float
     hardware: str
+    init: str | None = None
+
+
+def optimisation(settings: TrainSettings, facts: TrainingFacts) -> str:
+    """One line: steps, batch, learning rate and its schedule, clipping, gains, average, seed, start."""
+    schedule = (f"Adam lr {settings.lr:g}" + (f", {settings.warmup_steps} warm-up steps" if settings.warmup_steps else "")
+                + (f", cosine decay to {settings.lr * settings.min_lr_ratio:g}" if settings.lr_schedule == "cosine" else ""))
+    average = f", weight average (EMA) decay {settings.ema_decay:g}" if settings.ema_decay else ", last weights (no average)"
+    start = f", started from {facts.init}" if facts.init else ", random initialisation"
+    return (f"{settings.steps} steps, batch {settings.batch_size}, {schedule}, gradient clipping {settings.grad_clip:g}, "
+            f"random gain {settings.gain_range[0]:g}–{settings.gain_range[1]:g}{average}, seed {settings.seed}{start}")
 
 
 def model_card(prior: MultiSourcePrior, settings: TrainSettings, facts: TrainingFacts) -> str:
@@ -43,7 +54,8 @@ Load it with `mgdm_audio.priors.load(<this directory>)`.
 | lengths accepted | multiples of {prior.length_multiple} samples |
 | parameters | {parameters / 1e6:.2f} M |
 | architecture | channels {net["channels"]}, patch factor {net["patch_factor"]}, multipliers {net["multipliers"]}, factors {net["factors"]}, blocks {net["num_blocks"]}, attentions {net["attentions"]} ({net["attention_heads"]} heads × {net["attention_features"]} features) |
-| optimisation | {settings.steps} steps, batch {settings.batch_size}, Adam lr {settings.lr:g}, gradient clipping {settings.grad_clip:g}, random gain {settings.gain_range[0]:g}–{settings.gain_range[1]:g}, seed {settings.seed} |
+| noise levels trained on | ln σ ~ N({prior.denoiser.log_sigma_mean:g}, {prior.denoiser.log_sigma_std:g}²) |
+| optimisation | {optimisation(settings, facts)} |
 | final loss (mean of the last {facts.final_loss_steps} steps) | {facts.final_loss:.4f} |
 | training wall time | {facts.seconds / 60:.1f} min |
 | hardware | {facts.hardware} |

@@ -77,9 +77,9 @@ def test_training_lowers_the_loss_and_writes_the_prior(data_dir, tmp_path):
         rows = list(csv.DictReader(handle))
     assert [int(row["step"]) for row in rows] == list(range(1, 31))
     assert result.facts.final_loss == pytest.approx(np.mean([float(row["loss"]) for row in rows]))
-    loaded = ma.priors.load(result.prior_dir)
+    loaded = ma.priors.load(result.model_dir)
     assert loaded.config == prior.config
-    card = (result.prior_dir / "MODEL_CARD.md").read_text()
+    card = (result.model_dir / "MODEL_CARD.md").read_text()
     assert "30 steps" in card and f"{RATE} Hz" in card and f"{SEGMENT} samples" in card and "CPU" in card
 
 

@@ -1,0 +1,57 @@
+"""``mgdm train-separator``: train a discriminative stem separator (Conv-TasNet) on a Kaldi data directory."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..corpora.kaldi import DataDirError
+from ..nets.tasnet import ConvTasNet
+from ..separators.model import MixtureSeparator
+from ..training.hardware import describe_device, resolve_device
+from ..training.separator_trainer import REMIX_PROBABILITY, train_separator
+from ..training.settings import TrainSettings
+from .train_prior import summary
+from .training_options import add_training_options, segment_length, training_settings
+
+#: Defaults of a separator run: a larger learning rate than the prior's, warm-up, cosine decay, averaged weights.
+DEFAULTS = TrainSettings(steps=4000, batch_size=4, lr=1e-3, lr_schedule="cosine", warmup_steps=100, ema_decay=0.999)
+
+#: The network: torchaudio's Conv-TasNet defaults but for a 32-sample encoder (stride 16, 1,378 frames/s at
+#: 22,050 Hz), which halves the cost of a step against the 16-sample one (measured: 4.9 s against 9.7 s per
+#: step of 4 × 1.49 s on one thread).
+NET = dict(enc_kernel_size=32, enc_num_feats=256, msk_num_feats=128, msk_num_hidden_feats=256, msk_num_layers=8,
+           msk_num_stacks=3)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "train-separator", help="train a discriminative stem separator (Conv-TasNet) on a data dir",
+        description="Train a discriminative separator, mixture → stems spk1..spkS of a Kaldi data dir, on random "
+                    "mono chunks (half of them remixed across tracks) with a thresholded SNR loss. Writes "
+                    "OUT_DIR/checkpoint.pt, OUT_DIR/train_log.csv and, at the end, OUT_DIR/separator. Rerunning "
+                    "with the same options resumes from the checkpoint.")
+    add_training_options(parser, "separator", DEFAULTS)
+    add = parser.add_argument
+    add("--remix-probability", type=float, default=REMIX_PROBABILITY,
+        help="share of examples whose stems come from different tracks (default: %(default)s)")
+    for name, value in NET.items():
+        add(f"--{name.replace('_', '-')}", type=int, default=value, help="Conv-TasNet setting (default: %(default)s)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        device = resolve_device(args.device)
+        settings = training_settings(args)
+        net = ConvTasNet(len(args.stems), **{name: getattr(args, name) for name in NET})
+        length = segment_length(args.segment_seconds, args.sample_rate, 1)
+        separator = MixtureSeparator(net, args.sample_rate, length, args.stems)
+        print(f"separator: {sum(p.numel() for p in net.parameters()) / 1e6:.2f} M parameters, stems "
+              f"{', '.join(separator.stems)}, segment {length} samples; {describe_device(device)}")
+        result = train_separator(separator, args.data_dir, args.out_dir, settings, device, valid_dir=args.valid_dir,
+                                 remix_probability=args.remix_probability)
+    except (DataDirError, ValueError, OSError) as error:
+        print(f"mgdm train-separator: error: {error}", file=sys.stderr)
+        return 1
+    print(summary(result, settings.steps, "separator"))
+    return 0
