@@ -14,6 +14,10 @@ options]``; runs are resumable (``--resume``), so an interrupted benchmark conti
     python benchmarks/separation.py quality DATA_DIR --out exp/bench_separation --jobs 2 \\
         --run "mgdm R=2=mgdm --gibbs-reps 2" --run "dirac=dirac" --run "dps 500=dps --steps 500"
 
+``--paired-against LABEL`` adds, per run, the mean difference of its SI-SDRi from run LABEL's over the same
+windows (All: per window, the mean over its active stems) with a 95 % interval; ``--museval`` adds museval's
+SDR (median over tracks of the per-track median over 1 s frames, mean over stems).
+
 memory: separates mixtures of 10, 60 and 300 s (the example mixtures tiled) with one cheap setting and
 prints peak resident memory and wall time per length: memory must not grow with the input's length.
 
@@ -22,6 +26,7 @@ prints peak resident memory and wall time per length: memory must not grow with 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import shlex
@@ -36,7 +41,7 @@ import numpy as np
 import soundfile
 
 from mgdm_audio.corpora.kaldi import read_data_dir
-from mgdm_audio.evaluation.score import score_separation
+from mgdm_audio.evaluation.score import WINDOWS_FILE, score_separation
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 #: SI-SDRi windows longer than any file: each file is scored whole, as one window.
@@ -130,23 +135,46 @@ def quality(args: argparse.Namespace) -> None:
         child = run_children([separate_command(job, folder, args.prior, options) for job in inputs],
                              [folder / f"separate.{n}.log" for n in range(1, len(inputs) + 1)])
         costs = run_costs(folder / prior_name, utts)
-        result = score_separation(args.data_dir, folder / prior_name, folder / "score", museval=False,
+        result = score_separation(args.data_dir, folder / prior_name, folder / "score", museval=args.museval,
                                   **(WHOLE_FILES if args.whole_files else {}))
         per_audio = {key: costs[key] / costs["audio_seconds"] for key in ("forward", "forward_backward")}
         cost = per_audio["forward"] + FORWARDS_PER_BACKWARD * per_audio["forward_backward"]
         stems = [summary.stem for summary in result.summaries]
         scores = [f"{s.si_sdri_mean:+.2f} ± {s.si_sdri_ci95:.2f}" for s in result.summaries]
+        extra = [f"{result.summaries[-1].museval_sdr_median:+.2f}"] if args.museval else []
+        if args.paired_against:
+            reference = out / "runs" / args.paired_against.replace(" ", "_").replace("/", "_") / "score"
+            extra.append(paired_difference(folder / "score" / WINDOWS_FILE, reference / WINDOWS_FILE))
         rows.append(f"| {label} | `{shlex.join(options)}` | {per_audio['forward']:.0f} | "
-                    f"{per_audio['forward_backward']:.0f} | {cost:.0f} | {costs['seconds'] / costs['audio_seconds']:.1f} | "
-                    + " | ".join(scores) + " |")
+                    f"{per_audio['forward_backward']:.0f} | {cost:.0f} | {costs['seconds'] / costs['audio_seconds']:.2f} | "
+                    + " | ".join(scores + extra) + " |")
         print(rows[-1], f"(wall {child.seconds:.0f} s with {len(inputs)} job(s), peak {child.peak_mib:.0f} MiB)",
               flush=True)
-    table = "\n".join([header + "".join(f" {stem} SI-SDRi (dB) |" for stem in stems),
-                       "|" + "---|" * (6 + len(stems)), *rows])
+    columns = [f" {stem} SI-SDRi (dB) |" for stem in stems]
+    columns += [" museval SDR, All (dB) |"] if args.museval else []
+    columns += [f" All − {args.paired_against} (dB, paired) |"] if args.paired_against else []
+    table = "\n".join([header + "".join(columns), "|" + "---|" * (6 + len(columns)), *rows])
     text = (f"{len(utts)} mixtures of {args.data_dir}, prior {args.prior}; RTF = sampler seconds / audio seconds "
             f"on this machine; SI-SDRi mean ± 95 % CI over scored windows (MSDM protocol).\n\n{table}\n")
     print("\n" + text)
     (out / "quality.md").write_text(text, encoding="utf-8")
+
+
+def paired_difference(windows: Path, reference: Path) -> str:
+    """Mean ± 95 % CI over shared windows of (mean SI-SDRi of the window's active stems) minus the reference's."""
+    def per_window(path: Path) -> dict[tuple[str, str], float]:
+        values: dict[tuple[str, str], list[float]] = {}
+        with open(path, newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                if row["active"] in ("1", "True", "true") and row["si_sdri"] not in ("", "nan"):
+                    values.setdefault((row["utt"], row["start_s"]), []).append(float(row["si_sdri"]))
+        return {key: float(np.mean(v)) for key, v in values.items()}
+
+    run, base = per_window(windows), per_window(reference)
+    differences = np.array([run[key] - base[key] for key in run if key in base])
+    if len(differences) < 2:
+        return "n/a"
+    return f"{differences.mean():+.2f} ± {1.96 * differences.std(ddof=1) / np.sqrt(len(differences)):.2f}"
 
 
 def tiled_mixture(seconds: float, path: Path) -> None:
@@ -184,6 +212,9 @@ def main() -> None:
     q.add_argument("--whole-files", action="store_true",
                    help="score each file as one SI-SDRi window (for chunks shorter than the protocol's 4 s windows)")
     q.add_argument("--jobs", type=int, default=1, help="mgdm separate processes per run, one thread each")
+    q.add_argument("--museval", action="store_true", help="also score museval SDR (slow)")
+    q.add_argument("--paired-against", metavar="LABEL", help="a run (of this or an earlier call, same --out) to "
+                                                             "compare every run with, window by window")
     q.set_defaults(func=quality)
     m = commands.add_parser("memory", help="peak memory against input length")
     m.add_argument("--seconds", type=float, nargs="+", default=[10, 60, 300])

@@ -19,7 +19,7 @@ from ..restoration.scores import score
 from ..samplers import load_preset, make_sampler, preset_names
 from ..training.hardware import describe_device, resolve_device
 from .sampler_options import SAMPLER_FLAGS as COMMON_SAMPLER_FLAGS
-from .sampler_options import parse_setting, sampler_overrides
+from .sampler_options import add_set_option, sampler_overrides, set_overrides
 
 #: Image files a folder input contributes.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -52,8 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--grad-steps", help="gradient steps per outer step: a number or an expression in k, K (mgdm)")
     add("--lr", help="Adam learning rate: a number or an expression in k, K (mgdm)")
     add("--zeta", type=float, help="guidance step size ζ (dps, diffpir)")
-    add("--set", action="append", default=[], metavar="NAME=VALUE",
-        help="any other setting of the sampler, e.g. --set denoising_steps=10 (repeatable)")
+    add_set_option(parser)
     add("--sigma-y", type=float, help="observation noise std on [−1, 1] (default: the task's, 0.05)")
     add("--seed", type=int, default=0,
         help="seeds the task's random parts, image i's noise (seed + i) and the sampler (default: %(default)s)")
@@ -102,13 +101,7 @@ def _settings(args: argparse.Namespace) -> RestoreSettings:
     """The restoration settings the options ask for; ValueError names the offending option."""
     if args.task not in TASKS:
         raise ValueError(f"unknown task {args.task!r}; known: {', '.join(TASKS)}")
-    overrides = sampler_overrides(args, SAMPLER_FLAGS)
-    for item in args.set:
-        try:
-            name, value = parse_setting(item, args.sampler)
-        except ValueError as error:
-            raise ValueError(f"--set {error}") from None
-        overrides[name] = value
+    overrides = {**sampler_overrides(args, SAMPLER_FLAGS), **set_overrides(args.set, args.sampler)}
     sigma_y = SIGMA_Y[args.task] if args.sigma_y is None else args.sigma_y
     if args.num_samples < 1 or args.batch_size < 0 or not sigma_y > 0:
         raise ValueError("need --num-samples >= 1, --batch-size >= 0 and --sigma-y > 0")

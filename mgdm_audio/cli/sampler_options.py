@@ -32,6 +32,24 @@ def sampler_overrides(args: argparse.Namespace, flags: Mapping[str, str] = SAMPL
     return overrides
 
 
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    """``--set NAME=VALUE`` (repeatable): any setting of the sampler."""
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="any other setting of the sampler, e.g. --set denoising_steps=10 (repeatable)")
+
+
+def set_overrides(items: list[str], sampler: str) -> dict[str, Any]:
+    """The settings ``--set`` items give; ValueError names a bad item."""
+    overrides = {}
+    for item in items:
+        try:
+            name, value = parse_setting(item, sampler)
+        except ValueError as error:
+            raise ValueError(f"--set {error}") from None
+        overrides[name] = value
+    return overrides
+
+
 def parse_setting(item: str, sampler: str) -> tuple[str, Any]:
     """``NAME=VALUE`` for a setting of ``sampler`` -> (name, value): numbers become numbers, true / false
     booleans, other text stays text (an expression in k, K, or a name such as an index rule).

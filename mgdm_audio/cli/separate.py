@@ -16,9 +16,12 @@ from ..samplers import load_preset, make_sampler
 from ..separation.audio_io import AudioInfo, InputError, expand_inputs, inspect
 from ..separation.output import CLIP_MODES, FORMATS, check_clip_policy
 from ..separation.report import is_finished, plot_spectrograms, write_record
-from ..separation.separator import SeparationSettings, TrackSeparator
+from ..separation.quality import DEFAULT_QUALITY, QUALITIES
+from ..separation.separator import INITS, SeparationSettings, TrackSeparator
+from ..separators.loading import load as load_separator
+from ..separators.loading import resolve as resolve_separator
 from ..training.hardware import describe_device, resolve_device
-from .sampler_options import sampler_overrides
+from .sampler_options import SAMPLER_FLAGS, add_set_option, sampler_overrides, set_overrides
 
 #: Inputs shorter than this are refused (a fraction of one model segment carries too little to separate).
 MIN_SECONDS = 0.1
@@ -40,15 +43,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("inputs", nargs="+", metavar="INPUT", help="audio files, folders (their .wav/.flac/.ogg files) or globs")
     add("-o", "--out", type=Path, default=Path("separated"), help="output root (default: %(default)s)")
     add("--prior", default="default", help="'default' (the packaged prior) or a prior directory (default: %(default)s)")
-    add("--sampler", default="mgdm", choices=sorted(load_preset("audio")), help="posterior sampler (default: %(default)s)")
+    add("--quality", choices=list(QUALITIES), default=DEFAULT_QUALITY,
+        help="settings preset; the options below override single values. "
+             + "; ".join(f"{name}: {quality.cost}" for name, quality in QUALITIES.items())
+             + " (default: %(default)s)")
+    add("--sampler", choices=[*sorted(load_preset("audio")), "none"],
+        help="posterior sampler, or none: write the separator's estimate (default: the --quality preset's)")
+    add("--init", choices=list(INITS),
+        help="separator: start the sampler from the separator's estimate noised to --start-sigma; none: from noise "
+             "(default: the --quality preset's)")
+    add("--separator", default="default",
+        help="'default' (the packaged separator) or a separator directory (default: %(default)s)")
+    add("--start-sigma", type=float, help="noise level a warm start begins at (data units; default: the preset's)")
     add("--steps", type=int, help="sampler grid points (preset 'audio' otherwise)")
     add("--gibbs-reps", type=int, help="Gibbs repetitions R (samplers with gibbs_reps)")
     add("--grad-steps", help="gradient steps per outer step: a number or an expression in k, K")
     add("--lr", help="Adam learning rate: a number or an expression in k, K")
+    add_set_option(parser)
     add("--sigma-y", type=float, default=1e-4, help="likelihood std of the mixture (default: %(default)s)")
     add("--seed", type=int, default=0, help="segment i, channel c of C uses seed + i·C + c (default: %(default)s)")
-    add("-n", "--num-samples", type=int, default=1, help="posterior draws per segment; their mean is written "
-                                                           "(default: %(default)s)")
+    add("-n", "--num-samples", type=int, help="posterior draws per segment; their mean is written "
+                                             "(default: the preset's)")
     add("--save-samples", action="store_true", help="also write each draw as <stem>_sample<k>.wav")
     add("--batch-size", type=int, default=0,
         help="draws per sampler call (0: all N in one call). Segments are never batched; draws of one segment "
@@ -82,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         device = resolve_device(args.device)
         prior = load(args.prior, device)
+        initializer = load_separator(settings.separator, device) if settings.init == "separator" else None
     except (ValueError, OSError) as error:
         print(f"mgdm separate: error: {error}", file=sys.stderr)
         return 1
@@ -95,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     total = sum(info.seconds for info, _ in tracks)
     with tqdm(total=round(total, 2), unit="s", desc="separating", disable=None, file=sys.stderr,
               bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s audio [{elapsed}<{remaining}]") as bar:
-        separator = TrackSeparator(prior, settings, progress=bar.update)
+        separator = TrackSeparator(prior, settings, progress=bar.update, initializer=initializer)
         done = 0
         for info, folder in tracks:
             key = _key(settings, prior_path, info)
@@ -117,7 +133,26 @@ def run(args: argparse.Namespace) -> int:
 
 def _settings(args: argparse.Namespace) -> SeparationSettings:
     """The separation settings the options ask for; ValueError names the offending option."""
-    overrides = sampler_overrides(args)
+    quality = QUALITIES[args.quality]
+    args.sampler = args.sampler or quality.sampler
+    init = args.init or quality.init
+    start_sigma = args.start_sigma if args.start_sigma is not None else quality.start_sigma
+    if init == "none" or args.sampler == "none":
+        if args.start_sigma is not None:
+            raise ValueError("--start-sigma needs a sampler started from the separator (--init separator)")
+        start_sigma = None
+    num_samples = args.num_samples or (quality.num_samples if args.sampler == quality.sampler else 1)
+    if args.sampler == "none":
+        if init == "none":
+            raise ValueError("--sampler none writes the separator's estimate: it needs --init separator")
+        if num_samples != 1 or args.set or any(getattr(args, name) is not None for name in SAMPLER_FLAGS):
+            raise ValueError("--sampler none has no draws or sampler settings")
+        overrides = {}
+    else:
+        preset = quality.overrides if args.sampler == quality.sampler else {}
+        overrides = {**preset, **sampler_overrides(args), **set_overrides(args.set, args.sampler)}
+        make_sampler(args.sampler, "audio", **overrides)  # refuses invalid values now, not once per file
+    args.num_samples = num_samples
     if args.num_samples < 1 or args.batch_size < 0 or not args.sigma_y > 0:
         raise ValueError("need --num-samples >= 1, --batch-size >= 0 and --sigma-y > 0")
     if args.segment is not None and not args.segment > 0:
@@ -125,8 +160,9 @@ def _settings(args: argparse.Namespace) -> SeparationSettings:
     if not 0.0 <= args.overlap <= 0.5:
         raise ValueError(f"--overlap must be in [0, 0.5], got {args.overlap}")
     check_clip_policy(args.format, args.clip)
-    make_sampler(args.sampler, "audio", **overrides)  # refuses invalid values now, not once per file
-    return SeparationSettings(sampler=args.sampler, overrides=overrides, sigma_y=args.sigma_y, seed=args.seed,
+    separator = str(resolve_separator(args.separator).resolve()) if init == "separator" else None
+    return SeparationSettings(sampler=args.sampler, overrides=overrides, init=init, separator=separator,
+                              start_sigma=start_sigma, sigma_y=args.sigma_y, seed=args.seed,
                               num_samples=args.num_samples, batch_size=args.batch_size, segment_seconds=args.segment,
                               overlap=args.overlap, project=args.project, per_channel=args.per_channel,
                               keep_model_rate=args.keep_model_rate, format=args.format, clip=args.clip,

@@ -11,7 +11,7 @@ from ..priors.loading import resolve
 from ..priors.music import MultiSourcePrior
 from ..training import architecture, train_prior
 from ..training.hardware import describe_device, resolve_device
-from .training_options import add_training_options, segment_length, training_settings
+from .training_options import add_training_options, export, segment_length, training_settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,6 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the prior from the options, train it, print a summary. Returns the exit status."""
+    if args.export:
+        return export(args, "train-prior")
     try:
         device = resolve_device(args.device)
         settings = training_settings(args)

@@ -11,7 +11,7 @@ from ..training.hardware import describe_device, resolve_device
 from ..training.separator_trainer import REMIX_PROBABILITY, train_separator
 from ..training.settings import TrainSettings
 from .train_prior import summary
-from .training_options import add_training_options, segment_length, training_settings
+from .training_options import add_training_options, export, segment_length, training_settings
 
 #: Defaults of a separator run: a larger learning rate than the prior's, warm-up, cosine decay, averaged weights.
 DEFAULTS = TrainSettings(steps=4000, batch_size=4, lr=1e-3, lr_schedule="cosine", warmup_steps=100, ema_decay=0.999)
@@ -40,6 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.export:
+        return export(args, "train-separator")
     try:
         device = resolve_device(args.device)
         settings = training_settings(args)

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ..priors.music import DEFAULT_STEMS
 from ..training.settings import LR_SCHEDULES, TrainSettings
+from ..training.snapshot import export_checkpoint
 from .prepare_synth4 import DEFAULT_SAMPLE_RATE
 
 
@@ -37,6 +39,19 @@ def add_training_options(parser: argparse.ArgumentParser, what: str, defaults: T
         help="steps between checkpoints (default: %(default)s)")
     add("--seed", type=int, default=defaults.seed, help="(default: %(default)s)")
     add("--device", default="auto", help="auto (CUDA when available), cpu, cuda, cuda:N (default: %(default)s)")
+    add("--export", metavar="DIR", help=f"write the {what} of OUT_DIR's latest checkpoint (its weight average, if "
+                                        f"kept) to DIR and exit; safe while the run goes on (DATA_DIR is not read)")
+
+
+def export(args: argparse.Namespace, command: str) -> int:
+    """``--export``: write the checkpoint's model; print where. Returns the exit status."""
+    try:
+        directory, step = export_checkpoint(args.out_dir, args.export)
+    except (ValueError, OSError) as error:
+        print(f"mgdm {command}: error: {error}", file=sys.stderr)
+        return 1
+    print(f"step {step} of {args.out_dir} written to {directory}")
+    return 0
 
 
 def training_settings(args: argparse.Namespace) -> TrainSettings:

@@ -19,10 +19,14 @@ import torch
 from .. import api
 from ..operators import Mixing
 from ..priors.music import MultiSourcePrior
+from ..separators.model import MixtureSeparator
 from .audio_io import AudioInfo, alignment, read_block, resample, resampled_length, resampling_context
 from .output import StemFiles
 from .resume import SegmentStore
 from .segments import Segment, overlap_add, plan_segments
+
+#: Where a sampler starts: from the discriminative separator's estimate, or from noise.
+INITS = ("separator", "none")
 
 #: Seed offset between the ``ma.sample`` calls that share one segment's draws (``--batch-size`` < N):
 #: call j of unit u uses seed + u + j · SEED_STRIDE, distinct while a file has fewer than 2^20 units.
@@ -33,7 +37,10 @@ SEED_STRIDE = 1 << 20
 class SeparationSettings:
     """Everything that determines a track's outputs (``--resume`` reuses results only when these are equal).
 
-    sampler / overrides: registry name and preset overrides (e.g. ``{"steps": 5}``), preset ``audio``.
+    sampler / overrides: registry name and preset overrides (e.g. ``{"steps": 5}``), preset ``audio``; sampler
+    "none" writes the initial estimate itself. init: "separator" (the discriminative separator's estimate, from
+    which the sampler starts at noise level ``start_sigma``) or "none" (start from noise). separator: its name
+    or directory.
     sigma_y: likelihood std of the mixture (data units). seed: unit u (segment i, channel c: u = i · C + c)
     uses seed + u. num_samples: N draws per segment, averaged. batch_size: draws per ``ma.sample`` call
     (0: all N). segment_seconds: model segment length (None: the prior's). overlap: shared fraction of
@@ -44,6 +51,9 @@ class SeparationSettings:
 
     sampler: str = "mgdm"
     overrides: dict[str, Any] = field(default_factory=dict)
+    init: str = "none"
+    separator: str | None = None
+    start_sigma: float | None = None
     sigma_y: float = 1e-4
     seed: int = 0
     num_samples: int = 1
@@ -56,6 +66,17 @@ class SeparationSettings:
     format: str = "float32"
     clip: str = "rescale"
     save_samples: bool = False
+
+    def __post_init__(self):
+        if self.init not in INITS:
+            raise ValueError(f"unknown init {self.init!r}; expected one of {INITS}")
+        if self.sampler == "none" and self.init == "none":
+            raise ValueError("sampler none writes the initial estimate: it needs init separator")
+        warm = self.init != "none" and self.sampler != "none"
+        if warm != (self.start_sigma is not None):
+            raise ValueError("a start noise level goes with a sampler started from the separator, and only then")
+        if self.start_sigma is not None and not self.start_sigma > 0:
+            raise ValueError(f"the start noise level must be > 0, got {self.start_sigma}")
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -109,11 +130,22 @@ class TrackSeparator:
 
     Args:
         prior: the multi-source prior (on its device). settings: see :class:`SeparationSettings`.
+        initializer: the separator whose estimate starts the sampler (``settings.init == "separator"``), on the
+            prior's device, with the prior's stems and rate.
         progress: called with seconds of audio finished (for a progress bar).
     """
 
     def __init__(self, prior: MultiSourcePrior, settings: SeparationSettings,
-                 progress: Callable[[float], None] = lambda seconds: None):
+                 progress: Callable[[float], None] = lambda seconds: None,
+                 initializer: MixtureSeparator | None = None):
+        if (initializer is None) != (settings.init == "none"):
+            raise ValueError("init separator needs the separator, and only it")
+        if initializer is not None and (initializer.stems != prior.stems
+                                        or initializer.sample_rate != prior.sample_rate):
+            raise ValueError(f"the separator's stems ({', '.join(initializer.stems)}) and rate "
+                             f"({initializer.sample_rate} Hz) must be the prior's ({', '.join(prior.stems)}; "
+                             f"{prior.sample_rate} Hz)")
+        self.initializer = initializer
         self.prior = prior
         self.settings = settings
         self.progress = progress
@@ -198,12 +230,19 @@ class TrackSeparator:
         model_length = self.prior.valid_length(length)
         prior = self.prior.with_length(model_length)
         observation = torch.from_numpy(np.pad(mixture, (0, model_length - length)))
+        estimate = None
+        if self.initializer is not None:
+            with torch.no_grad():
+                estimate = self.initializer(observation.to(self.prior.device, self.prior.dtype)[None])
+            if settings.sampler == "none":
+                return estimate[..., :length].float().cpu().numpy(), (0, 0)
         batch = settings.batch_size or settings.num_samples
         samples, forward, backward = [], 0, 0
         for call, first in enumerate(range(0, settings.num_samples, batch)):
             result = api.sample(prior, self.operator, observation, sigma_y=settings.sigma_y, sampler=settings.sampler,
                                 num_samples=min(batch, settings.num_samples - first), seed=seed + call * SEED_STRIDE,
-                                preset="audio", return_result=True, **settings.overrides)
+                                preset="audio", return_result=True, init=estimate, start_sigma=settings.start_sigma,
+                                **settings.overrides)
             samples.append(result.samples[..., :length].float().cpu().numpy())
             forward += result.calls.forward
             backward += result.calls.forward_backward
