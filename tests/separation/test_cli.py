@@ -17,7 +17,7 @@ from mgdm_audio.separation.separator import TrackSeparator
 from tests.audio.test_music_prior import tiny_prior
 
 STEMS = ("bass", "drums", "guitar", "piano")
-FAST = ["--steps", "5", "--gibbs-reps", "1", "--grad-steps", "1", "--device", "cpu"]
+FAST = ["--quality", "paper", "--steps", "5", "--gibbs-reps", "1", "--grad-steps", "1", "--device", "cpu"]
 
 
 @pytest.fixture(scope="module")
