@@ -38,6 +38,18 @@ def random_chunks(data_dir: str, num_stems: int, length: int, count: int, seed: 
     return torch.from_numpy(np.asarray(chunks))
 
 
+def denoising(prior, clean: torch.Tensor, sigma: float, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """(MSE per stem [S], median SDR per stem over active chunks [S], dB) of D(x_0 + σ ε, σ) on ``clean`` [n, S, L]."""
+    with torch.no_grad():
+        noisy = clean + sigma * torch.randn(clean.shape, generator=generator)
+        denoised = torch.cat([prior.denoiser(batch, sigma) for batch in noisy.split(8)])
+    squared_error = ((denoised - clean) ** 2).sum(dim=2)  # [chunks, stems]
+    energy = clean.pow(2).sum(dim=2)
+    active = energy.sqrt() / clean.shape[2] >= ACTIVITY_THRESHOLD
+    sdr = torch.where(active, 10 * torch.log10(energy / squared_error), torch.nan).nanmedian(dim=0).values
+    return squared_error.mean(dim=0) / clean.shape[2], sdr
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir")
@@ -53,17 +65,11 @@ def main() -> None:
     print("| σ | identity MSE (σ²) | " + " | ".join(f"{stem} MSE" for stem in prior.stems) + " | all stems | "
           + " | ".join(f"{stem} SDR (dB)" for stem in prior.stems) + " |")
     print("|---|---|" + "---|" * (2 * len(prior.stems) + 1))
+    for sigma in SIGMAS:
+        per_stem, sdr = denoising(prior, clean, sigma, generator)
+        print(f"| {sigma} | {sigma**2:.2e} | " + " | ".join(f"{float(v):.2e}" for v in per_stem)
+              + f" | {float(per_stem.mean()):.2e} | " + " | ".join(f"{float(v):+.1f}" for v in sdr) + " |")
     with torch.no_grad():
-        for sigma in SIGMAS:
-            noisy = clean + sigma * torch.randn(clean.shape, generator=generator)
-            denoised = torch.cat([prior.denoiser(batch, sigma) for batch in noisy.split(8)])
-            squared_error = ((denoised - clean) ** 2).sum(dim=2)  # [chunks, stems]
-            per_stem = squared_error.mean(dim=0) / clean.shape[2]
-            energy = clean.pow(2).sum(dim=2)
-            active = energy.sqrt() / clean.shape[2] >= ACTIVITY_THRESHOLD
-            sdr = torch.where(active, 10 * torch.log10(energy / squared_error), torch.nan).nanmedian(dim=0).values
-            print(f"| {sigma} | {sigma**2:.2e} | " + " | ".join(f"{float(v):.2e}" for v in per_stem)
-                  + f" | {float(per_stem.mean()):.2e} | " + " | ".join(f"{float(v):+.1f}" for v in sdr) + " |")
         length = prior.valid_length(10 * prior.sample_rate)
         x = torch.randn(1, len(prior.stems), length, generator=generator)
         prior.denoiser(x, 0.5)  # warm-up

@@ -10,14 +10,15 @@ from typing import Any
 
 from tqdm import tqdm
 
-from ..nets.pretrained import CONFIG_FILE
-from ..priors.loading import NAMED_PRIORS, load, resolve
+from ..nets.pretrained import CONFIG_FILE, read_section
+from ..priors.loading import NAMED_PRIORS, PRIOR_TYPES, load, resolve
 from ..samplers import load_preset, make_sampler
 from ..separation.audio_io import AudioInfo, InputError, expand_inputs, inspect
 from ..separation.output import CLIP_MODES, FORMATS, check_clip_policy
 from ..separation.report import is_finished, plot_spectrograms, write_record
 from ..separation.quality import DEFAULT_QUALITY, QUALITIES
 from ..separation.separator import INITS, SeparationSettings, TrackSeparator
+from ..separators.loading import SEPARATOR_TYPES
 from ..separators.loading import load as load_separator
 from ..separators.loading import resolve as resolve_separator
 from ..training.hardware import describe_device, resolve_device
@@ -43,10 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("inputs", nargs="+", metavar="INPUT", help="audio files, folders (their .wav/.flac/.ogg files) or globs")
     add("-o", "--out", type=Path, default=Path("separated"), help="output root (default: %(default)s)")
     add("--prior", default="default", help="'default' (the packaged prior) or a prior directory (default: %(default)s)")
-    add("--quality", choices=list(QUALITIES), default=DEFAULT_QUALITY,
+    add("--quality", choices=list(QUALITIES),
         help="settings preset; the options below override single values. "
              + "; ".join(f"{name}: {quality.cost}" for name, quality in QUALITIES.items())
-             + " (default: %(default)s)")
+             + f" (default: {DEFAULT_QUALITY} when the separator suits the prior (same stems and rate, as the "
+               f"packaged pair), else paper)")
     add("--sampler", choices=[*sorted(load_preset("audio")), "none"],
         help="posterior sampler, or none: write the separator's estimate (default: the --quality preset's)")
     add("--init", choices=list(INITS),
@@ -133,6 +135,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _settings(args: argparse.Namespace) -> SeparationSettings:
     """The separation settings the options ask for; ValueError names the offending option."""
+    if args.quality is None:
+        args.quality = DEFAULT_QUALITY if separator_suits(args.separator, args.prior) else "paper"
+        if args.quality != DEFAULT_QUALITY:
+            _notice(f"separator {args.separator} does not suit prior {args.prior} (stems or rate): --quality paper")
     quality = QUALITIES[args.quality]
     args.sampler = args.sampler or quality.sampler
     init = args.init or quality.init
@@ -167,6 +173,16 @@ def _settings(args: argparse.Namespace) -> SeparationSettings:
                               overlap=args.overlap, project=args.project, per_channel=args.per_channel,
                               keep_model_rate=args.keep_model_rate, format=args.format, clip=args.clip,
                               save_samples=args.save_samples)
+
+
+def separator_suits(separator: str, prior: str) -> bool:
+    """Whether the separator's stems and rate are the prior's, read from their configs (False if unreadable)."""
+    try:
+        _, separator_config = read_section(resolve_separator(separator), "separator", SEPARATOR_TYPES)
+        _, prior_config = read_section(resolve(prior), "prior", PRIOR_TYPES)
+    except (OSError, ValueError):
+        return False
+    return all(separator_config.get(key) == prior_config.get(key) for key in ("stems", "sample_rate"))
 
 
 def _check_inputs(files: list[Path], root: Path, settings: SeparationSettings,
@@ -216,7 +232,7 @@ def _separate(separator: TrackSeparator, info: AudioInfo, folder: Path, key: dic
     prior = separator.prior
     calls = {kind: sum(segment["denoiser_calls"][kind] for segment in track["segments"])
              for kind in ("forward", "forward_backward")}
-    record = dict(track=folder.name, input=str(info.path.resolve()), prior=str(prior_path), stems=list(prior.stems),
+    record = dict(track=folder.name, quality=args.quality, input=str(info.path.resolve()), prior=str(prior_path), stems=list(prior.stems),
                   band_limit_hz=prior.sample_rate / 2, settings=key, sampler_settings=separator.sampler_settings,
                   device=describe_device(device), seconds=round(time.perf_counter() - started, 3),
                   denoiser_calls=calls, **track)

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import soundfile
 
-from ..corpora.kaldi import DataDirError, validate_data_dir
+from ..corpora.kaldi import DataDirError, read_data_dir, validate_data_dir
 
 
 class StemChunks:
@@ -21,13 +21,20 @@ class StemChunks:
         num_stems: S.
         segment_length: L, samples per chunk.
         sample_rate: Hz every file must have.
+        stems: the model's stem names, for the error message of a directory with another number of sources.
 
     Raises:
         DataDirError: malformed directory, unreadable audio, another sample rate, a file that is not
             mono, or no utterance of at least L samples (the message names the file or directory).
     """
 
-    def __init__(self, data_dir: str | os.PathLike, num_stems: int, segment_length: int, sample_rate: int):
+    def __init__(self, data_dir: str | os.PathLike, num_stems: int, segment_length: int, sample_rate: int,
+                 stems: tuple[str, ...] | None = None):
+        found = len(read_data_dir(data_dir).sources)
+        if found != num_stems:
+            names = f" ({', '.join(stems)})" if stems else ""
+            raise DataDirError(f"{data_dir}: {found} stems (spk1.scp … spk{found}.scp) but the model has {num_stems}"
+                               f"{names}; give one stem name per spk file (--stems) or use another data dir")
         data = validate_data_dir(data_dir, num_speakers=num_stems, sample_rate=sample_rate)
         self.segment_length = segment_length
         self.paths: list[list[str]] = []

@@ -94,7 +94,7 @@ def fit(module: torch.nn.Module, loss: Loss, data: StemChunks, out_dir: Path, se
             torch.nn.utils.clip_grad_norm_(module.parameters(), settings.grad_clip)
             optimizer.step()
             if average is not None:
-                average.update(module)
+                average.update(module, step)
             seconds = seconds_before + time.perf_counter() - started
             log.append(step, value.item(), seconds)
             bar.set_postfix(loss=f"{log.mean_loss(FINAL_LOSS_WINDOW):.4f}", refresh=False)
@@ -117,18 +117,21 @@ def fit(module: torch.nn.Module, loss: Loss, data: StemChunks, out_dir: Path, se
 
 
 class _WeightAverage:
-    """An exponential moving average of a module's floating-point state: w̄ ← d·w̄ + (1 − d)·w after each step."""
+    """An exponential moving average of a module's floating-point state: after step t, w̄ ← d_t·w̄ + (1 − d_t)·w with
+    d_t = min(decay, (1 + t) / (10 + t)), so that early on the average follows the weights instead of keeping the
+    random initialisation (the warm-up of TensorFlow's ExponentialMovingAverage with num_updates)."""
 
     def __init__(self, module: torch.nn.Module, decay: float):
         self.decay = decay
         self.tensors = {name: tensor.detach().clone() for name, tensor in module.state_dict().items()
                         if tensor.is_floating_point()}
 
-    def update(self, module: torch.nn.Module) -> None:
+    def update(self, module: torch.nn.Module, step: int) -> None:
+        decay = min(self.decay, (1.0 + step) / (10.0 + step))
         with torch.no_grad():
             state = module.state_dict()
             for name, tensor in self.tensors.items():
-                tensor.lerp_(state[name], 1.0 - self.decay)
+                tensor.lerp_(state[name], 1.0 - decay)
 
     def copy_to(self, module: torch.nn.Module) -> None:
         module.load_state_dict(self.tensors, strict=False)

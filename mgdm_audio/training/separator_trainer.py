@@ -41,7 +41,7 @@ def train_separator(separator: MixtureSeparator, data_dir: str | os.PathLike, ou
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     train, valid = (None if d is None else StemChunks(d, len(separator.stems), separator.segment_length,
-                                                      separator.sample_rate) for d in (data_dir, valid_dir))
+                                                      separator.sample_rate, separator.stems) for d in (data_dir, valid_dir))
     separator = separator.to(device)
     identity = dict({key: value for key, value in asdict(settings).items() if key in settings.fixed_fields()},
                     gain_range=list(settings.gain_range), data_dir=str(Path(data_dir).resolve()), device=device.type,

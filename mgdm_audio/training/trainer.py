@@ -52,7 +52,8 @@ def train_prior(prior: MultiSourcePrior, data_dir: str | os.PathLike, out_dir: s
     device = torch.device(device)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    chunks = [None if d is None else StemChunks(d, len(prior.stems), prior.segment_length, prior.sample_rate)
+    chunks = [None if d is None else StemChunks(d, len(prior.stems), prior.segment_length, prior.sample_rate,
+                                                prior.stems)
               for d in (data_dir, valid_dir)]
     if init_from is not None and not (out_dir / CHECKPOINT_FILE).is_file():
         _check_same_network(prior, init_from, init_name)

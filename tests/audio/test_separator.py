@@ -107,15 +107,16 @@ def test_weight_average_follows_its_recursion():
     module = torch.nn.Linear(2, 1)
     average = _WeightAverage(module, decay=0.9)
     expected = module.weight.detach().clone()
-    for value in (1.0, -2.0, 0.5):
+    for step, value in enumerate((1.0, -2.0, 0.5, 3.0, 0.25), start=1):
         with torch.no_grad():
             module.weight.fill_(value)
-        average.update(module)
-        expected = 0.9 * expected + 0.1 * value
+        average.update(module, step * 40)  # steps 40, 80, …: the decay is min(0.9, 41 / 50, …)
+        decay = min(0.9, (1 + step * 40) / (10 + step * 40))
+        expected = decay * expected + (1 - decay) * value
     assert torch.allclose(average.tensors["weight"], expected)
     with average.swapped_in(module):
         assert torch.allclose(module.weight, expected)
-    assert torch.all(module.weight == 0.5)
+    assert torch.all(module.weight == 0.25)
 
 
 def test_learning_rate_schedule():

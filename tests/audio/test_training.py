@@ -149,3 +149,13 @@ def test_cli_trains_a_tiny_prior(data_dir, tmp_path, capsys):
     status = main(["train-prior", data_dir, str(tmp_path / "bad"), "--sample-rate", "16000", "--device", "cpu",
                    "--segment-seconds", "0.004", *options])
     assert status == 1 and "expected 16000" in capsys.readouterr().err
+
+
+def test_a_data_dir_with_other_stems_is_a_clear_error(data_dir, tmp_path):
+    prior = tiny_prior(SEGMENT, RATE)
+    three = tmp_path / "three"
+    three.mkdir()
+    for name in ("wav.scp", "spk1.scp", "spk2.scp", "spk3.scp"):
+        (three / name).write_text(open(f"{data_dir}/{name}").read())
+    with pytest.raises(DataDirError, match=r"three: 3 stems \(spk1.scp … spk3.scp\) but the model has 4 \(bass, drums"):
+        train_prior(prior, three, tmp_path / "run", TrainSettings(steps=1), progress=False)
