@@ -164,3 +164,65 @@ def test_an_output_folder_holding_an_input_is_refused(prior_dir, tmp_path, capsy
     _write(folder / "inside.wav", 16000, 0.1)
     assert _separate(prior_dir, tmp_path / "out", str(folder / "inside.wav")) == 1
     assert "inside.wav: output folder" in capsys.readouterr().err and not (folder / "bass.wav").exists()
+
+
+@pytest.fixture(scope="module")
+def separator_dir(tmp_path_factory) -> Path:
+    from mgdm_audio.separators import save_separator
+    from tests.audio.test_separator import tiny_separator
+    return save_separator(tiny_separator(segment=512, rate=8000), tmp_path_factory.mktemp("s") / "tiny_sep")
+
+
+def _with_separator(prior_dir: Path, separator_dir: Path, out: Path, *arguments: str) -> int:
+    return main(["separate", "--prior", str(prior_dir), "--separator", str(separator_dir), "-o", str(out),
+                 "--device", "cpu", *arguments])
+
+
+def test_fast_quality_writes_the_separators_estimate_projected_onto_the_mixture(prior_dir, separator_dir, tmp_path):
+    import torch
+    from mgdm_audio.separators import load as load_separator
+    from mgdm_audio.priors import load as load_prior
+    mixture = _write(tmp_path / "m.wav", 8000, 0.1)[:, 0]  # 800 samples: one segment of 0.2 s, no resampling
+    assert _with_separator(prior_dir, separator_dir, tmp_path / "out", str(tmp_path / "m.wav"), "--quality", "fast",
+                           "--segment", "0.2", "--clip", "none") == 0
+    folder = tmp_path / "out" / "tiny" / "m"
+    stems, _ = _stems(folder)
+    padded = np.pad(mixture, (0, load_prior(prior_dir).valid_length(800) - 800)).astype(np.float32)
+    with torch.no_grad():
+        estimate = load_separator(separator_dir)(torch.from_numpy(padded)[None])[0, :, :800].double().numpy()
+    expected = estimate + (mixture - estimate.sum(axis=0)) / 4
+    np.testing.assert_allclose(stems[..., 0], expected, atol=1e-5)
+    record = json.loads((folder / "separation.json").read_text())
+    assert record["quality"] == "fast" and record["settings"]["sampler"] == "none"
+    assert record["settings"]["init"] == "separator" and record["settings"]["separator"] == str(separator_dir.resolve())
+    assert record["denoiser_calls"] == {"forward": 0, "forward_backward": 0}
+
+
+def test_warm_started_mgdm_records_its_start_and_resume_tells_starts_apart(prior_dir, separator_dir, tmp_path):
+    _write(tmp_path / "w.wav", 8000, 0.1)
+    options = ["--sampler", "mgdm", "--init", "separator", "--steps", "4", "--gibbs-reps", "1", "--grad-steps", "1",
+               "--set", "denoising_steps=2", "--segment", "0.2", "--resume"]
+    out = tmp_path / "out"
+    assert _with_separator(prior_dir, separator_dir, out, str(tmp_path / "w.wav"), *options, "--start-sigma", "0.05") == 0
+    record = json.loads((out / "tiny" / "w" / "separation.json").read_text())
+    assert record["settings"]["start_sigma"] == 0.05 and record["sampler_settings"]["start_sigma"] == 0.05
+    assert record["settings"]["overrides"] == {"steps": 4, "gibbs_reps": 1, "grad_steps": 1, "denoising_steps": 2}
+    # 4 grid points below σ = 0.05, no first denoiser call: 1 outer step of 1 gradient step and a 2-point chain.
+    assert record["denoiser_calls"] == {"forward": 1, "forward_backward": 1}
+    stamp = os.stat(out / "tiny" / "w" / "bass.wav").st_mtime_ns
+    assert _with_separator(prior_dir, separator_dir, out, str(tmp_path / "w.wav"), *options, "--start-sigma", "0.1") == 0
+    assert os.stat(out / "tiny" / "w" / "bass.wav").st_mtime_ns != stamp  # another start: separated again
+
+
+def test_start_options_are_checked_and_an_unsuited_separator_falls_back_to_paper(prior_dir, separator_dir, tmp_path,
+                                                                                 capsys):
+    _write(tmp_path / "e.wav", 8000, 0.1)
+    for arguments, message in ((["--sampler", "none", "--init", "none"], "needs --init separator"),
+                               (["--init", "none", "--start-sigma", "0.1"], "--start-sigma needs a sampler started"),
+                               (["--quality", "fast", "-n", "2"], "--sampler none has no draws")):
+        assert _with_separator(prior_dir, separator_dir, tmp_path / "x", str(tmp_path / "e.wav"), *arguments) == 2
+        assert message in capsys.readouterr().err
+    # The packaged separator (22,050 Hz) does not suit the 8 kHz test prior: the published settings instead.
+    assert _separate(prior_dir, tmp_path / "y", str(tmp_path / "e.wav")) == 0
+    record = json.loads((tmp_path / "y" / "tiny" / "e" / "separation.json").read_text())
+    assert record["quality"] == "paper" and record["settings"]["init"] == "none"
