@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from ..nets import tasnet  # noqa: F401  (registers the network, so from_pretrained can build it)
+from ..nets import spectral_mask, tasnet  # noqa: F401  (register the networks, so from_pretrained builds them)
 from ..nets.pretrained import CONFIG_FILE, WEIGHTS_FILE, from_pretrained, read_section, save_pretrained
 from ..priors.loading import write_model_card
 from .model import MixtureSeparator

@@ -45,7 +45,8 @@ def train_separator(separator: MixtureSeparator, data_dir: str | os.PathLike, ou
     separator = separator.to(device)
     identity = dict({key: value for key, value in asdict(settings).items() if key in settings.fixed_fields()},
                     gain_range=list(settings.gain_range), data_dir=str(Path(data_dir).resolve()), device=device.type,
-                    net=separator.net.config, separator=separator.config, remix_probability=remix_probability)
+                    net=separator.net.config, net_class=type(separator.net).__name__,
+                    separator=separator.config, remix_probability=remix_probability)
     run = fit(separator, separator.loss, train, out_dir, settings, identity, device, progress,
               sample=lambda chunks, size, rng: chunks.remixed_batch(size, rng, settings.gain_range, remix_probability),
               validation=valid)

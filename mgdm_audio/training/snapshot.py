@@ -7,7 +7,8 @@ from pathlib import Path
 import torch
 
 from ..nets import UNet1d
-from ..nets.tasnet import ConvTasNet
+from ..nets import spectral_mask, tasnet  # noqa: F401  (register the separator networks)
+from ..nets.pretrained import registered_nets
 from ..priors.loading import save_prior
 from ..priors.music import MultiSourcePrior
 from ..separators.loading import save_separator
@@ -31,7 +32,8 @@ def export_checkpoint(run_dir: str | os.PathLike, destination: str | os.PathLike
     weights = dict(state["model"], **(state.get("average") or {}))
     card = f"Exported from `{path}` at step {state['step']} ({state['seconds'] / 60:.1f} min of training).\n"
     if "separator" in identity:
-        model = MixtureSeparator.from_config(ConvTasNet(**identity["net"]), identity["separator"])
+        net = registered_nets()[identity.get("net_class", "ConvTasNet")](**identity["net"])
+        model = MixtureSeparator.from_config(net, identity["separator"])
         model.load_state_dict(weights)
         return save_separator(model, destination, card), int(state["step"])
     if "prior" in identity:

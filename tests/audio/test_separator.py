@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from mgdm_audio import separators
+from mgdm_audio.nets.spectral_mask import SpectralMask
 from mgdm_audio.nets.tasnet import ConvTasNet
 from mgdm_audio.separators.model import ERROR_FLOOR, MixtureSeparator
 from mgdm_audio.training import StemChunks, TrainSettings
@@ -45,6 +46,17 @@ def test_network_keeps_the_length_of_any_input():
         assert net(torch.randn(2, length)).shape == (2, STEMS, length)
     with pytest.raises(ValueError, match=r"expected a mixture \[B, L\]"):
         net(torch.randn(2, 1, 64))
+
+
+def test_spectral_masks_give_sources_that_sum_to_the_mixture():
+    net = SpectralMask(3, n_fft=64, hop_length=16, channels=8, num_blocks=2)
+    for length in (1, 100, 1001):
+        mixture = torch.randn(2, length)
+        sources = net(mixture)
+        assert sources.shape == (2, 3, length)
+        assert torch.allclose(sources.sum(1), mixture, atol=1e-5)
+    with pytest.raises(ValueError, match="kernel_size must be odd"):
+        SpectralMask(2, kernel_size=4)
 
 
 def test_loss_is_the_thresholded_error_in_decibels():
