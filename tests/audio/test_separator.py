@@ -166,3 +166,21 @@ def test_training_lowers_the_loss_resumes_exactly_and_exports(data_dir, tmp_path
     train_separator(reference, data_dir, tmp_path / "one_part", stopped, progress=False, valid_dir=data_dir)
     for name, tensor in reference.state_dict().items():
         assert torch.equal(second.state_dict()[name], tensor), name
+
+
+def test_cli_trains_exports_and_refuses_bad_network_settings(data_dir, tmp_path, capsys):  # noqa: F811
+    from mgdm_audio.cli import main
+    tiny = ["--architecture", "spectral-mask", "--net", "n_fft=64", "--net", "hop_length=16", "--net", "channels=8",
+            "--net", "num_blocks=2"]
+    status = main(["train-separator", data_dir, str(tmp_path / "run"), "--steps", "3", "--batch-size", "2",
+                   "--segment-seconds", "0.016", "--sample-rate", str(RATE), "--device", "cpu", *tiny])
+    out = capsys.readouterr().out
+    assert status == 0 and "segment 128 samples" in out and "separator written to" in out
+    trained = separators.load(tmp_path / "run" / "separator")
+    assert type(trained.net).__name__ == "SpectralMask" and trained.net.config["channels"] == 8
+    assert main(["train-separator", data_dir, str(tmp_path / "run"), "--export", str(tmp_path / "snap")]) == 0
+    assert "step 3 of" in capsys.readouterr().out
+    for name, tensor in trained.state_dict().items():
+        assert torch.equal(separators.load(tmp_path / "snap").state_dict()[name], tensor), name
+    assert main(["train-separator", data_dir, str(tmp_path / "bad"), "--net", "width=3", "--device", "cpu"]) == 1
+    assert "--net width=3: expected NAME=VALUE with NAME one of n_fft" in capsys.readouterr().err
