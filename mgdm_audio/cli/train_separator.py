@@ -14,21 +14,24 @@ from ..training.settings import TrainSettings
 from .train_prior import summary
 from .training_options import add_training_options, export, segment_length, training_settings
 
-#: Defaults of a separator run: a larger learning rate than the prior's, warm-up, cosine decay, averaged weights.
-DEFAULTS = TrainSettings(steps=4000, batch_size=16, lr=1e-3, lr_schedule="cosine", warmup_steps=100, ema_decay=0.999)
+#: Defaults of a separator run (the embedded separator's): a larger learning rate than the prior's, warm-up,
+#: averaged weights.
+DEFAULTS = TrainSettings(steps=4000, batch_size=4, lr=1e-3, warmup_steps=100, ema_decay=0.999)
 
 #: Networks a separator can be, with their default settings (override single ones with --net NAME=VALUE).
 #: conv-tasnet: torchaudio's Conv-TasNet defaults but for a 32-sample encoder (stride 16, 1,378 frames/s at
 #: 22,050 Hz), which halves the cost of a step against the 16-sample one (measured: 4.9 s against 9.7 s per step
 #: of 4 × 1.49 s on one thread). spectral-mask: masks on a 1,024-point STFT (86 frames/s), about 12× less
-#: computation per second of audio than that Conv-TasNet.
+#: computation per second of audio. Measured on synth4 (held-out 6 s excerpts, SI-SDRi over the 4 stems, raw
+#: weights): conv-tasnet +1.6 dB after 22 min (300 steps), +3.6 dB after 52 min (700 steps); spectral-mask
+#: −2.4 dB after 8 min and −3.4 dB after 16 min (400 steps of 16 × 3 s; guitar and piano below −9 dB).
 ARCHITECTURES = {
     "conv-tasnet": (ConvTasNet, dict(enc_kernel_size=32, enc_num_feats=256, msk_num_feats=128, msk_num_hidden_feats=256,
                                      msk_num_layers=8, msk_num_stacks=3)),
     "spectral-mask": (SpectralMask, dict(n_fft=1024, hop_length=256, channels=256, num_blocks=8, kernel_size=3,
                                          dilation_cycle=4)),
 }
-DEFAULT_ARCHITECTURE = "spectral-mask"
+DEFAULT_ARCHITECTURE = "conv-tasnet"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "mono chunks (half of them remixed across tracks) with a thresholded SNR loss. Writes "
                     "OUT_DIR/checkpoint.pt, OUT_DIR/train_log.csv and, at the end, OUT_DIR/separator. Rerunning "
                     "with the same options resumes from the checkpoint.")
-    add_training_options(parser, "separator", DEFAULTS, segment_seconds=3.0)
+    add_training_options(parser, "separator", DEFAULTS)
     add = parser.add_argument
     add("--remix-probability", type=float, default=REMIX_PROBABILITY,
         help="share of examples whose stems come from different tracks (default: %(default)s)")

@@ -183,4 +183,4 @@ def test_cli_trains_exports_and_refuses_bad_network_settings(data_dir, tmp_path,
     for name, tensor in trained.state_dict().items():
         assert torch.equal(separators.load(tmp_path / "snap").state_dict()[name], tensor), name
     assert main(["train-separator", data_dir, str(tmp_path / "bad"), "--net", "width=3", "--device", "cpu"]) == 1
-    assert "--net width=3: expected NAME=VALUE with NAME one of n_fft" in capsys.readouterr().err
+    assert "--net width=3: expected NAME=VALUE with NAME one of enc_kernel_size" in capsys.readouterr().err
