@@ -29,6 +29,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -42,6 +43,7 @@ import soundfile
 
 from mgdm_audio.corpora.kaldi import read_data_dir
 from mgdm_audio.evaluation.score import WINDOWS_FILE, score_separation
+from mgdm_audio.samplers import SAMPLERS
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 #: SI-SDRi windows longer than any file: each file is scored whole, as one window.
@@ -86,12 +88,14 @@ def separate_command(inputs: Path, out: Path, prior: str, options: list[str]) ->
 
 
 def parse_run(spec: str) -> tuple[str, list[str]]:
-    """``LABEL=SAMPLER [options]`` → (label, mgdm separate options)."""
-    label, sep, rest = spec.rpartition("=") if spec.count("=") > 1 else spec.partition("=")
-    words = shlex.split(rest)
-    if not sep or not label or not words:
+    """``LABEL=SAMPLER [options]`` → (label, mgdm separate options); the label ends at the first "=" followed by a
+    sampler name (labels and options may hold "=" too)."""
+    samplers = "|".join(map(re.escape, [*SAMPLERS, "none"]))
+    match = re.match(rf"^(.+?)=((?:{samplers})(?:\s.*)?)$", spec, re.S)
+    if not match:
         raise SystemExit(f"error: --run {spec!r}: expected LABEL=SAMPLER [mgdm separate options]")
-    return label, ["--sampler", words[0], *words[1:]]
+    words = shlex.split(match.group(2))
+    return match.group(1), ["--sampler", words[0], *words[1:]]
 
 
 def link_mixtures(data_dir: str, folder: Path, jobs: int) -> tuple[list[str], list[Path]]:
