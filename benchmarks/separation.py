@@ -14,8 +14,8 @@ options]``; runs are resumable (``--resume``), so an interrupted benchmark conti
     python benchmarks/separation.py quality DATA_DIR --out exp/bench_separation --jobs 2 \\
         --run "mgdm R=2=mgdm --gibbs-reps 2" --run "dirac=dirac" --run "dps 500=dps --steps 500"
 
-``--paired-against LABEL`` adds, per run, the mean difference of its SI-SDRi from run LABEL's over the same
-windows (All: per window, the mean over its active stems) with a 95 % interval; ``--museval`` adds museval's
+``--paired-against LABEL`` adds, per run, All's SI-SDRi minus run LABEL's, paired over the same windows, with a
+95 % interval; ``--museval`` adds museval's
 SDR (median over tracks of the per-track median over 1 s frames, mean over stems).
 
 memory: separates mixtures of 10, 60 and 300 s (the example mixtures tiled) with one cheap setting and
@@ -165,20 +165,24 @@ def quality(args: argparse.Namespace) -> None:
 
 
 def paired_difference(windows: Path, reference: Path) -> str:
-    """Mean ± 95 % CI over shared windows of (mean SI-SDRi of the window's active stems) minus the reference's."""
-    def per_window(path: Path) -> dict[tuple[str, str], float]:
-        values: dict[tuple[str, str], list[float]] = {}
+    """All's SI-SDRi minus the reference run's, paired window by window: per stem, the mean difference over the
+    windows where both scored it (the windows the headline averages); All, the mean of the stems' (as the headline's All), with the 95 % interval
+    1.96·sqrt(Σ SE_k²)/S of :func:`mgdm_audio.evaluation.summary.summarise_all`."""
+    def scores(path: Path) -> dict[tuple[str, str, str], float]:
         with open(path, newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                if row["active"] in ("1", "True", "true") and row["si_sdri"] not in ("", "nan"):
-                    values.setdefault((row["utt"], row["start_s"]), []).append(float(row["si_sdri"]))
-        return {key: float(np.mean(v)) for key, v in values.items()}
+            return {(row["utt"], row["start_s"], row["stem"]): float(row["si_sdri"]) for row in csv.DictReader(handle)
+                    if row["si_sdri"] not in ("", "nan")}
 
-    run, base = per_window(windows), per_window(reference)
-    differences = np.array([run[key] - base[key] for key in run if key in base])
-    if len(differences) < 2:
-        return "n/a"
-    return f"{differences.mean():+.2f} ± {1.96 * differences.std(ddof=1) / np.sqrt(len(differences)):.2f}"
+    run, base = scores(windows), scores(reference)
+    stems = sorted({key[2] for key in run})
+    means, errors = [], []
+    for stem in stems:
+        differences = np.array([run[key] - base[key] for key in run if key[2] == stem and key in base])
+        if len(differences) < 2:
+            return "n/a"
+        means.append(differences.mean())
+        errors.append(differences.std(ddof=1) / np.sqrt(len(differences)))
+    return f"{np.mean(means):+.2f} ± {1.96 * np.sqrt(np.sum(np.square(errors))) / len(stems):.2f}"
 
 
 def tiled_mixture(seconds: float, path: Path) -> None:
