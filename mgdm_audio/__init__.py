@@ -3,9 +3,10 @@
 The core sees a prior (:mod:`.priors`), a forward operator (:mod:`.operators`) and a likelihood
 (:mod:`.likelihoods`); samplers (:mod:`.samplers`) know nothing of audio or images.
 """
-from . import likelihoods, metrics, operators, priors, samplers, schedules
+from . import likelihoods, metrics, operators, priors, samplers, schedules, separators
 from .api import sample
 
 __version__ = "0.1.0"
 
-__all__ = ["sample", "priors", "operators", "likelihoods", "samplers", "schedules", "metrics", "__version__"]
+__all__ = ["sample", "priors", "operators", "likelihoods", "samplers", "schedules", "metrics", "separators",
+           "__version__"]
