@@ -10,8 +10,8 @@ import importlib
 import sys
 
 #: Subcommand modules, in the order ``mgdm --help`` lists them.
-SUBCOMMANDS = ("bench", "prepare_synth4", "train_prior", "train_separator", "generate", "score", "separate", "results", "convert_msdm",
-               "restore")
+SUBCOMMANDS = ("bench", "prepare_synth4", "train_prior", "train_separator", "generate", "score", "separate", "results",
+               "convert_msdm", "restore")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -71,7 +71,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="draws per sampler call (0: all N in one call). Segments are never batched; draws of one segment "
              "are, and the draws depend on this value (call j uses seed + u + j·2^20) (default: %(default)s)")
     add("--segment", type=float, help="segment length in seconds at the model rate, rounded up to a valid length "
-                                      "(default: the preset's, else the prior's training length)")
+                                      "(default: the prior's training length)")
     add("--overlap", type=float, default=0.25, help="fraction of a segment shared with the next, in [0, 0.5] "
                                                      "(default: %(default)s)")
     add("--no-project", dest="project", action="store_false",
@@ -161,8 +161,6 @@ def _settings(args: argparse.Namespace) -> SeparationSettings:
     args.num_samples = num_samples
     if args.num_samples < 1 or args.batch_size < 0 or not args.sigma_y > 0:
         raise ValueError("need --num-samples >= 1, --batch-size >= 0 and --sigma-y > 0")
-    if args.segment is None:
-        args.segment = quality.segment_seconds
     if args.segment is not None and not args.segment > 0:
         raise ValueError(f"--segment must be > 0 seconds, got {args.segment}")
     if not 0.0 <= args.overlap <= 0.5:

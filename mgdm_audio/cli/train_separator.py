@@ -11,6 +11,7 @@ from ..separators.model import MixtureSeparator
 from ..training.hardware import describe_device, resolve_device
 from ..training.separator_trainer import REMIX_PROBABILITY, train_separator
 from ..training.settings import TrainSettings
+from .sampler_options import parse_number
 from .train_prior import summary
 from .training_options import add_training_options, export, segment_length, training_settings
 
@@ -81,5 +82,7 @@ def build_net(architecture: str, num_sources: int, items: list[str]):
         name, equals, value = item.partition("=")
         if not equals or name not in defaults:
             raise ValueError(f"--net {item}: expected NAME=VALUE with NAME one of {', '.join(defaults)}")
-        settings[name] = float(value) if "." in value or "e" in value.lower() else int(value)
+        settings[name] = parse_number(value)
+        if isinstance(settings[name], str):
+            raise ValueError(f"--net {item}: the value must be a number")
     return cls(num_sources, **settings)

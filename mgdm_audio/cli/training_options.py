@@ -10,15 +10,15 @@ from ..training.snapshot import export_checkpoint
 from .prepare_synth4 import DEFAULT_SAMPLE_RATE
 
 
-def add_training_options(parser: argparse.ArgumentParser, what: str, defaults: TrainSettings = TrainSettings(),
-                         segment_seconds: float = 1.5) -> None:
+def add_training_options(parser: argparse.ArgumentParser, what: str, defaults: TrainSettings = TrainSettings()
+                         ) -> None:
     """DATA_DIR, OUT_DIR and the options every trainer reads (``what`` names the written model folder)."""
     add = parser.add_argument
     add("data_dir", metavar="DATA_DIR", help="Kaldi data dir (wav.scp, spk1.scp … spkS.scp)")
     add("out_dir", metavar="OUT_DIR", help=f"output directory (checkpoint, logs, {what}/)")
     add("--steps", type=int, default=defaults.steps, help="optimisation steps in all (default: %(default)s)")
     add("--batch-size", type=int, default=defaults.batch_size, help="examples per step (default: %(default)s)")
-    add("--segment-seconds", type=float, default=segment_seconds,
+    add("--segment-seconds", type=float, default=1.5,
         help="chunk length, rounded to the nearest length the network accepts (default: %(default)s)")
     add("--sample-rate", type=int, default=DEFAULT_SAMPLE_RATE,
         help="Hz; every file of the data dir must have it (default: %(default)s)")

@@ -14,14 +14,13 @@ from typing import Any
 class Quality:
     """sampler: a sampler name, or "none" (the separator's estimate as it is). init / start_sigma: see
     :class:`.separator.SeparationSettings`. overrides: settings of the sampler's "audio" preset. num_samples:
-    draws averaged. segment_seconds: segment length (None: the prior's). cost: what it costs, in words."""
+    draws averaged. cost: what it costs, in words."""
 
     sampler: str
     init: str
     start_sigma: float | None
     overrides: dict[str, Any] = field(default_factory=dict)
     num_samples: int = 1
-    segment_seconds: float | None = None
     cost: str = ""
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import torch
 
 from ..nets import UNet1d
-from ..nets import spectral_mask, tasnet  # noqa: F401  (register the separator networks)
 from ..nets.pretrained import registered_nets
 from ..priors.loading import save_prior
 from ..priors.music import MultiSourcePrior
