@@ -4,7 +4,10 @@
 # Task n of `sbatch --array=1-N` runs the command with the string JOB replaced by n (in the log path
 # and in every argument); its log gets the command, start, end and exit status, as run_local.sh's.
 # The job script is written to <log-dir>/q/<name>.sh; `sbatch --wait` blocks until every task ends,
-# then this script fails, naming the logs, if any task failed. The command runs as given (no shell).
+# then this script fails if any task failed, with a line per failed task naming its log and why (its exit
+# status, Slurm's reason for stopping it, or no log). Each task's own log decides, not sbatch's status:
+# `sbatch --wait` exits 0 when a task was cancelled (Slurm 22.05). Interrupted (SIGINT, SIGTERM), this
+# script cancels the job (scancel) rather than leave its tasks running. The command runs as given (no shell).
 #   --gpus N        GPUs per task (--gres=gpu:N; default 0)
 #   --mem SIZE      memory per task (--mem; default: the cluster's)
 #   --time LIMIT    time limit per task (--time; default: the cluster's)
@@ -89,13 +92,44 @@ for (( job = first_job; job <= last_job; job++ )); do
   mkdir -p "$(dirname "$log")"
   rm -f "$log"  # a task that never runs must not leave an earlier run's log looking successful
 done
-"${command[@]}" > /dev/null || true  # failures are read from the logs below
+# sbatch runs in the background so that a signal reaches the trap at once; its "Submitted batch job N"
+# line names the job to cancel.
+submitted="$log_dir/q/$name.submitted"
+"${command[@]}" > "$submitted" &
+sbatch_pid=$!
+cancel_job() {
+  local job_id
+  job_id=$(sed -n 's/^Submitted batch job \([0-9]*\).*/\1/p' "$submitted")
+  kill "$sbatch_pid" 2> /dev/null || true
+  if [ -n "$job_id" ]; then
+    scancel "$job_id" || true
+    echo "$0: interrupted; cancelled Slurm job $job_id" >&2
+  fi
+  exit 130
+}
+trap cancel_job INT TERM
+wait "$sbatch_pid" || true  # failures are read from the logs below
+trap - INT TERM
+
 failed=()
 for (( job = first_job; job <= last_job; job++ )); do
   log="${log_template//JOB/$job}"
-  if ! tail -n 1 "$log" 2>/dev/null | grep -q "with status 0$"; then
-    failed+=("$log")
+  if [ ! -f "$log" ]; then
+    echo "$0: task $job did not run: no $log" >&2
+  else
+    last=$(tail -n 1 "$log")
+    if [[ "$last" == *"with status 0" ]]; then
+      continue
+    elif [[ "$last" =~ with\ status\ ([0-9]+)$ ]]; then
+      echo "$0: task $job exited with status ${BASH_REMATCH[1]}, see $log" >&2
+    elif reason=$(grep -o '\*\*\* .* \*\*\*' "$log" | tail -n 1) && [ -n "$reason" ]; then
+      # slurmstepd's line for a cancelled or timed-out task: "*** JOB 6 ON node CANCELLED AT … ***"
+      echo "$0: task $job stopped by Slurm (${reason:4:-4}), see $log" >&2
+    else
+      echo "$0: task $job ended without an exit status (killed?), see $log" >&2
+    fi
   fi
+  failed+=("$log")
 done
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "$0: ${#failed[@]} of $(( last_job - first_job + 1 )) task(s) failed or did not run, see ${failed[*]}" >&2

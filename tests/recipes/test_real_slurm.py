@@ -1,0 +1,169 @@
+"""utils/run_slurm.sh and the synth4 recipe's Slurm backend against a real one-node Slurm cluster
+(tests/recipes/slurm_cluster.py): array indexing, log paths, exit codes, ``--wait``, a task cancelled with
+``scancel``, and a rerun. test_slakh_recipe.py covers the same launcher with a stand-in ``sbatch``, in
+every environment."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from tests.corpora.test_synth4 import needs_fluidsynth
+from tests.recipes.slurm_cluster import slurm_cluster, unavailable_reason, wait_for
+from tests.recipes.test_synth4_recipe import TINY_CONF, TRAIN_OPTS, _copy_recipe
+
+REPO = Path(__file__).resolve().parents[2]
+RUN_SLURM = REPO / "recipes" / "utils" / "run_slurm.sh"
+RECIPE_TIMEOUT = 300  # s for one run.sh call
+
+pytestmark = pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, request):
+    started = time.monotonic()
+    with slurm_cluster(tmp_path_factory.mktemp("slurm") / "cluster") as running:
+        _report(request, f"cluster up in {time.monotonic() - started:.1f} s: node {running.node}, "
+                         f"{running.cpus} CPU(s), {_slurm_version(running.env)}")
+        yield running
+
+
+def _slurm_version(env: dict[str, str]) -> str:
+    return subprocess.run(["sinfo", "--version"], env=env, capture_output=True, text=True, timeout=10).stdout.strip()
+
+
+def _report(request, line: str) -> None:
+    """``line`` in the CI log (past pytest's capture): what the real scheduler did."""
+    with request.config.pluginmanager.getplugin("capturemanager").global_and_fixture_disabled():
+        print(f"\n[real Slurm] {line}", flush=True)
+
+
+def test_array_job_runs_every_task_with_its_index_and_fails_naming_the_failed_task(cluster, tmp_path, request):
+    # Task n echoes its arguments (JOB → n inside them, the spaces kept) and task 2 exits with status 3.
+    script = 'echo "<$0> <$1>"; [ "$1" != 2 ] || exit 3'
+    started = time.monotonic()
+    result = subprocess.run([RUN_SLURM, "JOB=1:3", "log/echo.JOB.log", "bash", "-c", script, "task JOB of 3", "JOB"],
+                            cwd=tmp_path, env=cluster.env, capture_output=True, text=True, timeout=60)
+    _report(request, f"array job of 3 tasks, task 2 exits 3: run_slurm.sh status {result.returncode} after "
+                     f"{time.monotonic() - started:.1f} s; {result.stderr.strip()}")
+    assert result.returncode == 1
+    assert "task 2 exited with status 3, see log/echo.2.log" in result.stderr
+    assert "1 of 3 task(s) failed or did not run, see log/echo.2.log\n" in result.stderr
+    for task in (1, 3):
+        log = (tmp_path / "log" / f"echo.{task}.log").read_text()
+        assert f"<task {task} of 3> <{task}>\n" in log and re.search(r"Slurm job \d+_%d\n" % task, log)
+        assert log.endswith("with status 0\n")
+    assert (tmp_path / "log" / "echo.2.log").read_text().endswith("with status 3\n")
+    assert sorted(path.name for path in (tmp_path / "log").iterdir()) == ["echo.1.log", "echo.2.log", "echo.3.log",
+                                                                        "q"]
+
+
+def test_submission_refused_by_the_scheduler_fails_with_sbatchs_reason(cluster, tmp_path):
+    # More memory than the node has: sbatch refuses the job, no task runs.
+    result = subprocess.run([RUN_SLURM, "--mem", f"{cluster.memory_mb * 4}M", "JOB=1:2", "log/x.JOB.log", "true"],
+                            cwd=tmp_path, env=cluster.env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "configuration is not available" in result.stderr  # sbatch's own message
+    assert "task 1 did not run: no log/x.1.log" in result.stderr and "task 2 did not run: no log/x.2.log" in result.stderr
+    assert not list((tmp_path / "log").glob("x.*.log"))
+
+
+def _tiny_recipe(folder: Path) -> Path:
+    """The synth4 recipe with every job asking Slurm for 100 MB and no GPU (what the test node has)."""
+    recipe = _copy_recipe(folder)
+    text, count = re.subn(r'^(\w+)_slurm_opts=.*$', r'\1_slurm_opts="--mem 100M"',
+                          (recipe / "cmd.sh").read_text(), flags=re.M)
+    assert count == 3, "cmd.sh no longer sets train/separate/score_slurm_opts"
+    (recipe / "cmd.sh").write_text(text)
+    return recipe
+
+
+def _run_sh(recipe: Path, options: list[str], env: dict[str, str]) -> subprocess.Popen:
+    environment = {key: value for key, value in env.items() if key != "OMP_NUM_THREADS"}
+    return subprocess.Popen(["./run.sh", *options], cwd=recipe, env=environment, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _finish(process: subprocess.Popen) -> tuple[int, str, str]:
+    try:
+        stdout, stderr = process.communicate(timeout=RECIPE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, stderr = process.communicate()
+        pytest.fail(f"run.sh still running after {RECIPE_TIMEOUT} s:\n{stdout[-2000:]}\n{stderr[-2000:]}")
+    return process.returncode, stdout, stderr
+
+
+def _succeed(recipe: Path, options: list[str], env: dict[str, str]) -> str:
+    status, stdout, stderr = _finish(_run_sh(recipe, options, env))
+    assert status == 0, stdout[-3000:] + stderr[-3000:]
+    return stdout
+
+
+def _stems(recipe: Path) -> dict[str, np.ndarray]:
+    return {str(path.relative_to(recipe / "exp")): soundfile.read(path)[0]
+            for path in sorted((recipe / "exp").glob("separate_mgdm/out/prior/*/*.wav"))}
+
+
+@needs_fluidsynth
+def test_synth4_stages_2_3_on_slurm_equal_local_and_a_cancelled_task_is_redone_alone(cluster, tmp_path, request):
+    slurm = _tiny_recipe(tmp_path / "slurm" / "s5")
+    conf_dir = tmp_path / "tiny_conf"
+    conf_dir.mkdir()
+    (conf_dir / "separate_mgdm.conf").write_text(f"# cheap settings\n{TINY_CONF['mgdm']}--device cpu\n")
+    # Stages 0-1 (2 one-second test tracks, a prior trained for 1 step) run locally; data/ and exp/prior
+    # are then copied, so both backends separate the same mixtures with the same prior.
+    _succeed(slurm, ["--stop_stage", "1", "--train_prior", "true", "--train_steps", "1", "--train_opts", TRAIN_OPTS,
+                     "--data_opts", "--train_tracks 1 --valid_tracks 0 --test_tracks 2 --track_seconds 1 "
+                     "--sample_rate 8000"], os.environ)
+    local = tmp_path / "local" / "s5"
+    shutil.copytree(slurm, local, symlinks=True)
+    stages = ["--stage", "2", "--stop_stage", "3", "--nj", "2", "--samplers", "mgdm", "--conf_dir", str(conf_dir),
+              "--sampler_overrides", "--segment 1", "--score_opts", "--no-museval"]
+    _succeed(local, stages, os.environ)
+    on_slurm = {**cluster.env, "MGDM_CMD_BACKEND": "slurm"}
+
+    # Task 2 of the separation array is cancelled once its command runs: the stage fails naming its log.
+    logs = slurm / "exp" / "separate_mgdm" / "log"
+    process = _run_sh(slurm, stages, on_slurm)
+    try:
+        def task_2_running() -> bool:
+            assert process.poll() is None, "run.sh ended before task 2 was cancelled"
+            log = logs / "separate.2.log"
+            return log.exists() and "# started" in log.read_text()
+        wait_for(task_2_running, 120, "task 2 of the separation array running")
+        task = next(job for job, name, state in cluster.squeue() if name == "mgdm_separate" and job.endswith("_2"))
+        subprocess.run(["scancel", task], env=cluster.env, check=True, timeout=10)
+    finally:
+        status, stdout, stderr = _finish(process)
+    _report(request, f"scancel {task} mid-run: run.sh status {status}; {stderr.strip().splitlines()[-1]}")
+    assert status != 0 and "stage 3" not in stdout
+    assert re.search(r"task 2 stopped by Slurm \(JOB \d+ ON \S+ CANCELLED AT [^)]+\), see exp/separate_mgdm/log/"
+                     r"separate.2.log\n", stderr), stderr
+    assert "1 of 2 task(s) failed or did not run, see exp/separate_mgdm/log/separate.2.log" in stderr
+    first = (logs / "separate.1.log").read_text()
+    assert "separated 1 of 1 file(s)" in first and first.endswith("with status 0\n")
+
+    # The rerun separates only task 2's track (task 1's is skipped), then scores: results equal local ones.
+    started = time.monotonic()
+    _succeed(slurm, stages, on_slurm)
+    _report(request, f"rerun of stages 2-3 on Slurm: {time.monotonic() - started:.1f} s")
+    rerun = [(logs / f"separate.{task}.log").read_text() for task in (1, 2)]
+    assert "(--resume): skipped" in rerun[0] and "(--resume): skipped" not in rerun[1]
+    assert all(log.endswith("with status 0\n") for log in rerun)
+    assert "Slurm job" in (slurm / "exp" / "score_mgdm" / "log" / "score.log").read_text()
+    stems, expected = _stems(slurm), _stems(local)
+    assert len(stems) == 2 * 4 and stems.keys() == expected.keys()
+    for name, audio in stems.items():
+        np.testing.assert_array_equal(audio, expected[name], err_msg=name)
+    summaries = [json.loads((recipe / "exp" / "score_mgdm" / "summary.json").read_text())["summary"]
+                 for recipe in (slurm, local)]
+    assert summaries[0] == summaries[1]
