@@ -2,17 +2,27 @@
 # Installs the Debian packages mgdm_audio needs when they are missing:
 #   ffmpeg, ffprobe     (museval imports stempeg, which calls them)
 #   fluidsynth + FluidR3 GM SoundFont   (renders the synth4 corpus)
+# and, as root only, the optional ones:
+#   slurm-wlm, munge    (tests/recipes/test_real_slurm.py runs the recipes' Slurm backend on a one-node
+#                        cluster of its own daemons, files and ports; it needs root, and is skipped without them)
 set -euo pipefail
 soundfont=/usr/share/sounds/sf2/FluidR3_GM.sf2
 missing=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpeg)
 command -v fluidsynth >/dev/null || missing+=(fluidsynth)
 [ -f "$soundfont" ] || missing+=(fluid-soundfont-gm)
-[ ${#missing[@]} -eq 0 ] && exit 0
+optional=()
+command -v sbatch >/dev/null && command -v slurmctld >/dev/null && command -v slurmd >/dev/null || optional+=(slurm-wlm)
+command -v munged >/dev/null || optional+=(munge)
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install_system_packages: missing ${missing[*]}; run: sudo apt-get install -y ${missing[*]}" >&2
-  exit 1
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "install_system_packages: missing ${missing[*]}; run: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  exit 0
 fi
+missing+=("${optional[@]}")
+[ ${#missing[@]} -eq 0 ] && exit 0
 echo "install_system_packages: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
