@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -139,9 +140,9 @@ def _read_inputs(files: list[Path], shape: tuple[int, int, int], root: Path, set
             continue
         owners[path.stem] = path
         folder = root / path.stem
-        stat = path.stat()
+        # The input's content, not its modification time: a rewrite within one clock tick is still seen.
         key = {**settings.as_dict(), "prior": str(prior_path), "input": str(path.resolve()),
-               "input_bytes": stat.st_size, "input_mtime_ns": stat.st_mtime_ns, "position": position}
+               "input_sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "position": position}
         if resume and is_finished(folder, key):
             _notice(f"{path}: already restored in {folder} (--resume): skipped")
             continue

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ pytest.importorskip("diffusers")
 from diffusers import DDPMPipeline, DDPMScheduler, UNet2DModel  # noqa: E402
 
 from mgdm_audio.cli import main  # noqa: E402
+from mgdm_audio.cli import restore as restore_cli  # noqa: E402
 from mgdm_audio.metrics.image import ssim  # noqa: E402
 from mgdm_audio.noise import standard_normal  # noqa: E402
 
@@ -93,19 +95,51 @@ def test_unknown_task_and_unusable_task_exit_with_one_line(prior_dir, images, tm
     assert not (tmp_path / "out").exists()
 
 
-def test_resume_skips_equal_settings_and_redoes_changed_ones(prior_dir, images, tmp_path, capsys):
-    out = tmp_path / "out"
-    arguments = ["--task", "sr4", str(images["grey"])]
-    assert _restore(prior_dir, out, *arguments) == 0
-    sidecar = out / "tiny_faces" / "sr4" / "grey" / "restore.json"
-    first = sidecar.stat().st_mtime_ns
-    assert _restore(prior_dir, out, *arguments, "--resume") == 0
-    assert "already restored" in capsys.readouterr().err and sidecar.stat().st_mtime_ns == first
-    assert _restore(prior_dir, out, *arguments, "--resume", "--seed", "1") == 0
+@pytest.fixture
+def restored(monkeypatch):
+    """Names of the images each ``mgdm restore`` call restored (one list per call), recorded at the batch call."""
+    calls = []
+    original = restore_cli._restore_batch
+
+    def recording(prior, operator, settings, batch, device):
+        calls[-1] += [job["path"].name for job in batch]
+        return original(prior, operator, settings, batch, device)
+
+    monkeypatch.setattr(restore_cli, "_restore_batch", recording)
+
+    def run(*arguments):
+        calls.append([])
+        assert main(["restore", *arguments]) == 0
+        return calls[-1]
+
+    return run
+
+
+def test_resume_skips_equal_settings_and_redoes_changed_ones(prior_dir, images, tmp_path, capsys, restored):
+    arguments = ["--prior", str(prior_dir), "-o", str(tmp_path / "out"), *FAST, "--task", "sr4", str(images["grey"])]
+    sidecar = tmp_path / "out" / "tiny_faces" / "sr4" / "grey" / "restore.json"
+    assert restored(*arguments) == ["grey.png"]
+    assert restored(*arguments, "--resume") == []
+    assert "already restored" in capsys.readouterr().err
+    assert restored(*arguments, "--resume", "--seed", "1") == ["grey.png"]
     assert json.loads(sidecar.read_text())["settings"]["seed"] == 1
-    second = sidecar.stat().st_mtime_ns
-    assert _restore(prior_dir, out, *arguments, "--seed", "1") == 0  # without --resume: written again
-    assert sidecar.stat().st_mtime_ns > second
+    assert restored(*arguments, "--seed", "1") == ["grey.png"]  # without --resume: restored again
+
+
+def test_resume_sees_an_input_rewritten_with_the_same_size_and_time(prior_dir, images, tmp_path, restored):
+    """The resume key holds the input's content: new pixels behind an unchanged size and modification time
+    (a rewrite within one clock tick) are restored again."""
+    arguments = ["--prior", str(prior_dir), "-o", str(tmp_path / "out"), *FAST, "--task", "sr4", "--resume"]
+    path = images["grey"]
+    pixels = np.asarray(Image.open(path))
+    Image.fromarray(pixels).save(path, compress_level=0)  # stored uncompressed: the size depends on the shape only
+    assert restored(*arguments, str(path)) == ["grey.png"]
+    stat = path.stat()
+    Image.fromarray(255 - pixels).save(path, compress_level=0)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    assert restored(*arguments, str(path)) == ["grey.png"]
+    assert restored(*arguments, str(path)) == []
 
 
 def test_several_draws_are_written_and_their_mean_is_the_restoration(prior_dir, images, tmp_path):
