@@ -4,9 +4,9 @@ The core sees a prior (:mod:`.priors`), a forward operator (:mod:`.operators`) a
 (:mod:`.likelihoods`); samplers (:mod:`.samplers`) know nothing of audio or images.
 """
 from . import likelihoods, metrics, operators, priors, samplers, schedules, separators
-from .api import sample
+from .api import sample, separate
 
 __version__ = "0.1.0"
 
-__all__ = ["sample", "priors", "operators", "likelihoods", "samplers", "schedules", "metrics", "separators",
+__all__ = ["sample", "separate", "priors", "operators", "likelihoods", "samplers", "schedules", "metrics", "separators",
            "__version__"]

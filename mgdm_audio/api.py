@@ -1,6 +1,7 @@
-"""The one-call entry point: ``mgdm_audio.sample``."""
+"""The one-call entry points: ``mgdm_audio.sample`` (any prior and operator) and ``mgdm_audio.separate`` (music)."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -73,3 +74,30 @@ def warm_start(prior: Prior, init: np.ndarray | torch.Tensor | None, start_sigma
         raise ValueError(f"init has shape {tuple(estimate.shape)}; expected {prior.event_shape} or "
                          f"[num_samples, {', '.join(map(str, prior.event_shape))}]")
     return WarmStart(estimate, float(start_sigma))
+
+
+def separate(waveform: np.ndarray | torch.Tensor, sample_rate: int, prior: str | os.PathLike = "default",
+             separator: str | os.PathLike = "default", quality: str | None = None, device: str = "cpu",
+             **options: Any) -> dict[str, np.ndarray]:
+    """Separate a music mixture held in memory into the prior's stems, as ``mgdm separate`` does a file.
+
+    Loads the models on every call; to separate several mixtures, keep a
+    :class:`mgdm_audio.separation.StemSeparator` and call its ``separate``.
+
+    Args:
+        waveform: [samples] or [channels, samples] (mono or stereo; stereo is down-mixed unless
+            ``per_channel=True``), float in [-1, 1] full scale.
+        sample_rate: the waveform's rate in Hz; stems come back at it (``keep_model_rate=True``: the prior's).
+        prior / separator: ``"default"`` (packaged) or a directory. quality: ``"fast"``, ``"default"``, ``"paper"``
+            (None: ``"default"`` when the separator suits the prior, else ``"paper"``).
+        device: "cpu", "auto", "cuda", "cuda:N".
+        **options: single settings over the preset's, e.g. ``seed=1``, ``overrides={"steps": 20}``,
+            ``segment_seconds=3.0`` (see :class:`mgdm_audio.separation.StemSeparator`).
+
+    Returns:
+        stem name → float32 array shaped like ``waveform`` at the output rate ([samples], or [channels, samples]
+        with 1 channel when down-mixed).
+    """
+    from .separation.engine import StemSeparator  # the music engine: imported only when used
+
+    return StemSeparator(prior, separator, quality, device, **options).separate(waveform, sample_rate)

@@ -1,11 +1,29 @@
-"""The README's Python example runs as written."""
+"""The README's Python examples run as written."""
 import re
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _example(heading: str) -> dict:
+    """Runs the Python block of the README section ``heading`` (from the repository root); returns its names."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    (code,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    namespace = {}
+    exec(compile(code, str(ROOT / "README.md"), "exec"), namespace)
+    return namespace
+
 
 def test_readme_python_example_runs():
-    readme = Path(__file__).resolve().parents[1] / "README.md"
-    (code,) = re.findall(r"```python\n(.*?)```", readme.read_text(encoding="utf-8"), re.S)
-    namespace = {}
-    exec(compile(code, str(readme), "exec"), namespace)
+    namespace = _example("Python API")
     assert tuple(namespace["x"].shape) == (1000, 2) and tuple(namespace["x_dps"].shape) == (1000, 2)
+
+
+def test_readme_separation_example_runs(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)  # the example reads examples/
+    namespace = _example("Separating from Python")
+    length = len(namespace["excerpt"])
+    assert set(namespace["stems"]) == set(namespace["refined"]) == {"bass", "drums", "guitar", "piano"}
+    assert all(stem.shape == (length,) for stem in [*namespace["stems"].values(), *namespace["refined"].values()])
+    assert "max |sum of stems - mixture|" in capsys.readouterr().out

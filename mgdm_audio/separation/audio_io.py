@@ -1,11 +1,18 @@
 """Reading, checking and resampling input audio, block by block (memory independent of file length).
 
-Arrays are float32 [channels, samples] in [-1, 1] full scale; rates in Hz.
+libsndfile reads WAV, FLAC, OGG/Vorbis/Opus and MP3; what it cannot read (AAC/M4A, WMA, …) ffmpeg decodes to a
+temporary float32 WAV first, as Demucs falls back to ffmpeg. Arrays are float32 [channels, samples] in [-1, 1]
+full scale; rates in Hz.
 """
 from __future__ import annotations
 
 import glob
 import math
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +21,8 @@ import soundfile
 import torch
 import torchaudio.functional
 
-#: File extensions taken from folders (files named explicitly may have any extension soundfile reads).
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg")
+#: File extensions taken from folders (files named explicitly may have any extension libsndfile or ffmpeg reads).
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".m4a", ".aac")
 
 #: Samples per read while scanning a file (≈ 3 s at 44.1 kHz).
 SCAN_BLOCK = 1 << 17
@@ -73,7 +80,7 @@ def inspect(path: Path, min_seconds: float, max_channels: int | None) -> AudioIn
         InputError: naming the file and the problem.
     """
     try:
-        with soundfile.SoundFile(path) as handle:
+        with open_audio(path) as handle:
             info = AudioInfo(path, handle.samplerate, handle.frames, handle.channels)
             if info.frames == 0:
                 raise InputError(f"{path}: empty file (no samples)")
@@ -89,6 +96,47 @@ def inspect(path: Path, min_seconds: float, max_channels: int | None) -> AudioIn
     except (RuntimeError, OSError) as error:  # soundfile's errors are RuntimeErrors
         raise InputError(f"{path}: not a readable audio file ({error})") from None
     return info
+
+
+@contextmanager
+def open_audio(path: Path) -> Iterator[soundfile.SoundFile]:
+    """``path`` open for reading through libsndfile; a format it does not know is decoded by ffmpeg to a temporary
+    float32 WAV (removed on exit) and that is opened instead.
+
+    Raises:
+        InputError: neither can read the file (the message names the file and both reasons).
+    """
+    try:
+        handle = soundfile.SoundFile(path)
+    except (RuntimeError, OSError) as error:  # soundfile's errors are RuntimeErrors
+        handle, reason = None, error
+    if handle is not None:
+        with handle:
+            yield handle
+        return
+    if not Path(path).is_file():
+        raise InputError(f"{path}: not a readable audio file ({reason})")
+    with tempfile.TemporaryDirectory(prefix="mgdm-decode-") as folder:
+        with soundfile.SoundFile(_ffmpeg_decode(Path(path), Path(folder) / "decoded.wav", reason)) as handle:
+            yield handle
+
+
+def _ffmpeg_decode(path: Path, target: Path, libsndfile_error: Exception) -> Path:
+    """``path`` decoded by ffmpeg to ``target`` (float32 WAV, the file's rate and channels); InputError naming
+    both libsndfile's and ffmpeg's reasons when ffmpeg is missing or fails."""
+    reason = " ".join(str(libsndfile_error).split())
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise InputError(f"{path}: not a readable audio file (libsndfile: {reason}; ffmpeg, which decodes other "
+                         f"formats such as AAC/M4A, is not installed)")
+    command = [ffmpeg, "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0", "-c:a", "pcm_f32le", "-f", "wav",
+               "-y", str(target)]
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
+    if done.returncode != 0 or not target.is_file():
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        raise InputError(f"{path}: not a readable audio file (libsndfile: {reason}; ffmpeg: "
+                         f"{lines[-1] if lines else f'exit status {done.returncode}'})")
+    return target
 
 
 def read_block(handle: soundfile.SoundFile, start: int, stop: int) -> np.ndarray:

@@ -1,12 +1,16 @@
 """Writing stems incrementally and finishing them in the requested format and clipping policy.
 
 Stems are first appended, block by block, to 32-bit float WAV files in a work folder; :meth:`StemFiles.finish`
-then moves or converts each onto its final name atomically (a reader never sees a partial stem).
+then moves or converts every one to a temporary file beside its final name and, only once all are written, renames
+them onto their names (a reader never sees a partial stem; a failed write, e.g. a full disk, leaves the previous
+stems as they were). libsndfile's write errors are raised as OSError.
 """
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import soundfile
@@ -35,20 +39,24 @@ class StemFiles:
         work.mkdir(parents=True, exist_ok=True)
         self.names = names
         self.paths = {name: work / f"{name}.wav" for name in names}
-        self.handles = {name: soundfile.SoundFile(self.paths[name], "w", sample_rate, channels, subtype="FLOAT")
-                        for name in names}
+        self.handles: dict[str, soundfile.SoundFile] = {}
+        with _as_os_error():
+            for name in names:
+                self.handles[name] = soundfile.SoundFile(self.paths[name], "w", sample_rate, channels, subtype="FLOAT")
         self.peaks = dict.fromkeys(names, 0.0)
 
     def append(self, blocks: np.ndarray) -> None:
         """Append ``blocks`` [len(names), channels, n] (one block per file, in ``names`` order)."""
         for name, block in zip(self.names, blocks):
-            self.handles[name].write(block.T.astype(np.float32))
+            with _as_os_error():
+                self.handles[name].write(block.T.astype(np.float32))
             if block.size:
                 self.peaks[name] = max(self.peaks[name], float(np.abs(block).max()))
 
     def close(self) -> None:
-        for handle in self.handles.values():
-            handle.close()
+        with _as_os_error():
+            for handle in self.handles.values():
+                handle.close()
 
     def finish(self, folder: Path, sample_format: str, clip: str) -> dict[str, dict[str, object]]:
         """Close, then write ``folder/<name>.wav`` in ``sample_format``, applying ``clip`` where a peak exceeds 1.
@@ -58,10 +66,12 @@ class StemFiles:
         """
         self.close()
         actions = {}
-        for name in self.names:
-            peak = self.peaks[name]
-            action = "none" if peak <= 1.0 or clip == "none" else clip
-            with atomic_path(folder / f"{name}.wav") as temporary:
+        # Every temporary is renamed when the stack closes without error, and removed when any write failed.
+        with ExitStack() as renames, _as_os_error():
+            for name in self.names:
+                temporary = renames.enter_context(atomic_path(folder / f"{name}.wav"))
+                peak = self.peaks[name]
+                action = "none" if peak <= 1.0 or clip == "none" else clip
                 if action == "none" and sample_format == "float32":
                     os.replace(self.paths[name], temporary)
                 else:
@@ -71,7 +81,7 @@ class StemFiles:
                         action = f"clamped {clamped} samples"
                     elif action == "rescale":
                         action = f"rescaled by 1/{peak:.4f}"
-            actions[name] = {"peak": round(peak, 6), "action": action}
+                actions[name] = {"peak": round(peak, 6), "action": action}
         return actions
 
 
@@ -82,6 +92,15 @@ def check_clip_policy(sample_format: str, clip: str) -> None:
     if clip == "none" and sample_format != "float32":
         raise ValueError(f"--format {sample_format} cannot hold samples beyond ±1: use --clip rescale or clamp "
                          f"(or --format float32)")
+
+
+@contextmanager
+def _as_os_error() -> Iterator[None]:
+    """libsndfile's errors (RuntimeErrors, e.g. a full disk) as OSError, so callers tell write failures apart."""
+    try:
+        yield
+    except RuntimeError as error:
+        raise OSError(" ".join(str(error).split())) from None
 
 
 def _convert(source: Path, target: Path, subtype: str, gain: float) -> int:

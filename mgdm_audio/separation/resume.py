@@ -1,12 +1,14 @@
-"""The ``.partial/`` folder of a track being separated: finished segments survive a crash.
+"""The ``.partial/`` folder of a track being separated: finished segments survive a crash; and the track's lock.
 
-Holds ``settings.json`` (what the segments were made with), ``segment_<i>.npy`` (the segment's projected
-outputs, float32 [outputs, channels, samples]) and ``segment_<i>.json`` (its statistics). A folder made
-with other settings is discarded, never mixed in.
+``.partial`` holds ``settings.json`` (what the segments were made with), ``segment_<i>.npy`` (the segment's
+projected outputs, float32 [outputs, channels, samples]) and ``segment_<i>.json`` (its statistics). A folder made
+with other settings is discarded, never mixed in. ``.lock`` keeps a second process out of a track being written.
 """
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,51 @@ import numpy as np
 from ..atomic import atomic_path
 
 PARTIAL_FOLDER = ".partial"
+LOCK_FILE = ".lock"
+
+
+class TrackBusy(OSError):
+    """Another process holds the track folder's lock; the message names the folder and that process."""
+
+
+class TrackLock:
+    """An exclusive lock on a track folder (``flock`` on ``folder/.lock``, which records the holder's pid).
+
+    The kernel drops the lock when its holder exits, killed or not, so a crash never leaves the track locked.
+    Entering raises :class:`TrackBusy` at once when another process holds it (nothing in the folder is touched).
+    """
+
+    def __init__(self, folder: Path):
+        self.path = folder / LOCK_FILE
+        self.descriptor: int | None = None
+
+    def __enter__(self) -> "TrackLock":
+        while True:
+            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(descriptor, 32).decode(errors="replace").strip() or "unknown"
+                os.close(descriptor)
+                raise TrackBusy(f"{self.path.parent}: another process (pid {holder}) is separating this track; "
+                                f"left to it (rerun with --resume once it has finished)") from None
+            # A holder that just finished removed the file it locked: hold the lock only on the file still there.
+            try:
+                current = os.stat(self.path).st_ino == os.fstat(descriptor).st_ino
+            except FileNotFoundError:
+                current = False
+            if current:
+                break
+            os.close(descriptor)
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, f"{os.getpid()}\n".encode())
+        self.descriptor = descriptor
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        os.remove(self.path)  # before unlocking, so that a waiting process finds no stale file to lock
+        os.close(self.descriptor)
+        self.descriptor = None
 
 
 def same_settings(first: dict[str, Any], second: dict[str, Any]) -> bool:

@@ -20,9 +20,10 @@ from .. import api
 from ..operators import Mixing
 from ..priors.music import MultiSourcePrior
 from ..separators.model import MixtureSeparator
-from .audio_io import AudioInfo, alignment, read_block, resample, resampled_length, resampling_context
+from .audio_io import (AudioInfo, alignment, open_audio, read_block, resample, resampled_length,
+                       resampling_context)
 from .output import StemFiles
-from .resume import SegmentStore
+from .resume import PARTIAL_FOLDER, SegmentStore
 from .segments import Segment, overlap_add, plan_segments
 
 #: Where a sampler starts: from the discriminative separator's estimate, or from noise.
@@ -157,20 +158,25 @@ class TrackSeparator:
         """Write ``folder/<output>.wav`` for ``info``'s track; returns the record's track part (geometry, per-segment
         statistics, clipping actions). ``key``: the settings ``.partial/`` must match to be reused."""
         geometry, segments = plan(info, self.prior, self.settings)
-        store = SegmentStore(folder, key, reuse=resume)
         channels = info.channels if self.settings.per_channel else 1
         names = output_names(self.prior.stems, self.settings)
         stats: list[dict[str, Any]] = []
-        files = StemFiles(names, store.folder / "stems", geometry.output_rate, channels)
         try:
-            with soundfile.SoundFile(info.path) as handle:
-                pieces = self._pieces(handle, geometry, segments, store, stats)
-                for chunk in overlap_add(pieces):
-                    files.append(chunk)
-                    self.progress(chunk.shape[-1] / geometry.output_rate)
-        finally:
-            files.close()
-        clipping = files.finish(folder, self.settings.format, self.settings.clip)
+            store = SegmentStore(folder, key, reuse=resume)
+            files = StemFiles(names, store.folder / "stems", geometry.output_rate, channels)
+            try:
+                with open_audio(info.path) as handle:
+                    pieces = self._pieces(handle, geometry, segments, store, stats)
+                    for chunk in overlap_add(pieces):
+                        files.append(chunk)
+                        self.progress(chunk.shape[-1] / geometry.output_rate)
+            finally:
+                files.close()
+            clipping = files.finish(folder, self.settings.format, self.settings.clip)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise OSError(f"writing into {folder} failed ({reason}); its previous outputs are unchanged "
+                          f"(finished segments kept in {PARTIAL_FOLDER}/: rerun with --resume)") from None
         store.remove()
         return dict(input_sample_rate=info.sample_rate, model_sample_rate=geometry.model_rate,
                     output_sample_rate=geometry.output_rate, input_frames=info.frames,

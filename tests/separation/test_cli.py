@@ -217,9 +217,9 @@ def test_warm_started_mgdm_records_its_start_and_resume_tells_starts_apart(prior
 def test_start_options_are_checked_and_an_unsuited_separator_falls_back_to_paper(prior_dir, separator_dir, tmp_path,
                                                                                  capsys):
     _write(tmp_path / "e.wav", 8000, 0.1)
-    for arguments, message in ((["--sampler", "none", "--init", "none"], "needs --init separator"),
-                               (["--init", "none", "--start-sigma", "0.1"], "--start-sigma needs a sampler started"),
-                               (["--quality", "fast", "-n", "2"], "--sampler none has no draws")):
+    for arguments, message in ((["--sampler", "none", "--init", "none"], "it needs init 'separator'"),
+                               (["--init", "none", "--start-sigma", "0.1"], "start_sigma needs a sampler started"),
+                               (["--quality", "fast", "-n", "2"], "sampler 'none' has no draws")):
         assert _with_separator(prior_dir, separator_dir, tmp_path / "x", str(tmp_path / "e.wav"), *arguments) == 2
         assert message in capsys.readouterr().err
     # The packaged separator (22,050 Hz) does not suit the 8 kHz test prior: the published settings instead.
