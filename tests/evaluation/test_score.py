@@ -8,6 +8,7 @@ import soundfile
 
 from mgdm_audio.cli import main
 from mgdm_audio.corpora.kaldi import write_data_dir
+from mgdm_audio.evaluation import score_separation
 
 RATE = 8000
 STEMS = ("bass", "drums", "guitar", "piano")
@@ -115,3 +116,28 @@ def test_length_mismatch_is_an_error_unless_cropped(dirs, capsys):
     assert str(path) in _error_line(capsys)
     assert main(["score", str(data), str(separated), "--no-museval", "--crop"]) == 0
     assert "cropped" in capsys.readouterr().err
+
+
+def test_estimates_are_read_in_the_given_stem_order_as_computed_by_hand(tmp_path):
+    """Stems listed out of alphabetical order, of unequal energy, each estimate off by its own orthogonal sine:
+    scored whole, stem k's SI-SDRi is 10 log10(Σ_{j≠k} a_j² / b_k²) (see test_si_sdr), so an estimate read
+    for the wrong stem shows."""
+    stems = ("piano", "bass", "guitar", "drums")
+    amplitudes, errors = np.array([0.4, 0.05, 0.2, 0.1]), np.array([0.01, 0.02, 0.005, 0.03])
+    time = np.arange(int(SECONDS * RATE)) / RATE  # whole periods of every frequency below (even, in Hz)
+    references = amplitudes[:, None] * np.sin(2 * np.pi * np.array([110, 220, 330, 440])[:, None] * 2 * time)
+    noise = errors[:, None] * np.sin(2 * np.pi * np.array([50, 70, 90, 130])[:, None] * 2 * time)
+    audio, separated = tmp_path / "audio", tmp_path / "separated" / "u"
+    audio.mkdir()
+    separated.mkdir(parents=True)
+    soundfile.write(audio / "mix.wav", references.sum(axis=0), RATE, subtype="DOUBLE")
+    for stem, reference, estimate in zip(stems, references, references + noise):
+        soundfile.write(audio / f"{stem}.wav", reference, RATE, subtype="DOUBLE")
+        soundfile.write(separated / f"{stem}.wav", estimate, RATE, subtype="DOUBLE")
+    write_data_dir(tmp_path / "data", {"u": str(audio / "mix.wav")},
+                   [{"u": str(audio / f"{stem}.wav")} for stem in stems])
+    result = score_separation(tmp_path / "data", separated.parent, stems=stems, museval=False, window_s=60, hop_s=60)
+    others = (amplitudes ** 2).sum() - amplitudes ** 2
+    expected = 10 * np.log10(others / errors ** 2)
+    assert [summary.stem for summary in result.summaries] == [*stems, "All"]
+    assert [summary.si_sdri_mean for summary in result.summaries[:4]] == pytest.approx(expected, abs=1e-6)
