@@ -1,9 +1,16 @@
 """The exact Gaussian-mixture benchmark (REFERENCE §7): samplers against the exact posterior.
 
 Prior: 25 unit-covariance components with means (8i, 8j), i, j ∈ {−2, …, 2}, repeated over the d/2
-coordinate pairs, random weights. Observation y = A x* + σ_y ε with x* drawn from the prior and
-A = U diag(s) Vᵀ (U, V random orthonormal, s ~ Uniform(0, 1) sorted). The exact posterior is again
-a mixture; each sampler's draws are compared to exact draws by sliced Wasserstein distance.
+coordinate pairs, random weights (or one random full-covariance Gaussian). Observation y = A x* + σ_y ε
+with x* drawn from the prior and A built by one of two constructions:
+
+- ``mcgdiff`` (MCGdiff, Cardoso et al. 2024): A = U diag(s) Vᵀ, U, V random orthonormal, s ~ Uniform(0, 1)
+  sorted. The observation says little; the posterior stays close to the prior.
+- ``mgdm`` (the MGDM and MGPS code bases): A has standard normal entries, so its singular values are near
+  √d and the observation is informative.
+
+The exact posterior is again a mixture; each sampler's draws are compared to exact draws by sliced
+Wasserstein distance.
 """
 from __future__ import annotations
 
@@ -26,7 +33,7 @@ from ..priors import GaussianMixture
 from ..samplers.intermediate import INTERMEDIATE_UPDATES
 
 #: Columns of the per-run CSV, in order.
-FIELDS = ("dim", "obs_dim", "seed", "method", "intermediate_update", "gibbs_reps", "sliced_wasserstein",
+FIELDS = ("construction", "dim", "obs_dim", "seed", "method", "intermediate_update", "gibbs_reps", "sliced_wasserstein",
           "forward_calls", "forward_backward_calls", "seconds")
 
 
@@ -64,6 +71,12 @@ def random_gaussian(dim: int, generator: torch.Generator) -> GaussianMixture:
 #: Benchmark priors by name, with the sampler preset each is run with.
 PRIORS = {"grid25": (grid_mixture, "gmm"), "gaussian": (random_gaussian, "image_pixel")}
 
+#: The paper's other baselines that the benchmark runs besides DPS (sampler names).
+BASELINES = ("pigdm", "ddnm", "reddiff", "daps", "pnpdm")
+
+#: MGPS's Gaussian case (d, d_y), run with σ_y = 0.1.
+MGPS_GAUSSIAN_CELL = (100, 50)
+
 
 def random_observation_matrix(obs_dim: int, dim: int, generator: torch.Generator) -> torch.Tensor:
     """A = U diag(s) Vᵀ [obs_dim, dim] with random orthonormal U, V and s ~ U(0, 1) sorted decreasing."""
@@ -73,11 +86,24 @@ def random_observation_matrix(obs_dim: int, dim: int, generator: torch.Generator
     return u @ torch.diag(s) @ v.T
 
 
-def make_problem(dim: int, obs_dim: int, seed: int, sigma_y: float = 0.5, prior: str = "grid25") -> Problem:
-    """A seeded problem on the prior named ``prior`` (see PRIORS): the same seed gives the same problem."""
+def gaussian_observation_matrix(obs_dim: int, dim: int, generator: torch.Generator) -> torch.Tensor:
+    """A [obs_dim, dim] with independent N(0, 1) entries (singular values near √dim)."""
+    return torch.randn(obs_dim, dim, generator=generator, dtype=torch.float64)
+
+
+#: How A is drawn, by construction name (see the module docstring).
+CONSTRUCTIONS = {"mcgdiff": random_observation_matrix, "mgdm": gaussian_observation_matrix}
+
+
+def make_problem(dim: int, obs_dim: int, seed: int, sigma_y: float = 0.5, prior: str = "grid25",
+                 construction: str = "mcgdiff") -> Problem:
+    """A seeded problem on the prior named ``prior`` (see PRIORS) with A drawn by ``construction`` (see
+    CONSTRUCTIONS): the same arguments give the same problem."""
+    if construction not in CONSTRUCTIONS:
+        raise ValueError(f"unknown construction {construction!r}; expected one of {', '.join(CONSTRUCTIONS)}")
     generator = torch.Generator().manual_seed(seed)
     prior = PRIORS[prior][0](dim, generator)
-    matrix = random_observation_matrix(obs_dim, dim, generator)
+    matrix = CONSTRUCTIONS[construction](obs_dim, dim, generator)
     x_true = prior.sample(1, generator)[0].double()
     y = matrix @ x_true + sigma_y * torch.randn(obs_dim, generator=generator, dtype=torch.float64)
     return Problem(prior, Linear(matrix), y, sigma_y, prior.posterior(matrix, y, sigma_y))
@@ -85,6 +111,7 @@ def make_problem(dim: int, obs_dim: int, seed: int, sigma_y: float = 0.5, prior:
 
 @dataclass
 class Run:
+    construction: str
     dim: int
     obs_dim: int
     seed: int
@@ -98,8 +125,8 @@ class Run:
 
 
 def draw(problem: Problem, method: str, seed: int, num_samples: int, **settings) -> tuple[torch.Tensor, Run]:
-    """Draws [num_samples, d] of ``method`` ("mgdm", "dps", or "exact": fresh exact draws) and their
-    :class:`Run` record, not yet scored (``sliced_wasserstein`` is NaN)."""
+    """Draws [num_samples, d] of ``method`` (a sampler name, or "exact": fresh exact draws) and their
+    :class:`Run` record, not yet scored (``sliced_wasserstein`` is NaN; ``construction`` is empty)."""
     gibbs_reps, update = 0, ""
     if method == "exact":
         samples = problem.posterior.sample(num_samples, torch.Generator().manual_seed(seed + 104729))
@@ -111,7 +138,7 @@ def draw(problem: Problem, method: str, seed: int, num_samples: int, **settings)
         calls = (result.calls.forward, result.calls.forward_backward)
         gibbs_reps = result.settings.get("gibbs_reps", 0)
         update = result.settings.get("intermediate_update", "")
-    run = Run(problem.prior.dim, len(problem.y), seed, method, update, gibbs_reps, math.nan, calls[0], calls[1],
+    run = Run("", problem.prior.dim, len(problem.y), seed, method, update, gibbs_reps, math.nan, calls[0], calls[1],
               seconds)
     return samples, run
 
@@ -135,34 +162,41 @@ def run_method(problem: Problem, method: str, seed: int, num_samples: int, refer
     return run
 
 
-def solve_problem(dim: int, obs_dim: int, seed: int, jobs: list[tuple[str, str, int]], num_samples: int,
-                  sigma_y: float, prior: str) -> list[Run]:
+def solve_problem(construction: str, dim: int, obs_dim: int, seed: int, jobs: list[tuple[str, str, int]],
+                  num_samples: int, sigma_y: float, prior: str) -> list[Run]:
     """Every (method, x_s update, R) of ``jobs`` on one seeded problem, scored against one set of exact draws."""
     torch.set_num_threads(1)  # these tensors are small: processes, not threads, use the cores
-    problem = make_problem(dim, obs_dim, seed, sigma_y, prior)
+    problem = make_problem(dim, obs_dim, seed, sigma_y, prior, construction)
     reference = problem.posterior.sample(num_samples, torch.Generator().manual_seed(seed))
     preset = PRIORS[prior][1]
-    return [run_method(problem, method, seed, num_samples, reference, gibbs_reps=reps, intermediate_update=update,
+    runs = [run_method(problem, method, seed, num_samples, reference, gibbs_reps=reps, intermediate_update=update,
                        preset=preset) for method, update, reps in jobs]
+    for run in runs:
+        run.construction = construction
+    return runs
 
 
-def benchmark(out_csv: Path, dims: Iterable[int], obs_dims: Iterable[int], seeds: Iterable[int],
-              gibbs_reps: Iterable[int], num_samples: int, sigma_y: float, prior: str = "grid25", workers: int = 1,
-              updates: Iterable[str] = INTERMEDIATE_UPDATES, log=print) -> list[Run]:
-    """Run every (d, d_y, seed, method, MGDM x_s update, R) not already in ``out_csv`` (resumable), one
-    problem per task over ``workers`` processes, appending rows as problems finish."""
+def benchmark(out_csv: Path, cells: Iterable[tuple[int, int]], seeds: Iterable[int], gibbs_reps: Iterable[int],
+              num_samples: int, sigma_y: float, prior: str = "grid25", workers: int = 1,
+              updates: Iterable[str] = INTERMEDIATE_UPDATES, constructions: Iterable[str] = ("mcgdiff",),
+              baselines: Iterable[str] = (), log=print) -> list[Run]:
+    """Run every (construction, (d, d_y) of ``cells``, seed, method, MGDM x_s update, R) not already in
+    ``out_csv`` (resumable), one problem per task over ``workers`` processes, appending rows as problems
+    finish. Methods: the exact floor, DPS, each sampler of ``baselines`` with its preset settings, and MGDM
+    with each x_s update of ``updates`` and each R of ``gibbs_reps``."""
     previous = read_runs(out_csv) if out_csv.exists() else []
     if out_csv.exists() and _header(out_csv) != list(FIELDS):
         _write_runs(out_csv, previous)  # a CSV of an earlier version: rewritten in today's columns
     done = {_key(run) for run in previous}
-    methods = [("exact", "", 0), ("dps", "", 0)] + [("mgdm", u, r) for u in updates for r in gibbs_reps]
+    methods = ([("exact", "", 0), ("dps", "", 0)] + [(name, "", 0) for name in baselines]
+               + [("mgdm", u, r) for u in updates for r in gibbs_reps])
     tasks = []
-    for dim in dims:
-        for obs_dim in obs_dims:
+    for construction in constructions:
+        for dim, obs_dim in cells:
             for seed in seeds:
-                jobs = [job for job in methods if (dim, obs_dim, seed, *job) not in done]
+                jobs = [job for job in methods if (construction, dim, obs_dim, seed, *job) not in done]
                 if jobs:
-                    tasks.append((dim, obs_dim, seed, jobs, num_samples, sigma_y, prior))
+                    tasks.append((construction, dim, obs_dim, seed, jobs, num_samples, sigma_y, prior))
     out_csv.parent.mkdir(parents=True, exist_ok=True)
     new_file = not out_csv.exists()
     with out_csv.open("a", newline="") as handle, ProcessPoolExecutor(workers) as pool:
@@ -172,7 +206,7 @@ def benchmark(out_csv: Path, dims: Iterable[int], obs_dims: Iterable[int], seeds
         for runs in pool.map(solve_problem, *zip(*tasks)) if tasks else ():
             for run in runs:
                 writer.writerow(asdict(run))
-                log(f"d={run.dim} d_y={run.obs_dim} seed={run.seed} {run.method}"
+                log(f"{run.construction} d={run.dim} d_y={run.obs_dim} seed={run.seed} {run.method}"
                     f"{f' ({run.intermediate_update}) R={run.gibbs_reps}' if run.method == 'mgdm' else ''}: "
                     f"SW {run.sliced_wasserstein:.3f} ({run.seconds:.1f} s)")
             handle.flush()
@@ -181,9 +215,10 @@ def benchmark(out_csv: Path, dims: Iterable[int], obs_dims: Iterable[int], seeds
 
 
 def read_runs(path: Path) -> list[Run]:
-    """Runs of a CSV written by :func:`benchmark` (one without an x_s update column ran the variational one)."""
+    """Runs of a CSV written by :func:`benchmark` (one without an x_s update column ran the variational one,
+    one without a construction column the MCGdiff one)."""
     with Path(path).open(newline="") as handle:
-        return [Run(int(r["dim"]), int(r["obs_dim"]), int(r["seed"]), r["method"],
+        return [Run(r.get("construction", "mcgdiff"), int(r["dim"]), int(r["obs_dim"]), int(r["seed"]), r["method"],
                     r.get("intermediate_update", "variational" if r["method"] == "mgdm" else ""), int(r["gibbs_reps"]),
                     float(r["sliced_wasserstein"]), int(r["forward_calls"]), int(r["forward_backward_calls"]),
                     float(r["seconds"])) for r in csv.DictReader(handle)]
@@ -202,25 +237,31 @@ def _write_runs(path: Path, runs: list[Run]) -> None:
 
 
 def _key(run: Run) -> tuple:
-    return run.dim, run.obs_dim, run.seed, run.method, run.intermediate_update, run.gibbs_reps
+    return run.construction, run.dim, run.obs_dim, run.seed, run.method, run.intermediate_update, run.gibbs_reps
+
+
+#: Table names of the methods, in table order (samplers not listed follow, by name).
+METHOD_NAMES = {"exact": "exact (noise floor)", "dps": "DPS", "pigdm": "ΠGDM", "ddnm": "DDNM+", "reddiff": "RED-diff",
+                "daps": "DAPS", "pnpdm": "PnP-DM", "diffpir": "DiffPIR", "mgdm": "MGDM"}
 
 
 def markdown_table(runs: list[Run]) -> str:
-    """Mean ± 1.96·SE of the sliced Wasserstein per (d, d_y, method, x_s update, R), with calls and time per run."""
+    """Mean ± 1.96·SE of the sliced Wasserstein per (construction, d, d_y, method, x_s update, R), with calls
+    and time per run."""
     groups: dict[tuple, list[Run]] = {}
     for run in runs:
-        groups.setdefault((run.dim, run.obs_dim, run.method, run.intermediate_update, run.gibbs_reps), []).append(run)
-    order = {"exact": 0, "dps": 1, "mgdm": 2}
-    lines = ["| d | d_y | method | x_s update | R | problems | sliced Wasserstein (mean ± 1.96·SE) | "
+        groups.setdefault((run.construction, run.dim, run.obs_dim, run.method, run.intermediate_update,
+                           run.gibbs_reps), []).append(run)
+    order = {name: position for position, name in enumerate(METHOD_NAMES)}
+    lines = ["| A | d | d_y | method | x_s update | R | problems | sliced Wasserstein (mean ± 1.96·SE) | "
              "denoiser calls fwd / fwd+bwd | seconds per run |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for (dim, obs_dim, method, update, reps), group in sorted(
-            groups.items(), key=lambda kv: (kv[0][0], kv[0][1], order[kv[0][2]], *kv[0][3:])):
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for (construction, dim, obs_dim, method, update, reps), group in sorted(
+            groups.items(), key=lambda kv: (*kv[0][:3], order.get(kv[0][3], len(order)), *kv[0][3:])):
         values = [run.sliced_wasserstein for run in group]
         half_width = 1.96 * statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else float("nan")
-        name = {"exact": "exact (noise floor)", "dps": "DPS", "mgdm": "MGDM"}[method]
-        lines.append(f"| {dim} | {obs_dim} | {name} | {update or '–'} | {reps or '–'} | {len(group)} | "
-                     f"{statistics.fmean(values):.3f} ± {half_width:.3f} | "
+        lines.append(f"| {construction} | {dim} | {obs_dim} | {METHOD_NAMES.get(method, method)} | {update or '–'} | "
+                     f"{reps or '–'} | {len(group)} | {statistics.fmean(values):.3f} ± {half_width:.3f} | "
                      f"{statistics.fmean(r.forward_calls for r in group):.0f} / "
                      f"{statistics.fmean(r.forward_backward_calls for r in group):.0f} | "
                      f"{statistics.fmean(r.seconds for r in group):.1f} |")

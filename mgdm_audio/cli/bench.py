@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from ..atomic import atomic_path
+from ..bench.gmm import BASELINES, CONSTRUCTIONS, MGPS_GAUSSIAN_CELL
 from ..samplers.intermediate import INTERMEDIATE_UPDATES
 
 
@@ -14,10 +15,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     benches = parser.add_subparsers(dest="bench", metavar="BENCH", required=True)
     gmm = benches.add_parser(
         "gmm", help="sliced Wasserstein to the exact posterior on the 25-component mixture (REFERENCE §7)",
-        description="MGDM (R Gibbs repetitions each) and DPS against exact posterior samples on seeded "
-                    "25-component Gaussian-mixture problems. Resumable: rows already in the CSV are kept.")
+        description="MGDM (R Gibbs repetitions each), DPS and the baselines against exact posterior samples on "
+                    "seeded 25-component Gaussian-mixture (or Gaussian) problems, with A drawn by the MCGdiff "
+                    "construction (singular values uniform on (0, 1): an uninformative observation) and the MGDM "
+                    "one (standard normal entries: an informative one). Resumable: rows already in the CSV are kept.")
     gmm.add_argument("--out", type=Path, default=Path("bench_results/gmm"), help="output folder (CSV + Markdown)")
-    gmm.add_argument("--dims", type=int, nargs="+", default=[8, 80], help="dimensions d (even)")
+    gmm.add_argument("--construction", nargs="+", choices=list(CONSTRUCTIONS), default=list(CONSTRUCTIONS),
+                     help="how A is drawn: mcgdiff (singular values ~ U(0, 1)) and / or mgdm (N(0, 1) entries); "
+                          "default: both")
+    gmm.add_argument("--dims", type=int, nargs="+", default=[8, 20, 80], help="dimensions d (even)")
     gmm.add_argument("--obs-dims", type=int, nargs="+", default=[1, 2, 4], help="observation sizes d_y")
     gmm.add_argument("--problems", type=int, default=20, help="seeded problems per (d, d_y)")
     gmm.add_argument("--first-seed", type=int, default=0)
@@ -25,10 +31,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     gmm.add_argument("--updates", nargs="+", choices=INTERMEDIATE_UPDATES, default=list(INTERMEDIATE_UPDATES),
                      help="MGDM's x_s | x̂0, x_t updates to run (default: both)")
     gmm.add_argument("--num-samples", type=int, default=1000, help="samples per method and problem")
-    gmm.add_argument("--sigma-y", type=float, default=0.5, help="observation noise standard deviation")
+    gmm.add_argument("--baselines", nargs="*", choices=list(BASELINES), default=list(BASELINES),
+                     help="other samplers to run with their preset settings (default: all)")
+    gmm.add_argument("--sigma-y", type=float,
+                     help="observation noise standard deviation (default: 0.5 for grid25, 0.1 for gaussian)")
     gmm.add_argument("--prior", choices=["grid25", "gaussian"], default="grid25",
                      help="grid25: the 25-component mixture (preset gmm); gaussian: one random full-covariance "
-                          "Gaussian (preset image_pixel)")
+                          "Gaussian (preset image_pixel), with MGPS's cell d = 100, d_y = 50 added to the grid")
     gmm.add_argument("--jobs", type=int, default=1, help="worker processes (one problem per task, 1 thread each)")
     gmm.add_argument("--quick", action="store_true",
                      help="a few minutes on 2 cores: 3 problems, 500 samples, R = 1 only")
@@ -41,11 +50,16 @@ def run_gmm(args: argparse.Namespace) -> int:
     if args.quick:
         args.problems, args.num_samples, args.gibbs_reps = 3, 500, [1]
         args.out = args.out.with_name(args.out.name + "_quick")
+    if args.sigma_y is None:
+        args.sigma_y = 0.1 if args.prior == "gaussian" else 0.5
+    cells = [(dim, obs_dim) for dim in args.dims for obs_dim in args.obs_dims]
+    if args.prior == "gaussian" and MGPS_GAUSSIAN_CELL not in cells:
+        cells.append(MGPS_GAUSSIAN_CELL)
     start = time.perf_counter()
     csv_path = args.out / "runs.csv"
-    runs = gmm.benchmark(csv_path, args.dims, args.obs_dims, range(args.first_seed, args.first_seed + args.problems),
-                         args.gibbs_reps, args.num_samples, args.sigma_y, prior=args.prior, workers=args.jobs,
-                         updates=args.updates)
+    runs = gmm.benchmark(csv_path, cells, range(args.first_seed, args.first_seed + args.problems), args.gibbs_reps,
+                         args.num_samples, args.sigma_y, prior=args.prior, workers=args.jobs, updates=args.updates,
+                         constructions=args.construction, baselines=args.baselines)
     table = gmm.markdown_table(runs)
     markdown = args.out / "results.md"
     with atomic_path(markdown) as temporary:

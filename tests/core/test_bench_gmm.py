@@ -1,6 +1,7 @@
 """The Gaussian-mixture benchmark's problems, and its resumable runner."""
 import csv
 
+import pytest
 import torch
 
 from mgdm_audio.bench import gmm
@@ -18,31 +19,51 @@ def test_problems_are_seeded_and_their_posterior_is_exact():
     assert abs(float(first.posterior.weights.sum()) - 1) < 1e-6
 
 
+def test_the_mgdm_construction_draws_an_informative_operator():
+    """Standard normal entries: singular values near √d (the MCGdiff construction's are below 1), the same
+    prior and x* as the MCGdiff problem of that seed, and a posterior much tighter than the prior."""
+    informative, mcgdiff = gmm.make_problem(80, 4, seed=3, construction="mgdm"), gmm.make_problem(80, 4, seed=3)
+    singular_values = torch.linalg.svdvals(informative.operator.matrix)
+    assert ((singular_values > 0.5 * 80**0.5) & (singular_values < 1.5 * 80**0.5)).all()
+    assert torch.equal(informative.prior.weights, mcgdiff.prior.weights)
+    matrix = informative.operator.matrix
+    spread = (matrix @ informative.posterior.sample(2000, torch.Generator().manual_seed(0)).double().T).std(1)
+    assert (spread < 2 * informative.sigma_y).all()  # A x is pinned to within about σ_y of y
+    with pytest.raises(ValueError, match="unknown construction"):
+        gmm.make_problem(8, 2, seed=0, construction="other")
+
+
 def test_runner_resumes_and_tabulates(tmp_path):
     out = tmp_path / "runs.csv"
-    kwargs = dict(dims=[4], obs_dims=[1], seeds=[0], gibbs_reps=[1], num_samples=200, sigma_y=0.5,
-                  updates=["pcn", "variational"], log=lambda line: None)
+    kwargs = dict(cells=[(4, 1)], seeds=[0], gibbs_reps=[1], num_samples=100, sigma_y=0.5,
+                  updates=["pcn", "variational"], constructions=["mcgdiff", "mgdm"], baselines=["ddnm"],
+                  log=lambda line: None)
     runs = gmm.benchmark(out, **kwargs)
-    assert sorted((run.method, run.intermediate_update) for run in runs) == [
-        ("dps", ""), ("exact", ""), ("mgdm", "pcn"), ("mgdm", "variational")]
+    assert sorted((run.construction, run.method, run.intermediate_update) for run in runs) == [
+        (construction, method, update) for construction in ("mcgdiff", "mgdm") for method, update in
+        (("ddnm", ""), ("dps", ""), ("exact", ""), ("mgdm", "pcn"), ("mgdm", "variational"))]
     by_update = {run.intermediate_update: run for run in runs if run.method == "mgdm"}
     assert by_update["variational"].forward_backward_calls == 97 * 20  # the gmm preset: K = 100, G = 20
     assert by_update["pcn"].forward_backward_calls == 0 and by_update["pcn"].sliced_wasserstein > 0
-    assert len(gmm.benchmark(out, **kwargs)) == 4  # nothing is redone
+    assert {run.forward_calls for run in runs if run.method == "ddnm"} == {99}  # the gmm preset: K = 100
+    assert len(gmm.benchmark(out, **kwargs)) == 10  # nothing is redone
     table = gmm.markdown_table(runs)
-    assert "| 4 | 1 | MGDM | pcn | 1 | 1 |" in table and "| 4 | 1 | MGDM | variational | 1 | 1 |" in table
-    assert "exact (noise floor)" in table
+    assert "| mcgdiff | 4 | 1 | MGDM | pcn | 1 | 1 |" in table and "| mgdm | 4 | 1 | MGDM | variational | 1 | 1 |" in table
+    assert "| mgdm | 4 | 1 | DDNM+ | – | – | 1 |" in table and "exact (noise floor)" in table
+    # Sorted by construction, cell, then the method order of METHOD_NAMES.
+    rows = [line.split(" | ")[3] for line in table.splitlines()[2:7]]
+    assert rows == ["exact (noise floor)", "DPS", "DDNM+", "MGDM", "MGDM"]
 
 
 def test_runner_resumes_a_csv_without_the_update_column(tmp_path):
-    """CSVs written before MGDM had a choice of x_s update hold variational runs: kept, not redone."""
+    """CSVs written before MGDM had a choice of x_s update (or A a choice of construction) hold variational runs
+    on the MCGdiff construction: kept, not redone."""
     out = tmp_path / "runs.csv"
-    kwargs = dict(dims=[4], obs_dims=[1], seeds=[0], gibbs_reps=[1], num_samples=100, sigma_y=0.5,
-                  log=lambda line: None)
+    kwargs = dict(cells=[(4, 1)], seeds=[0], gibbs_reps=[1], num_samples=100, sigma_y=0.5, log=lambda line: None)
     first = gmm.benchmark(out, updates=["variational"], **kwargs)
     rows = list(csv.DictReader(out.open()))
     with out.open("w", newline="") as handle:
-        old_fields = [field for field in gmm.FIELDS if field != "intermediate_update"]
+        old_fields = [field for field in gmm.FIELDS if field not in ("intermediate_update", "construction")]
         writer = csv.DictWriter(handle, fieldnames=old_fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
