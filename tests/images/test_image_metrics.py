@@ -1,4 +1,5 @@
-"""PSNR and SSIM against closed forms and scikit-image; LPIPS only with its weights present."""
+"""PSNR and SSIM against closed forms and scikit-image; LPIPS values only with its weights present, its input
+mapping and output shape with a stand-in network."""
 import math
 
 import numpy as np
@@ -48,3 +49,23 @@ def test_lpips_needs_its_weights(generator):
     with pytest.raises(ValueError, match="unknown LPIPS backbone 'squeeze'"):
         metrics.lpips_available("squeeze")
     assert isinstance(np.bool_(metrics.lpips_available("vgg")).item(), bool)
+
+
+class _InnerProduct(torch.nn.Module):
+    """Stands in for the LPIPS network (whose ImageNet weights this test cannot download): per image, the mean of
+    a · b over its inputs, [B, 1, 1, 1] like LPIPS. Not translation invariant, so it shows which range it is fed."""
+
+    def forward(self, a, b):
+        return (a * b).mean(dim=(1, 2, 3), keepdim=True)
+
+
+def test_lpips_feeds_the_network_images_in_minus_one_one_and_returns_one_value_per_image(monkeypatch, generator):
+    """What this package adds around the LPIPS network: [0, 1] images mapped to [−1, 1] (2x − 1), one distance per
+    image, the input's dtype. The network's own values need its weights (the test above, where present)."""
+    monkeypatch.setattr(metrics, "_missing_for_lpips", lambda net: None)
+    monkeypatch.setattr(metrics, "_lpips_model", lambda net: _InnerProduct())
+    x = torch.rand(3, 3, 8, 8, generator=generator, dtype=torch.float64)
+    y = torch.rand(3, 3, 8, 8, generator=generator, dtype=torch.float64)
+    value = metrics.lpips(x, y)
+    assert value.shape == (3,) and value.dtype == torch.float64
+    assert torch.allclose(value, ((2 * x - 1) * (2 * y - 1)).mean(dim=(1, 2, 3)), atol=1e-6)
