@@ -96,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as error:
         print(f"mgdm separate: error: {error}", file=sys.stderr)
         return 1
+    if args.quality is None and quality != DEFAULT_QUALITY:
+        _notice(f"separator {args.separator} does not suit prior {args.prior} (stems or rate): --quality paper")
     prior = model.prior
     _notice(f"prior {model.prior_path}: stems {', '.join(prior.stems)}; model rate {prior.sample_rate} Hz, "
             f"band limit {prior.sample_rate / 2:g} Hz")
@@ -132,8 +134,6 @@ def run(args: argparse.Namespace) -> int:
 def _settings(args: argparse.Namespace) -> tuple[str, SeparationSettings]:
     """The quality preset and the settings the options ask for; ValueError names the offending option."""
     quality = choose_quality(args.quality, args.prior, args.separator)
-    if args.quality is None and quality != DEFAULT_QUALITY:
-        _notice(f"separator {args.separator} does not suit prior {args.prior} (stems or rate): --quality paper")
     sampler = args.sampler or QUALITIES[quality].sampler
     overrides = {}
     if sampler != "none":

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+import torch
+
 from ..corpora.kaldi import DataDirError
 from ..nets import EDMDenoiser, UNet1d
 from ..priors.loading import load as load_prior
@@ -58,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         init = load_prior(args.init) if args.init else None
         if init is not None and tuple(args.stems) != init.stems:
             raise ValueError(f"--init {args.init}: its stems are {', '.join(init.stems)}, not {', '.join(args.stems)}")
+        torch.manual_seed(settings.seed)  # the initial weights too: one --seed, one prior (killed and resumed or not)
         net = UNet1d(**(init.denoiser.net.config if init is not None else architecture.unet_config(
             len(args.stems), channels=args.channels, patch_factor=args.patch_factor, multipliers=args.multipliers,
             factors=args.factors, blocks=args.blocks, attention_levels=args.attention_levels,

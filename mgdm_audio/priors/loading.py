@@ -10,7 +10,9 @@ so :func:`mgdm_audio.nets.from_pretrained` also reads the bare network of a prio
 """
 from __future__ import annotations
 
+import json
 import os
+import struct
 from pathlib import Path
 
 import torch
@@ -55,6 +57,7 @@ def load(name_or_path: str | os.PathLike = "default", device: torch.device | str
         if not (directory / name).is_file():
             raise FileNotFoundError(f"{directory / name}: missing; a prior directory holds {CONFIG_FILE} and "
                                     f"{WEIGHTS_FILE} (written by save_prior)")
+    check_weights_file(directory / WEIGHTS_FILE)
     net = from_pretrained(directory, device)
     kind, settings = read_section(directory, "prior", PRIOR_TYPES)
     try:
@@ -62,6 +65,30 @@ def load(name_or_path: str | os.PathLike = "default", device: torch.device | str
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{directory / CONFIG_FILE}: cannot build {kind} from its \"prior\" entry: {error!r}") from None
     return prior.eval()
+
+
+def check_weights_file(path: Path) -> None:
+    """ValueError naming ``path`` when it is not a whole safetensors file: an 8-byte little-endian header length,
+    a JSON header, then the tensors' bytes up to the largest ``data_offsets`` end (the format's layout,
+    https://github.com/huggingface/safetensors#format). A copy or download cut short fails here, not as a
+    shape mismatch."""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        start = handle.read(8)
+        if len(start) < 8:
+            raise ValueError(f"{path}: truncated or not a safetensors file ({size} bytes, no header)")
+        (header_length,) = struct.unpack("<Q", start)
+        if 8 + header_length > size:
+            raise ValueError(f"{path}: truncated or not a safetensors file ({size} bytes; its header alone "
+                             f"needs {8 + header_length})")
+        try:
+            header = json.loads(handle.read(header_length))
+            end = max((entry["data_offsets"][1] for name, entry in header.items() if name != "__metadata__"),
+                      default=0)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            raise ValueError(f"{path}: not a safetensors file (unreadable header)") from None
+    if size < 8 + header_length + end:
+        raise ValueError(f"{path}: truncated ({size} bytes; its header describes {8 + header_length + end})")
 
 
 def save_prior(prior: MultiSourcePrior, directory: str | os.PathLike, model_card: str | None = None) -> Path:

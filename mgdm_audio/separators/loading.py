@@ -9,7 +9,7 @@ import torch
 
 from ..nets import spectral_mask, tasnet  # noqa: F401  (register the networks, so from_pretrained builds them)
 from ..nets.pretrained import CONFIG_FILE, WEIGHTS_FILE, from_pretrained, read_section, save_pretrained
-from ..priors.loading import write_model_card
+from ..priors.loading import check_weights_file, write_model_card
 from .model import MixtureSeparator
 
 _ASSETS = Path(__file__).resolve().parent.parent / "assets" / "separators"
@@ -35,8 +35,9 @@ def load(name_or_path: str | os.PathLike = "default", device: torch.device | str
         if not (directory / name).is_file():
             raise FileNotFoundError(f"{directory / name}: missing; a separator directory holds {CONFIG_FILE} and "
                                     f"{WEIGHTS_FILE} (written by mgdm train-separator)")
+    check_weights_file(directory / WEIGHTS_FILE)
+    net = from_pretrained(directory, device)  # first: it names a config.json that is not valid JSON
     kind, settings = read_section(directory, "separator", SEPARATOR_TYPES)
-    net = from_pretrained(directory, device)
     try:
         return SEPARATOR_TYPES[kind].from_config(net, settings).eval()
     except (KeyError, TypeError, ValueError) as error:
