@@ -67,6 +67,8 @@ class SlurmCluster:
         for name in ("state", "spool"):
             (self.folder / name).mkdir()
         f = self.folder
+        # proctrack/pgid: a cancelled task's whole process group is signalled; with proctrack/linuxproc the
+        # command of a cancelled task (a child of the job script) was left running here, reparented to init.
         # MinJobAge=4 keeps `sbatch --wait` polling every 2 s (it backs off to 8 s and 32 s only while
         # that stays under MinJobAge / 2; Slurm's src/sbatch/sbatch.c), so tests wait seconds, not half a minute.
         self.conf.write_text(f"""\
@@ -85,7 +87,7 @@ SlurmctldPidFile={f}/slurmctld.pid
 SlurmdPidFile={f}/slurmd.pid
 SlurmctldLogFile={f}/slurmctld.log
 SlurmdLogFile={f}/slurmd.log
-ProctrackType=proctrack/linuxproc
+ProctrackType=proctrack/pgid
 TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
@@ -140,6 +142,19 @@ PartitionName=test Nodes={self.node} Default=YES MaxTime=INFINITE State=UP
                                 timeout=10, check=True)
         return [tuple(line.split()) for line in result.stdout.splitlines()]
 
+    def job_processes(self) -> list[int]:
+        """Process ids of jobs of this cluster still alive (their environment holds its SLURM_CONF)."""
+        marker = f"\0SLURM_CONF={self.conf}\0".encode()
+        pids = []
+        for environ in Path("/proc").glob("[0-9]*/environ"):
+            try:
+                variables = b"\0" + environ.read_bytes()
+            except OSError:  # gone meanwhile
+                continue
+            if b"\0SLURM_JOB_ID=" in variables and marker in variables:
+                pids.append(int(environ.parent.name))
+        return pids
+
     def stop(self) -> None:
         """Cancel every job, then stop the daemons (SIGTERM, SIGKILL after STOP_TIMEOUT s), newest first.
         Job steps (slurmstepd and the job's processes) run in their own sessions, so the jobs are cancelled
@@ -150,6 +165,11 @@ PartitionName=test Nodes={self.node} Default=YES MaxTime=INFINITE State=UP
                 wait_for(lambda: not self.squeue(), STOP_TIMEOUT, "jobs cancelled at teardown")
             except (TimeoutError, subprocess.SubprocessError):
                 pass  # the daemons are stopped below all the same
+        for pid in self.job_processes():  # none unless the scheduler lost track of one
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         for _, process in reversed(self._daemons):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)

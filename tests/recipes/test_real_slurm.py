@@ -89,7 +89,8 @@ def test_interrupted_launcher_cancels_its_job(cluster, tmp_path):
     finally:
         process.kill()
     assert process.returncode == 130 and re.search(r"interrupted; cancelled Slurm job \d+\n", stderr), stderr
-    wait_for(lambda: not cluster.squeue(), 30, "the cancelled job gone from the queue")
+    wait_for(lambda: not cluster.squeue() and not cluster.job_processes(), 30,
+             "the cancelled job gone from the queue and its processes ended")
 
 
 def _tiny_recipe(folder: Path) -> Path:
