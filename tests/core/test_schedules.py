@@ -82,6 +82,8 @@ def test_bridge_keeps_the_marginal_for_any_eta(eta, generator):
         variance = c.coef_upper**2 * (1 - a_u / a_s) + c.std**2
         assert mean_coefficient == pytest.approx(math.sqrt(a_t / a_s), rel=1e-9)
         assert variance == pytest.approx(1 - a_t / a_s, rel=1e-7, abs=1e-12)
+        # DDIM's interpolation (Song et al., 2021, eq. 16): η scales the exact bridge's standard deviation.
+        assert c.std == pytest.approx(eta * bridge(table, s, t, upper).std, rel=1e-12, abs=0)
 
 
 def test_bridge_rejects_bad_indices():
