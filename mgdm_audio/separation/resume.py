@@ -6,6 +6,7 @@ with other settings is discarded, never mixed in. ``.lock`` keeps a second proce
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -60,7 +61,8 @@ class TrackLock:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        os.remove(self.path)  # before unlocking, so that a waiting process finds no stale file to lock
+        with contextlib.suppress(FileNotFoundError):  # the folder may have been removed meanwhile
+            os.remove(self.path)  # before unlocking, so that a waiting process finds no stale file to lock
         os.close(self.descriptor)
         self.descriptor = None
 

@@ -10,7 +10,7 @@ import torch
 
 import mgdm_audio as ma
 from mgdm_audio.separation import StemSeparator
-from tests.separation.test_cli import FAST, STEMS, _separate, _stems, prior_dir  # noqa: F401 (fixture)
+from tests.separation.test_cli import STEMS, _separate, _stems, prior_dir  # noqa: F401 (fixture)
 
 #: FAST's settings as keyword arguments.
 OPTIONS = dict(quality="paper", overrides={"steps": 5, "gibbs_reps": 1, "grad_steps": 1})
