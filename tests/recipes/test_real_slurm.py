@@ -173,6 +173,7 @@ def test_synth4_stages_2_3_on_slurm_equal_local_and_a_cancelled_task_is_redone_a
     _report(request, f"scancel {task} mid-run: run.sh status {status} after {time.monotonic() - started:.1f} s; "
                      f"{stderr.strip()}")
     assert status != 0 and "stage 3" not in stdout
+    wait_for(lambda: not cluster.job_processes(), 30, "the cancelled task's processes ended")
     assert re.search(r"task 2 stopped by Slurm \(JOB \d+ ON \S+ CANCELLED AT [^)]+\), see exp/separate_mgdm/log/"
                      r"separate.2.log\n", stderr), stderr
     assert "1 of 2 task(s) failed or did not run, see exp/separate_mgdm/log/separate.2.log" in stderr
