@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
+# shellcheck disable=SC2154  # cmd_jobs, cmd_backends and the *_slurm_opts: set by the sourcing cmd.sh
 # Sourced by a recipe's cmd.sh: exports <job>_cmd for every job named in $cmd_jobs, each called Kaldi-style
 #   $<job>_cmd [JOB=1:N] <log-with-JOB> <command with JOB> ...
 # by the environment variable MGDM_CMD_BACKEND (default: local):
