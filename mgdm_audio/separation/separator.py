@@ -6,6 +6,7 @@ estimate is stored under ``.partial/`` and cross-faded into stems appended to fi
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -174,7 +175,8 @@ class TrackSeparator:
                 files.close()
             clipping = files.finish(folder, self.settings.format, self.settings.clip)
         except OSError as error:
-            reason = error.strerror or str(error)
+            # libsndfile reports a full disk as "System error.": the free space says what it was.
+            reason = f"{error.strerror or error}; {shutil.disk_usage(folder).free / 1e6:.1f} MB free there"
             raise OSError(f"writing into {folder} failed ({reason}); its previous outputs are unchanged "
                           f"(finished segments kept in {PARTIAL_FOLDER}/: rerun with --resume)") from None
         store.remove()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -199,7 +200,7 @@ def test_a_failed_stem_write_leaves_the_previous_outputs_and_says_so(prior_dir, 
     capsys.readouterr()
     assert _separate(prior_dir, out, str(tmp_path / "a.wav"), "--format", "int16", "--seed", "1", "--resume") == 1
     lines = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
-    assert len(lines) == 1 and f"writing into {folder} failed (No space left on device)" in lines[0]
+    assert len(lines) == 1 and f"writing into {folder} failed (No space left on device; " in lines[0]
     assert "its previous outputs are unchanged" in lines[0]
     assert {name: (folder / name).read_bytes() for name in _visible(folder)} == previous  # stems and record
     assert not list(folder.glob(".*.tmp*"))
@@ -207,3 +208,30 @@ def test_a_failed_stem_write_leaves_the_previous_outputs_and_says_so(prior_dir, 
     assert _separate(prior_dir, out, str(tmp_path / "a.wav"), "--format", "int16", "--seed", "1", "--resume") == 0
     record = json.loads((folder / "separation.json").read_text())
     assert record["settings"]["seed"] == 1 and all(segment["resumed"] for segment in record["segments"])
+
+
+def test_a_full_disk_leaves_the_previous_outputs_and_says_so(prior_dir, separator_dir, tmp_path, capsys):
+    """The same on a real full file system: a 2 MB tmpfs (needs root; skipped otherwise)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    try:
+        _write(tmp_path / "song.wav", 8000, 3.0)
+        folder = disk / "tiny" / "song"
+        assert _with_separator(prior_dir, separator_dir, disk, *QUICK, str(tmp_path / "song.wav"), "--format",
+                               "int16") == 0  # the next run's float32 stems differ in every byte
+        previous = {name: (folder / name).read_bytes() for name in _visible(folder)}
+        (disk / "filler").write_bytes(bytes(shutil.disk_usage(disk).free - 500_000))  # room for the segments only
+        capsys.readouterr()
+        assert _with_separator(prior_dir, separator_dir, disk, *QUICK, str(tmp_path / "song.wav"), "--seed", "1") == 1
+        lines = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+        assert len(lines) == 1 and f"writing into {folder} failed (" in lines[0] and "0.0 MB free there" in lines[0]
+        assert {name: (folder / name).read_bytes() for name in _visible(folder)} == previous
+        (disk / "filler").unlink()
+        assert _with_separator(prior_dir, separator_dir, disk, *QUICK, str(tmp_path / "song.wav"), "--seed", "1",
+                               "--resume") == 0
+        assert json.loads((folder / "separation.json").read_text())["settings"]["seed"] == 1
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
