@@ -45,8 +45,8 @@ class TrackLock:
             except BlockingIOError:
                 holder = os.read(descriptor, 32).decode(errors="replace").strip() or "unknown"
                 os.close(descriptor)
-                raise TrackBusy(f"{self.path.parent}: another process (pid {holder}) is separating this track; "
-                                f"left to it (rerun with --resume once it has finished)") from None
+                raise TrackBusy(f"output folder {self.path.parent} is being written by another process (pid "
+                                f"{holder}); left to it (rerun with --resume once it has finished)") from None
             # A holder that just finished removed the file it locked: hold the lock only on the file still there.
             try:
                 current = os.stat(self.path).st_ino == os.fstat(descriptor).st_ino
