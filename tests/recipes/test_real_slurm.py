@@ -26,7 +26,8 @@ REPO = Path(__file__).resolve().parents[2]
 RUN_SLURM = REPO / "recipes" / "utils" / "run_slurm.sh"
 RECIPE_TIMEOUT = 300  # s for one run.sh call
 
-pytestmark = pytest.mark.skipif(unavailable_reason() is not None, reason=str(unavailable_reason()))
+UNAVAILABLE = unavailable_reason()
+pytestmark = pytest.mark.skipif(UNAVAILABLE is not None, reason=str(UNAVAILABLE))
 
 
 @pytest.fixture(scope="module")
@@ -119,10 +120,9 @@ def _finish(process: subprocess.Popen) -> tuple[int, str, str]:
     return process.returncode, stdout, stderr
 
 
-def _succeed(recipe: Path, options: list[str], env: dict[str, str]) -> str:
+def _succeed(recipe: Path, options: list[str], env: dict[str, str]) -> None:
     status, stdout, stderr = _finish(_run_sh(recipe, options, env))
     assert status == 0, stdout[-3000:] + stderr[-3000:]
-    return stdout
 
 
 def _stems(recipe: Path) -> dict[str, np.ndarray]:
@@ -186,7 +186,7 @@ def test_synth4_stages_2_3_on_slurm_equal_local_and_a_cancelled_task_is_redone_a
     started = time.monotonic()
     _succeed(slurm, stages, on_slurm)
     _report(request, f"rerun of stages 2-3 on Slurm: {time.monotonic() - started:.1f} s")
-    rerun = [(logs / f"separate.{task}.log").read_text() for task in (1, 2)]
+    rerun = [(logs / f"separate.{n}.log").read_text() for n in (1, 2)]
     assert "(--resume): skipped" in rerun[0] and "(--resume): skipped" not in rerun[1]
     assert all(log.endswith("with status 0\n") for log in rerun)
     assert "Slurm job" in (slurm / "exp" / "score_mgdm" / "log" / "score.log").read_text()
