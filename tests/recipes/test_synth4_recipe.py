@@ -77,11 +77,11 @@ def test_tiny_run_end_to_end_then_stage_2_again_redoes_nothing(tmp_path):
 
     stems = sorted(exp.glob("separate_*/out/prior/*/*.wav"))
     assert len(stems) == 2 * 2 * len(STEMS)
-    before = {path: path.stat().st_mtime_ns for path in stems}
     _run(recipe, *common, "--stage", "2", "--stop_stage", "2")
-    assert {path: path.stat().st_mtime_ns for path in stems} == before
-    for log in exp.glob("separate_*/log/separate.*.log"):
-        assert "(--resume): skipped" in log.read_text() and "with status 0" in log.read_text()
+    for sampler in ("mgdm", "dirac"):  # every track skipped, by the logs' own record (not by file times)
+        logs = [log.read_text() for log in (exp / f"separate_{sampler}" / "log").glob("separate.*.log")]
+        assert sum(log.count("(--resume): skipped") for log in logs) == len(utts)
+        assert all("with status 0" in log for log in logs)
 
     # Scoring excerpts: 4,000-sample chunks where 2 stems play (the tiny tracks have no drums), one per track.
     _run(recipe, *common[:2], "--samplers", "dirac", "--conf_dir", str(conf_dir), "--sampler_overrides",
