@@ -61,6 +61,7 @@ class IntermediateConditional:
 
 
 def gaussian_intermediate_conditional(seed, n):
+    """The conditional at s = 300, t = 400 for the problem of ``gaussian_problem(2, 1, 0.5, seed)``, n chains."""
     prior, operator, y, _ = gaussian_problem(2, 1, 0.5, seed=seed)
     s, t = 300, 400
     x0 = prior.means.expand(n, 2).clone()
