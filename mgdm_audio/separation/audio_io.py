@@ -104,7 +104,7 @@ def open_audio(path: Path) -> Iterator[soundfile.SoundFile]:
     float32 WAV (removed on exit) and that is opened instead.
 
     Raises:
-        InputError: neither can read the file (the message names the file and both reasons).
+        InputError: no such file, or neither can read it (the message names the file and both reasons).
     """
     try:
         handle = soundfile.SoundFile(path)

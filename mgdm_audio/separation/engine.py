@@ -158,7 +158,7 @@ class StemSeparator:
         self.identity: dict[str, Any] = {"prior": str(self.prior_path),
                                          "prior_sha256": directory_digest(self.prior_path)}
         if self.settings.init == "separator":
-            separator_path = resolve_separator(separator).resolve()
+            separator_path = Path(self.settings.separator)  # resolved by build_settings
             initializer = load_separator(separator_path, self.device)
             if initializer.stems != prior_model.stems or initializer.sample_rate != prior_model.sample_rate:
                 raise ValueError(f"{separator_path / CONFIG_FILE}: separator stems {', '.join(initializer.stems)} at "

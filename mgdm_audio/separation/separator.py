@@ -157,7 +157,11 @@ class TrackSeparator:
 
     def separate(self, info: AudioInfo, folder: Path, key: dict[str, Any], resume: bool) -> dict[str, Any]:
         """Write ``folder/<output>.wav`` for ``info``'s track; returns the record's track part (geometry, per-segment
-        statistics, clipping actions). ``key``: the settings ``.partial/`` must match to be reused."""
+        statistics, clipping actions). ``key``: the settings ``.partial/`` must match to be reused.
+
+        Raises:
+            OSError: a write failed (e.g. a full disk); the message says the previous outputs are unchanged.
+        """
         geometry, segments = plan(info, self.prior, self.settings)
         channels = info.channels if self.settings.per_channel else 1
         names = output_names(self.prior.stems, self.settings)
