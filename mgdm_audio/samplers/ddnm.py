@@ -60,7 +60,11 @@ class DDNM(Sampler):
         settings = self.settings
         grid = start.grid(prior, settings.steps)
         x = start.state(prior, num_samples, grid[-1], generator, settings.scale_initial_noise)
-        u, s, v = (factor.to(dtype=x.dtype, device=x.device) for factor in operator.svd())
+        try:
+            factors = operator.svd()
+        except NotImplementedError as error:
+            raise ValueError(f"DDNM needs the operator's SVD: {error}") from None
+        u, s, v = (factor.to(dtype=x.dtype, device=x.device) for factor in factors)
         kept = s > s.max() * torch.finfo(x.dtype).eps * max(u.shape[0], v.shape[0])  # numerical rank
         u, s, v = u[:, kept], s[kept], v[:, kept]
         # ȳ = Uᵀ y / s and its noise std σ_y / s, per range coordinate: [1 or B, r] and [r].

@@ -150,3 +150,14 @@ def test_audio_preset_baselines_separate_a_mixture(sampler, settings, tolerance)
     samples = ma.sample(prior, Mixing(num_stems=2), y, 1e-4, sampler=sampler, preset="audio", num_samples=4, seed=0,
                         init=wiener, start_sigma=0.05, **settings)
     assert samples.shape == (4, 2, 64) and mixing_residual(samples, y) < tolerance
+
+
+def test_ddnm_names_a_missing_svd():
+    prior, operator, y, _ = isotropic_problem(0.5)
+
+    class NoSVD(ma.operators.Linear):
+        def svd(self):
+            raise NotImplementedError("NoSVD has no SVD")
+
+    with pytest.raises(ValueError, match="DDNM needs the operator's SVD: NoSVD has no SVD"):
+        ma.sample(prior, NoSVD(operator.matrix), y, 0.5, sampler="ddnm", preset="gmm")
