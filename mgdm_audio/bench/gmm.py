@@ -266,3 +266,29 @@ def markdown_table(runs: list[Run]) -> str:
                      f"{statistics.fmean(r.forward_backward_calls for r in group):.0f} | "
                      f"{statistics.fmean(r.seconds for r in group):.1f} |")
     return "\n".join(lines) + "\n"
+
+
+def paired_verdicts(runs: list[Run], update: str, reference: str = "dps") -> str:
+    """Per (construction, d, d_y): MGDM with x_s update ``update`` (R = 1) against ``reference`` on the same
+    problems, as the mean paired difference of sliced Wasserstein (MGDM − reference) ± 1.96·SE, and a verdict:
+    "below" / "above" where the interval excludes 0, else "level". A Markdown table."""
+    by_problem: dict[tuple, dict[str, float]] = {}
+    for run in runs:
+        if run.method == reference or (run.method == "mgdm" and run.intermediate_update == update
+                                       and run.gibbs_reps == 1):
+            by_problem.setdefault((run.construction, run.dim, run.obs_dim, run.seed), {})[run.method] = \
+                run.sliced_wasserstein
+    cells: dict[tuple, list[float]] = {}
+    for (construction, dim, obs_dim, _), values in sorted(by_problem.items()):
+        if len(values) == 2:
+            cells.setdefault((construction, dim, obs_dim), []).append(values["mgdm"] - values[reference])
+    lines = [f"| A | d | d_y | problems | MGDM ({update}) − {METHOD_NAMES.get(reference, reference)} "
+             "(mean ± 1.96·SE) | MGDM is |", "|---|---|---|---|---|---|"]
+    for (construction, dim, obs_dim), differences in cells.items():
+        mean = statistics.fmean(differences)
+        half_width = (1.96 * statistics.stdev(differences) / math.sqrt(len(differences)) if len(differences) > 1
+                      else float("nan"))
+        verdict = "below" if mean + half_width < 0 else "above" if mean - half_width > 0 else "level"
+        lines.append(f"| {construction} | {dim} | {obs_dim} | {len(differences)} | {mean:+.3f} ± {half_width:.3f} | "
+                     f"{verdict} |")
+    return "\n".join(lines) + "\n"

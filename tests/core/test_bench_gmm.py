@@ -72,3 +72,18 @@ def test_runner_resumes_a_csv_without_the_update_column(tmp_path):
     assert [run for run in resumed if run.intermediate_update == "variational"] == \
         [run for run in first if run.intermediate_update == "variational"]
     assert next(csv.reader(out.open())) == list(gmm.FIELDS)
+
+
+def test_paired_verdicts_by_hand():
+    """Differences (MGDM − DPS) of −1 and −3 on two problems: mean −2, SE = sd / √2 = √2 / √2 = 1, so
+    −2 ± 1.96 excludes 0 (below); +1 and −1: 0 ± 1.96, level (a third problem without DPS is left out)."""
+    def run(construction, seed, method, value, update=""):
+        return gmm.Run(construction, 8, 1, seed, method, update, 1 if method == "mgdm" else 0, value, 0, 0, 0.0)
+
+    runs = [run("mgdm", 0, "dps", 4.0), run("mgdm", 0, "mgdm", 3.0, "pcn"), run("mgdm", 1, "dps", 5.0),
+            run("mgdm", 1, "mgdm", 2.0, "pcn"), run("mgdm", 1, "mgdm", 9.0, "variational"),
+            run("mcgdiff", 0, "dps", 1.0), run("mcgdiff", 0, "mgdm", 2.0, "pcn"), run("mcgdiff", 1, "dps", 1.0),
+            run("mcgdiff", 1, "mgdm", 0.0, "pcn"), run("mcgdiff", 2, "mgdm", 0.0, "pcn")]
+    table = gmm.paired_verdicts(runs, "pcn")
+    assert "| mgdm | 8 | 1 | 2 | -2.000 ± 1.960 | below |" in table
+    assert "| mcgdiff | 8 | 1 | 2 | +0.000 ± 1.960 | level |" in table  # seed 2 has no DPS run: left out
