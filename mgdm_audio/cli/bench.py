@@ -61,6 +61,8 @@ def run_gmm(args: argparse.Namespace) -> int:
                          args.num_samples, args.sigma_y, prior=args.prior, workers=args.jobs, updates=args.updates,
                          constructions=args.construction, baselines=args.baselines)
     table = gmm.markdown_table(runs)
+    table += "".join(f"\nMGDM ({update}, R = 1) against DPS on the same problems:\n\n{gmm.paired_verdicts(runs, update)}"
+                     for update in args.updates)
     markdown = args.out / "results.md"
     with atomic_path(markdown) as temporary:
         Path(temporary).write_text(
