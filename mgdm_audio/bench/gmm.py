@@ -271,7 +271,7 @@ def markdown_table(runs: list[Run]) -> str:
 def paired_verdicts(runs: list[Run], update: str, reference: str = "dps") -> str:
     """Per (construction, d, d_y): MGDM with x_s update ``update`` (R = 1) against ``reference`` on the same
     problems, as the mean paired difference of sliced Wasserstein (MGDM − reference) ± 1.96·SE, and a verdict:
-    "below" / "above" where the interval excludes 0, else "level". A Markdown table."""
+    "below" / "above" where the interval excludes 0, else "level" (no verdict from one problem). A Markdown table."""
     by_problem: dict[tuple, dict[str, float]] = {}
     for run in runs:
         if run.method == reference or (run.method == "mgdm" and run.intermediate_update == update
@@ -288,7 +288,8 @@ def paired_verdicts(runs: list[Run], update: str, reference: str = "dps") -> str
         mean = statistics.fmean(differences)
         half_width = (1.96 * statistics.stdev(differences) / math.sqrt(len(differences)) if len(differences) > 1
                       else float("nan"))
-        verdict = "below" if mean + half_width < 0 else "above" if mean - half_width > 0 else "level"
+        verdict = ("one problem: no interval" if len(differences) < 2 else "below" if mean + half_width < 0
+                   else "above" if mean - half_width > 0 else "level")
         lines.append(f"| {construction} | {dim} | {obs_dim} | {len(differences)} | {mean:+.3f} ± {half_width:.3f} | "
                      f"{verdict} |")
     return "\n".join(lines) + "\n"

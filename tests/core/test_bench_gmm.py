@@ -87,3 +87,5 @@ def test_paired_verdicts_by_hand():
     table = gmm.paired_verdicts(runs, "pcn")
     assert "| mgdm | 8 | 1 | 2 | -2.000 ± 1.960 | below |" in table
     assert "| mcgdiff | 8 | 1 | 2 | +0.000 ± 1.960 | level |" in table  # seed 2 has no DPS run: left out
+    single = gmm.paired_verdicts(runs[:2], "pcn")
+    assert "| mgdm | 8 | 1 | 1 | -1.000 ± nan | one problem: no interval |" in single
