@@ -11,7 +11,7 @@ import sys
 
 #: Subcommand modules, in the order ``mgdm --help`` lists them.
 SUBCOMMANDS = ("bench", "prepare_synth4", "train_prior", "train_separator", "generate", "score", "separate", "results",
-               "convert_msdm", "restore")
+               "convert_msdm", "convert_adm", "restore")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ import torch
 
 from ..atomic import atomic_path
 from ..nets.pretrained import CONFIG_FILE, WEIGHTS_FILE, from_pretrained, read_section, save_pretrained
+from .adm import ADMPrior
 from .base import Prior
 from .diffusers_layout import is_diffusers_directory, load_diffusers_prior
 from .music import MultiSourcePrior
@@ -30,7 +31,7 @@ _ASSETS = Path(__file__).resolve().parent.parent / "assets" / "priors"
 NAMED_PRIORS = {"default": _ASSETS / "default", "image_default": _ASSETS / "image_default"}
 
 #: Prior types a directory may record, by the name stored under ``"prior"]["type"]``.
-PRIOR_TYPES = {"MultiSourcePrior": MultiSourcePrior}
+PRIOR_TYPES = {"MultiSourcePrior": MultiSourcePrior, "ADMPrior": ADMPrior}
 
 
 def resolve(name_or_path: str | os.PathLike) -> Path:
@@ -91,7 +92,7 @@ def check_weights_file(path: Path) -> None:
         raise ValueError(f"{path}: truncated ({size} bytes; its header describes {8 + header_length + end})")
 
 
-def save_prior(prior: MultiSourcePrior, directory: str | os.PathLike, model_card: str | None = None) -> Path:
+def save_prior(prior: MultiSourcePrior | ADMPrior, directory: str | os.PathLike, model_card: str | None = None) -> Path:
     """Writes ``prior`` to ``directory`` (created if needed) so that :func:`load` rebuilds it; returns it.
 
     Every file is replaced atomically (temporary file + rename). ``model_card``: Markdown text
@@ -100,7 +101,8 @@ def save_prior(prior: MultiSourcePrior, directory: str | os.PathLike, model_card
     name = type(prior).__name__
     if PRIOR_TYPES.get(name) is not type(prior):
         raise ValueError(f"cannot save a {name}; known prior types: {sorted(PRIOR_TYPES)}")
-    directory = save_pretrained(prior.denoiser.net, directory, {"prior": {"type": name, **prior.config}})
+    net = prior.net if isinstance(prior, ADMPrior) else prior.denoiser.net
+    directory = save_pretrained(net, directory, {"prior": {"type": name, **prior.config}})
     if model_card is not None:
         write_model_card(directory, model_card)
     return directory
