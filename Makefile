@@ -6,8 +6,9 @@ INSTALLED := $(VENV)/.installed
 # The torch build and its matching torchaudio (see README, "Installation").
 TORCH_PINS ?= torch==2.14.1 torchaudio==2.11.1
 
-# Only a test oracle: the original MSDM network code, without its stale dependencies.
-ORACLE_PINS ?= audio-diffusion-pytorch==0.0.43 einops==0.8.2 einops-exts==0.0.4
+# Only test oracles, without their stale dependencies: the original MSDM network code, and guided-diffusion's
+# (ADM) code as packaged on PyPI (its unet.py differs from openai/guided-diffusion's only in a gradient-checkpointing flag).
+ORACLE_PINS ?= audio-diffusion-pytorch==0.0.43 einops==0.8.2 einops-exts==0.0.4 guided-diffusion-sdk==1.0.0
 
 .PHONY: install test demo bench-gmm clean
 
