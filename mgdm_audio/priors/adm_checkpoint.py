@@ -29,7 +29,7 @@ ORACLE_TOLERANCE = 1e-4
 
 
 def read_state_dict(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], list[str]]:
-    """(the state dict, in float32, on the CPU; the stored floating dtypes, sorted) of an ADM ``.pt``.
+    """(the state dict, on the CPU; its floating dtypes, sorted) of an ADM ``.pt``.
 
     Raises:
         FileNotFoundError: no such file. CheckpointError: not a ``torch.save``'d dict of tensors.
@@ -47,9 +47,9 @@ def read_state_dict(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], l
         raise CheckpointError(f"{path}: not a state dict (a dict of tensors, as guided-diffusion saves its models)")
     stored = sorted({str(value.dtype).removeprefix("torch.") for value in document.values()
                      if value.is_floating_point()})
-    # float16-trained models (use_fp16) are saved from float32 master weights; a half-precision file is widened.
-    state = {key: value.float() if value.is_floating_point() else value for key, value in document.items()}
-    return state, stored
+    # float16-trained models (use_fp16) are saved from float32 master weights; a half-precision file is widened
+    # when load_state_dict copies it into the float32 network.
+    return dict(document), stored
 
 
 def resolve_flags(preset: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:

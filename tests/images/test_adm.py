@@ -6,7 +6,6 @@ from __future__ import annotations
 import inspect
 import json
 import math
-import pickle
 
 import numpy as np
 import pytest
@@ -153,8 +152,7 @@ def test_errors_are_one_line_and_name_the_file(tmp_path, capsys):
     torch.save(ADMUNet(**adm_config_from_flags(flags)).state_dict(), tmp_path / "tiny.pt")
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     torch.save({"model": ADMUNet(**adm_config_from_flags(flags))}, tmp_path / "module.pt")
-    with open(tmp_path / "code.pt", "wb") as handle:
-        pickle.dump({"weight": _Executes()}, handle)
+    torch.save({"weight": _Executes()}, tmp_path / "code.pt")  # unpickling it would call print
     cases = [
         ([tmp_path / "missing.pt", "--model", "ffhq256"], f"{tmp_path / 'missing.pt'}: checkpoint not found"),
         ([tmp_path / "junk.pt", "--model", "ffhq256"], f"{tmp_path / 'junk.pt'}: not a readable PyTorch state dict"),
