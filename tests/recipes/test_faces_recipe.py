@@ -71,4 +71,28 @@ def test_ffhq_recipe_names_the_missing_folders(tmp_path):
         f"local/data.sh: image folder {missing['FFHQ_DIR']} not found; set FFHQ_DIR in db.sh to a local FFHQ or "
         "CelebA-HQ folder"]
     result = _run(recipe, "--stage", "1", env=missing)
-    assert result.returncode != 0 and f"prior folder {missing['PRIOR_DIR']} not found" in result.stderr
+    assert result.returncode != 0 and f"prior folder or checkpoint {missing['PRIOR_DIR']} not found" in result.stderr
+
+
+def test_ffhq_recipe_converts_an_adm_checkpoint_once(tmp_path):
+    import torch
+
+    from mgdm_audio.nets.adm import ADM_PRESETS, ADMUNet, adm_config_from_flags
+    from mgdm_audio.priors import load
+    from mgdm_audio.priors.adm import ADMPrior
+    tiny = dict(image_size=32, num_channels=32, num_res_blocks=1, channel_mult="1,2")
+    net = ADMUNet(**adm_config_from_flags({**ADM_PRESETS["ffhq256"], **tiny}))
+    torch.save(net.state_dict(), tmp_path / "ffhq_tiny.pt")
+    recipe = _copy_recipe("ffhq", tmp_path / "s5")
+    options = ["--stage", "1", "--stop_stage", "1", "--convert_opts",
+               " ".join(f"--flag {key}={value}" for key, value in tiny.items())]
+    result = _run(recipe, *options, env={"PRIOR_DIR": str(tmp_path / "ffhq_tiny.pt")})
+    assert result.returncode == 0, result.stderr
+    assert "wrote ADM prior" in result.stdout
+    recorded = Path((recipe / "exp" / "prior" / "prior_path").read_text().strip())
+    assert recorded == (recipe / "exp" / "prior" / "adm").resolve()
+    prior = load(recorded)
+    assert isinstance(prior, ADMPrior) and prior.image_shape == (3, 32, 32)
+    assert all(torch.equal(prior.net.state_dict()[key], value) for key, value in net.state_dict().items())
+    again = _run(recipe, *options, env={"PRIOR_DIR": str(tmp_path / "ffhq_tiny.pt")})
+    assert again.returncode == 0 and "wrote ADM prior" not in again.stdout  # converted once
