@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -140,6 +141,20 @@ def test_a_float16_checkpoint_is_widened_and_reported(tmp_path, capsys):
     assert all(torch.equal(prior.net.state_dict()[key], value.float()) for key, value in half.items())
     assert prior.dtype == torch.float32
     assert "stored as float16, written as float32" in (tmp_path / "prior" / MODEL_CARD_FILE).read_text()
+
+
+def test_conversion_without_guided_diffusion_checks_the_reload_only(tmp_path, capsys, monkeypatch):
+    net = ADMUNet(**adm_config_from_flags({**ADM_PRESETS["ffhq256"], **TINY}))
+    torch.save(net.state_dict(), tmp_path / "tiny.pt")
+    for name in [name for name in sys.modules if name.split(".")[0] == "guided_diffusion"] + ["guided_diffusion"]:
+        monkeypatch.setitem(sys.modules, name, None)  # `import guided_diffusion…` now fails
+    assert main(["convert-adm", str(tmp_path / "tiny.pt"), str(tmp_path / "prior"), "--model", "ffhq256",
+                 *TINY_OPTIONS]) == 0
+    out = capsys.readouterr().out
+    assert "ε equals the checkpoint's exactly" in out and "guided_diffusion not importable" in out
+    x = _image()
+    with torch.no_grad():
+        assert torch.equal(load(tmp_path / "prior").eps(x, 10), net(x, torch.full((2,), 9))[:, :3])
 
 
 class _Executes:
