@@ -66,7 +66,8 @@ def adm_prior(path: str | os.PathLike, flags: Mapping[str, Any]) -> tuple[ADMPri
     merged = {**GUIDED_DIFFUSION_DEFAULTS, **flags}
     if merged["noise_schedule"] != "linear" or merged["predict_xstart"] or merged["timestep_respacing"]:
         raise CheckpointError(f"{path}: only ε-prediction on the full linear schedule is supported (flags "
-                              f"noise_schedule={merged['noise_schedule']!r}, predict_xstart={merged['predict_xstart']}, "
+                              f"noise_schedule={merged['noise_schedule']!r}, "
+                              f"predict_xstart={merged['predict_xstart']}, "
                               f"timestep_respacing={merged['timestep_respacing']!r})")
     net = ADMUNet(**adm_config_from_flags(dict(flags)))
     try:

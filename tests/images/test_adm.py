@@ -171,12 +171,15 @@ def test_errors_are_one_line_and_name_the_file(tmp_path, capsys):
     cases = [
         ([tmp_path / "missing.pt", "--model", "ffhq256"], f"{tmp_path / 'missing.pt'}: checkpoint not found"),
         ([tmp_path / "junk.pt", "--model", "ffhq256"], f"{tmp_path / 'junk.pt'}: not a readable PyTorch state dict"),
-        ([tmp_path / "module.pt", "--model", "ffhq256"], f"{tmp_path / 'module.pt'}: not a readable PyTorch state dict"),
+        ([tmp_path / "module.pt", "--model", "ffhq256"],
+         f"{tmp_path / 'module.pt'}: not a readable PyTorch state dict"),
         ([tmp_path / "code.pt", "--model", "ffhq256"], f"{tmp_path / 'code.pt'}: not a readable PyTorch state dict"),
         ([tmp_path / "tiny.pt", "--model", "ffhq256"],
          f"{tmp_path / 'tiny.pt'}: the weights do not fit the ADM network of these flags"),
         ([tmp_path / "tiny.pt", "--model", "ffhq256", *TINY_OPTIONS, "--flag", "class_cond=True"],
          "class-conditional ADM models are not supported"),
+        ([tmp_path / "tiny.pt", "--model", "ffhq256", *TINY_OPTIONS, "--flag", "predict_xstart=True"],
+         f"{tmp_path / 'tiny.pt'}: only ε-prediction on the full linear schedule is supported"),
     ]
     for arguments, message in cases:
         status = main(["convert-adm", str(arguments[0]), str(tmp_path / "out"), *map(str, arguments[1:])])
