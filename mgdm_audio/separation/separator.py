@@ -151,8 +151,8 @@ class TrackSeparator:
         self.prior = prior
         self.settings = settings
         self.progress = progress
-        # Unit gains without a gains buffer: nothing to move when the prior is on an accelerator.
-        self.operator = Mixing()
+        # Unit gains for the prior's stems: samplers that use the adjoint (ΠGDM, DAPS, …) need their number.
+        self.operator = Mixing(num_stems=len(prior.stems))
         self.sampler_settings: dict[str, Any] = {}
 
     def separate(self, info: AudioInfo, folder: Path, key: dict[str, Any], resume: bool) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import soundfile
 
 from mgdm_audio.cli import main
 from mgdm_audio.priors.loading import save_prior
+from mgdm_audio.samplers.base import load_preset
 from mgdm_audio.separation.audio_io import resample
 from mgdm_audio.separation.output import StemFiles
 from mgdm_audio.separation.separator import TrackSeparator
@@ -226,3 +227,18 @@ def test_start_options_are_checked_and_an_unsuited_separator_falls_back_to_paper
     assert _separate(prior_dir, tmp_path / "y", str(tmp_path / "e.wav")) == 0
     record = json.loads((tmp_path / "y" / "tiny" / "e" / "separation.json").read_text())
     assert record["quality"] == "paper" and record["settings"]["init"] == "none"
+
+
+# MGDM runs in every other test here; Dirac has its own (tests/audio/test_mixing_and_dirac.py) and diverges on this
+# random prior.
+@pytest.mark.parametrize("sampler", [name for name in load_preset("audio") if name not in ("mgdm", "dirac")])
+def test_every_sampler_of_the_audio_preset_separates(prior_dir, tmp_path, sampler):
+    """Each sampler with audio settings runs through ``mgdm separate`` on the mixing operator (ΠGDM, DAPS, …
+    use its adjoint, which needs the prior's number of stems) and its projected stems sum to the mixture."""
+    mixture = _write(tmp_path / "song.wav", 8000, 0.1)
+    cheap = "--iterations" if "iterations" in load_preset("audio")[sampler] else "--steps"
+    assert main(["separate", str(tmp_path / "song.wav"), "--prior", str(prior_dir), "-o", str(tmp_path / "out"),
+                 "--quality", "paper", "--sampler", sampler, "--set", f"{cheap[2:]}=3", "--device", "cpu",
+                 "--clip", "none"]) == 0
+    stems, _ = _stems(tmp_path / "out" / "tiny" / "song")
+    np.testing.assert_allclose(stems.sum(axis=0)[:, 0], mixture[:, 0], atol=1e-5)
