@@ -34,7 +34,7 @@ class BridgeCoefficients:
 
 
 def bridge(alphas_cumprod: torch.Tensor, s: int, t: int, upper: int, eta: float = 1.0) -> BridgeCoefficients:
-    """Coefficients of q(x_t | x_s, x_upper) for table indices s < t < upper (REFERENCE §2)."""
+    """Coefficients of q(x_t | x_s, x_upper) for table indices s < t < upper (docs/method.md#gaussian-bridge)."""
     if not 0 <= s < t < upper < len(alphas_cumprod):
         raise ValueError(f"bridge needs 0 <= s < t < upper <= N, got s={s}, t={t}, upper={upper}")
     if not 0.0 <= eta <= 1.0:

@@ -34,7 +34,8 @@ def linear_beta_table(num_levels: int = 1000, beta_start: float = 1e-4, beta_end
 
 
 def gmm_benchmark_table(num_levels: int = 1000) -> torch.Tensor:
-    """The Gaussian-mixture benchmark's table: ᾱ = cumprod(linspace(0.9999, 0.98, N)) (REFERENCE §7)."""
+    """The Gaussian-mixture benchmark's table: ᾱ = cumprod(linspace(0.9999, 0.98, N))
+    (docs/method.md#gaussian-mixture-benchmark)."""
     return table_from_alphas(torch.linspace(0.9999, 0.98, num_levels, dtype=torch.float64))
 
 

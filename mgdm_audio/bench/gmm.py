@@ -1,4 +1,5 @@
-"""The exact Gaussian-mixture benchmark (REFERENCE §7): samplers against the exact posterior.
+"""The exact Gaussian-mixture benchmark: samplers against the exact posterior
+(docs/method.md#gaussian-mixture-benchmark).
 
 Prior: 25 unit-covariance components with means (8i, 8j), i, j ∈ {−2, …, 2}, repeated over the d/2
 coordinate pairs, random weights (or one random full-covariance Gaussian). Observation y = A x* + σ_y ε

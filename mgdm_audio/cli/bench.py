@@ -14,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("bench", help="benchmarks against exact answers")
     benches = parser.add_subparsers(dest="bench", metavar="BENCH", required=True)
     gmm = benches.add_parser(
-        "gmm", help="sliced Wasserstein to the exact posterior on the 25-component mixture (REFERENCE §7)",
+        "gmm", help="sliced Wasserstein to the exact posterior on the 25-component mixture (docs/method.md)",
         description="MGDM (R Gibbs repetitions each), DPS and the baselines against exact posterior samples on "
                     "seeded 25-component Gaussian-mixture (or Gaussian) problems, with A drawn by the MCGdiff "
                     "construction (singular values uniform on (0, 1): an uninformative observation) and the MGDM "

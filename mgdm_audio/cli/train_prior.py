@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "of a Kaldi data dir, stacked as channels, on random aligned mono chunks. Writes "
                     "OUT_DIR/checkpoint.pt, OUT_DIR/train_log.csv and, at the end, the prior in OUT_DIR/prior. "
                     "Rerunning with the same options resumes from the checkpoint; a larger --steps continues "
-                    "a finished run. Defaults: the REFERENCE §9 architecture and optimisation.")
+                    "a finished run. Defaults: the architecture and optimisation of docs/method.md#embedded-prior.")
     add_training_options(parser, "prior")
     add = parser.add_argument
     add("--init", metavar="PRIOR",

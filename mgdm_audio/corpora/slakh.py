@@ -1,6 +1,6 @@
 """Slakh2100 as MSDM uses it: 4-stem Kaldi data directories, and the chunked MSDM test protocol.
 
-Data preparation (REFERENCE §5) writes ``<data_dir>/{wav.scp, spk1.scp … spk4.scp, utt2num_samples}``
+Data preparation (docs/method.md#corpora) writes ``<data_dir>/{wav.scp, spk1.scp … spk4.scp, utt2num_samples}``
 with the stems in the order bass, drums, guitar, piano, every file mono at ``sample_rate`` (22,050 Hz)
 and the mixture the sum of the four stems, from either layout of the corpus:
 
@@ -14,7 +14,7 @@ and the mixture the sum of the four stems, from either layout of the corpus:
 
 Rerunning skips tracks whose files are all written (writes are atomic).
 
-The MSDM protocol (REFERENCE §5): :func:`write_chunks` cuts every mixture into non-overlapping
+The MSDM protocol (docs/method.md#separation-protocol): :func:`write_chunks` cuts every mixture into non-overlapping
 262,144-sample chunks, the last partial chunk dropped (:func:`~mgdm_audio.metrics.separation.msdm_chunks`),
 each chunk a mixture file of its own (id ``<utt>-cNNNN``), to be separated independently;
 :func:`join_chunks` concatenates each track's separated chunks. Scoring the joined stems with

@@ -1,4 +1,4 @@
-"""Image quality metrics on batches [B, C, H, W] of images in [0, 1] (REFERENCE §6).
+"""Image quality metrics on batches [B, C, H, W] of images in [0, 1] (docs/method.md#image-priors-and-metrics).
 
 PSNR and SSIM are computed here in torch. LPIPS needs the ``lpips`` package (which ships only its
 linear heads) and torchvision's pretrained backbone weights, downloaded on first use; neither is

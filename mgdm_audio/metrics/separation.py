@@ -1,6 +1,6 @@
 """Source-separation metrics of the MSDM / MGDM protocol: SI-SNR, windowed SI-SDRi, museval SDR.
 
-Protocol (REFERENCE §5, following MSDM's released ``evaluation/evaluate_separation.py``): test
+Protocol (docs/method.md#separation-protocol, following MSDM's released ``evaluation/evaluate_separation.py``): test
 tracks are cut into non-overlapping 262,144-sample chunks (:func:`msdm_chunks`), separated and
 concatenated; each track is then scored on 4 s windows with a 2 s hop (:func:`windowed_si_sdri`)
 and with BSS-Eval v4 SDR on 1 s frames (:func:`museval_sdr`).
@@ -14,7 +14,7 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-#: Regulariser of SI-SNR (REFERENCE §5, as in MSDM's ``sisnr``).
+#: Regulariser of SI-SNR (docs/method.md#separation-protocol, as in MSDM's ``sisnr``).
 EPS = 1e-8
 #: Chunk length of MSDM's separation protocol, in samples (≈ 11.9 s at 22,050 Hz).
 MSDM_CHUNK = 262_144
@@ -110,7 +110,7 @@ def windowed_si_sdri(estimates: np.ndarray, references: np.ndarray, mixture: np.
     with at most one active stem are dropped (the mixture is then one source: nothing to
     separate).
 
-    Which stems of a kept window are scored: REFERENCE §5 uses activity only to drop windows,
+    Which stems of a kept window are scored: MSDM's protocol uses activity only to drop windows,
     and MSDM's released ``evaluate_separations`` appends SI-SDRi of *every* stem of a kept
     window, silent ones included (its ε-regularised SI-SNR keeps them finite). That is the
     default, so the headline matches the published numbers' definition. ``active_only=True``

@@ -32,7 +32,8 @@ AUDIO_DIFFUSION_MODEL_DEFAULTS: dict[str, Any] = dict(
     use_context_time=True,
 )
 
-# The published 4-stem Slakh2100 prior (MSDM exp/train_msdm.yaml; REFERENCE §5), ≈ 405 M parameters.
+# The published 4-stem Slakh2100 prior (MSDM exp/train_msdm.yaml), ≈ 405 M parameters;
+# docs/method.md#msdm-priors-and-checkpoints.
 MSDM_SLAKH_UNET_CONFIG: dict[str, Any] = dict(
     AUDIO_DIFFUSION_MODEL_DEFAULTS, in_channels=4, channels=256, patch_factor=16, patch_blocks=1,
     multipliers=[1, 2, 4, 4, 4, 4, 4], factors=[4, 4, 4, 2, 2, 2], num_blocks=[2, 2, 2, 2, 2, 2],

@@ -10,7 +10,7 @@ from . import parametrization
 
 
 class Prior(torch.nn.Module):
-    """A diffusion prior p_0 in the VP view (REFERENCE §2).
+    """A diffusion prior p_0 in the VP view (docs/method.md#conventions).
 
     Subclasses set :attr:`prediction_type` (one of ``parametrization.PREDICTION_TYPES``) and
     implement :meth:`predict`; the clean estimate, the noise estimate and the score follow from it.
@@ -53,7 +53,7 @@ class Prior(torch.nn.Module):
         return float(self.alphas_cumprod[index])
 
     def grid(self, num_steps: int) -> list[int]:
-        """K table indices of a sampler with ``num_steps`` steps (REFERENCE §2)."""
+        """K table indices of a sampler with ``num_steps`` steps (docs/method.md#conventions)."""
         return time_grid(self.num_levels, num_steps)
 
     def predict(self, x: torch.Tensor, index: int) -> torch.Tensor:

@@ -7,7 +7,8 @@ from .diffusers_pixel import DiffusersPixelPrior
 
 
 class DiffusersLatentPrior(DiffusersPixelPrior):
-    """p_0 over latents z_0 [c, h, w] whose decoding is an image [C, H, W] in [−1, 1] (REFERENCE §3, §6).
+    """p_0 over latents z_0 [c, h, w] whose decoding is an image [C, H, W] in [−1, 1]
+    (docs/method.md#the-sampler, #image-priors-and-metrics).
 
     The samplers work on latents; :meth:`decode` maps them to images, so the likelihood
     g(y | A(decode(D_s(z)))) needs no encoder.

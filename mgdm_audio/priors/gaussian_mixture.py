@@ -23,7 +23,7 @@ class GaussianMixture(Prior):
         weights: [K] non-negative, normalised here.
         means: [K, d].
         covariances: [K, d, d] symmetric positive semi-definite, or [K, d] diagonals.
-        alphas_cumprod: ᾱ table [N + 1]; default: the benchmark's (REFERENCE §7).
+        alphas_cumprod: ᾱ table [N + 1]; default: the benchmark's (docs/method.md#gaussian-mixture-benchmark).
         dtype: floating dtype of the mixture's tensors (default float64, for exactness).
     """
 

@@ -1,4 +1,4 @@
-"""MSDM and ISDM priors from the published PyTorch-Lightning checkpoints (REFERENCE §5).
+"""MSDM and ISDM priors from the published PyTorch-Lightning checkpoints (docs/method.md#msdm-priors-and-checkpoints).
 
 :func:`read_checkpoint` is the only place in the code base that unpickles: a Lightning ``.ckpt``
 needs ``torch.load(weights_only=False)``, which runs code stored in the file, so it warns

@@ -11,13 +11,14 @@ from ..nets.edm import EDMDenoiser
 from ..schedules import karras_sigmas
 from .ve import VEDenoiserPrior
 
-#: The stems of the MSDM / Slakh2100 4-stem setup, in channel order (REFERENCE §5).
+#: The stems of the MSDM / Slakh2100 4-stem setup, in channel order (docs/method.md#msdm-priors-and-checkpoints).
 DEFAULT_STEMS = ("bass", "drums", "guitar", "piano")
 
 
 @dataclass(frozen=True)
 class SigmaSchedule:
-    """The Karras σ table the sampler's levels 1..num_levels follow (REFERENCE §2: the published audio setup)."""
+    """The Karras σ table the sampler's levels 1..num_levels follow
+    (the published audio setup, docs/method.md#variance-exploding-priors)."""
 
     num_levels: int = 1000
     sigma_min: float = 5e-4

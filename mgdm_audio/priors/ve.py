@@ -14,7 +14,7 @@ class VEDenoiserPrior(Prior):
     """A VP prior around an EDM-style denoiser ``denoiser(x_VE, sigma: float) -> x̂0``.
 
     Level i has σ_i = sigmas[i − 1] and ᾱ_i = 1 / (1 + σ_i²); the VP input is rescaled to
-    x_VE = x_VP / sqrt(ᾱ_i) before the call (REFERENCE §2).
+    x_VE = x_VP / sqrt(ᾱ_i) before the call (docs/method.md#variance-exploding-priors).
 
     Args:
         denoiser: a module (or callable) taking x [B, *event_shape] and a Python float σ.

@@ -1,6 +1,6 @@
 """Image files ↔ tensors: reading PNG/JPEG, fitting them to a prior's resolution, writing PNG atomically.
 
-Inside the toolkit an image is a float tensor [C, H, W] in [−1, 1] (REFERENCE §2); files hold 8-bit
+Inside the toolkit an image is a float tensor [C, H, W] in [−1, 1] (docs/method.md#data-ranges); files hold 8-bit
 values in [0, 255] (pixel p ↔ 2 p / 255 − 1).
 """
 from __future__ import annotations

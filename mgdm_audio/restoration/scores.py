@@ -1,7 +1,8 @@
 """PSNR and SSIM of restorations against their clean images, as the 8-bit files hold them.
 
-Both images are quantised to 8 bits and mapped to [0, 1] first (REFERENCE §6: metrics on [0, 1]), so
-a score computed while restoring equals one recomputed later from the written PNG files.
+Both images are quantised to 8 bits and mapped to [0, 1] first (metrics on [0, 1]:
+docs/method.md#image-priors-and-metrics), so a score computed while restoring equals one recomputed
+later from the written PNG files.
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""DiffPIR: denoising diffusion models for plug-and-play image restoration (Zhu et al., CVPR 2023; REFERENCE §4).
+"""DiffPIR: denoising diffusion models for plug-and-play image restoration (Zhu et al., CVPR 2023;
+docs/method.md#baselines).
 
 Each step denoises, pulls the clean estimate towards the data by a proximal step, and re-noises it:
 

@@ -1,4 +1,4 @@
-"""MSDM's "Dirac" separator (Mariani et al., ICLR 2024; REFERENCE §4), over the core's contracts.
+"""MSDM's "Dirac" separator (Mariani et al., ICLR 2024; docs/method.md#baselines), over the core's contracts.
 
 It integrates the EDM probability-flow equation of the stems in VE units (x_VE = x_0 + σ ε) with
 first-order stochastic Euler steps, constraining the stems to the mixture: one stem is always the
@@ -25,7 +25,7 @@ DIFFERENTIALS = ("dirac", "gaussian")
 
 @dataclass
 class DiracSettings:
-    """Settings of :class:`Dirac` (published: 150 steps, s_churn 20, stem 0, 2 resamples; REFERENCE §4).
+    """Settings of :class:`Dirac` (published: 150 steps, s_churn 20, stem 0, 2 resamples; docs/method.md#baselines).
 
     steps: Euler steps, on Karras(sigma_min, sigma_max, rho) from σ_max down, then a final σ = 0.
     s_churn: churn; each step first raises σ to σ̂ = σ(1 + γ), γ = min(s_churn / steps, √2 − 1).

@@ -1,4 +1,4 @@
-"""DPS: diffusion posterior sampling (Chung et al., ICLR 2023; REFERENCE §4)."""
+"""DPS: diffusion posterior sampling (Chung et al., ICLR 2023; docs/method.md#baselines)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

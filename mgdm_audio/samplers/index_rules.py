@@ -1,4 +1,4 @@
-"""Rules that pick the mixture component s (a table index) at each outer step (REFERENCE §3)."""
+"""Rules that pick the mixture component s (a table index) at each outer step (docs/method.md#index-rules)."""
 from __future__ import annotations
 
 import torch

@@ -7,7 +7,7 @@ the bridge mean m [B, *shape] and scalar std σ, and returns one draw per sample
 - ``variational`` (published): a diagonal Gaussian fitted by reparameterised KL and Adam; needs
   gradients through the denoiser and the forward model.
 - ``pcn``: preconditioned Crank–Nicolson Metropolis with the bridge Gaussian as reference measure
-  (REFERENCE §1): forward calls only, so it serves non-differentiable forward models, and it leaves
+  (docs/method.md#the-method): forward calls only, so it serves non-differentiable forward models, and it leaves
   the conditional itself invariant instead of fitting a Gaussian to it. Each of its proposals has to
   land where the likelihood is, so it suits moderate observation noise, not σ_y → 0.
 """

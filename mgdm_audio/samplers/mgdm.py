@@ -1,4 +1,4 @@
-"""MGDM: the mixture-guided Gibbs sampler (Janati et al., ICML 2025; REFERENCE §1, §3)."""
+"""MGDM: the mixture-guided Gibbs sampler (Janati et al., ICML 2025; docs/method.md#the-method, #the-sampler)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,7 +20,7 @@ from .step_schedule import StepSchedule
 
 @dataclass
 class MGDMSettings:
-    """Settings of :class:`MGDM` (names follow REFERENCE §3).
+    """Settings of :class:`MGDM` (names follow docs/method.md#published-settings).
 
     steps: K grid points (K − 3 outer steps). gibbs_reps: R Gibbs sweeps per outer step.
     denoising_steps: M, the most grid points of the unconditional x̂0 | x_s chain.

@@ -1,7 +1,7 @@
 """Per-step settings written as readable expressions, e.g. ``"20 if k >= K - 30 else 5"``.
 
 ``k`` is the outer step (0 at the noisiest step, counting down the grid) and ``K`` the number of
-grid points, as in REFERENCE §3. Expressions are parsed once into a restricted syntax tree:
+grid points, as in docs/method.md#published-settings. Expressions are parsed once into a restricted syntax tree:
 numbers, k and K, arithmetic, comparisons, and/or/not, and ``a if cond else b``; nothing else.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""UNet1d configurations for multi-source priors: the REFERENCE §9 shape by default."""
+"""UNet1d configurations for multi-source priors: the docs/method.md#embedded-prior shape by default."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -6,7 +6,7 @@ from typing import Any
 
 from ..nets.msdm_keys import AUDIO_DIFFUSION_MODEL_DEFAULTS
 
-# REFERENCE §9: the embedded-prior shape (22.6 M parameters with 4 stems; lengths a multiple of 4,096).
+# docs/method.md#embedded-prior: the embedded-prior shape (22.6 M parameters with 4 stems; lengths a multiple of 4,096).
 CHANNELS = 64
 PATCH_FACTOR = 8
 MULTIPLIERS = (1, 2, 2, 4, 4, 4, 4)
@@ -23,7 +23,7 @@ def unet_config(in_channels: int, channels: int = CHANNELS, patch_factor: int = 
                 attention_levels: int = ATTENTION_LEVELS, attention_heads: int = ATTENTION_HEADS,
                 attention_features: int = ATTENTION_FEATURES, resnet_groups: int = RESNET_GROUPS) -> dict[str, Any]:
     """UNet1d keyword arguments: one patch block, ``blocks`` resnet blocks per level, attention on
-    the last ``attention_levels`` levels, everything else as MSDM (REFERENCE §5)."""
+    the last ``attention_levels`` levels, everything else as MSDM (docs/method.md#msdm-priors-and-checkpoints)."""
     num_levels = len(factors)
     if not 0 <= attention_levels <= num_levels:
         raise ValueError(f"attention levels must be in [0, {num_levels}] (the number of factors), "

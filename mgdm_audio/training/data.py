@@ -64,7 +64,7 @@ class StemChunks:
         """Chunks [batch_size, S, L] (float32), each example's stems scaled by one gain ~ U(gain_range).
 
         One gain per example keeps the stems' balance (and so their mixture) intact while varying
-        the level (REFERENCE §9). The draws come from ``rng`` only, in a fixed order.
+        the level (docs/method.md#embedded-prior). The draws come from ``rng`` only, in a fixed order.
         """
         utterances = rng.choice(len(self.paths), size=batch_size, p=self._utterance_weights)
         offsets = rng.integers(0, self._positions[utterances])

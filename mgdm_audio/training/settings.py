@@ -16,7 +16,8 @@ class TrainSettings:
     ema_decay: decay of an exponential moving average of the weights, which is what the run writes
     (0: no average, the last weights); checkpoint_every: steps between checkpoints (the last step always
     writes one); validate_every: steps between validation losses (0: none); seed: seeds the data draws
-    (numpy) and the loss's own draws (torch). Defaults: the REFERENCE §9 feasibility run (constant lr, no average).
+    (numpy) and the loss's own draws (torch). Defaults: the feasibility run
+    (docs/method.md#embedded-prior): constant lr, no average.
     """
 
     steps: int = 10_000

@@ -1,4 +1,4 @@
-"""Image inverse problems (REFERENCE §6): forward operators on batched images [B, C, H, W] in [−1, 1].
+"""Image inverse problems (docs/method.md#image-tasks): forward operators on batched images [B, C, H, W] in [−1, 1].
 
 ``make_task(name, (C, H, W), seed)`` builds the operator of a named task. The published geometry is
 for 256 × 256 images; other sizes get it scaled by size / 256 (see :mod:`.geometry` and each

@@ -1,4 +1,4 @@
-"""Super-resolution by block averaging (DDRM / MGPS style, REFERENCE §6)."""
+"""Super-resolution by block averaging (DDRM / MGPS style, docs/method.md#image-tasks)."""
 from __future__ import annotations
 
 import torch

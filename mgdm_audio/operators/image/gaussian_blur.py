@@ -1,4 +1,4 @@
-"""Gaussian blur kernels (REFERENCE §6: 61 × 61, σ = 3.0 at 256 × 256)."""
+"""Gaussian blur kernels (docs/method.md#image-tasks: 61 × 61, σ = 3.0 at 256 × 256)."""
 from __future__ import annotations
 
 import torch

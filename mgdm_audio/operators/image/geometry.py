@@ -1,6 +1,6 @@
 """Image shapes: validation, and task geometry scaled from the published 256 × 256 setting.
 
-The image tasks of REFERENCE §6 are defined for 256 × 256 images; smaller or larger images get
+The image tasks of docs/method.md#image-tasks are defined for 256 × 256 images; smaller or larger images get
 the same geometry scaled by size / 256 (rows by H, columns by W, isotropic sizes by min(H, W)).
 """
 from __future__ import annotations

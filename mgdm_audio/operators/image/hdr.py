@@ -8,7 +8,7 @@ from .geometry import check_image_shape, check_input
 
 
 class HighDynamicRange(Operator):
-    """y = clip(gain · x, −1, 1) for images [B, C, H, W] in [−1, 1] (REFERENCE §6: gain 2).
+    """y = clip(gain · x, −1, 1) for images [B, C, H, W] in [−1, 1] (docs/method.md#image-tasks: gain 2).
 
     The gradient is zero where the output saturates, as for the published task.
     """

@@ -76,7 +76,7 @@ class JPEG(Operator):
     """y = JPEG decode(encode(x)) for images [B, C, H, W] in [−1, 1], C ∈ {1, 3}, H and W multiples of 8.
 
     Args:
-        image_shape: (C, H, W). quality: IJG quality factor 1–100 (REFERENCE §6 uses 2).
+        image_shape: (C, H, W). quality: IJG quality factor 1–100 (docs/method.md#image-tasks uses 2).
         rounding: the differentiable surrogate of :meth:`forward`, one of :data:`ROUNDINGS`.
     """
 

@@ -1,4 +1,4 @@
-"""Inpainting masks [H, W] (bool, True = pixel observed), the same for every channel (REFERENCE §6).
+"""Inpainting masks [H, W] (bool, True = pixel observed), the same for every channel (docs/method.md#image-tasks).
 
 Geometry at 256 × 256 as published, scaled by H / 256 for rows and W / 256 for columns
 (see :mod:`.geometry`): e.g. the centre box covers rows/cols 50–199 at 256 and rows/cols 6–24

@@ -1,4 +1,5 @@
-"""Seeded random motion-blur kernels from a camera-shake trajectory (REFERENCE §6: 61 × 61, intensity 0.5).
+"""Seeded random motion-blur kernels from a camera-shake trajectory (61 × 61, intensity 0.5;
+docs/method.md#image-tasks).
 
 Our own simple generator (not the ``motionblur`` package's): a point moves at constant speed
 while its heading performs a Gaussian random walk; the path is centred on its centroid, shrunk if
