@@ -1,7 +1,7 @@
 """What one denoiser call of the published MSDM prior costs on this machine, and what a chunk costs per sampler.
 
-Builds the REFERENCE §5 architecture (``MSDM_SLAKH_UNET_CONFIG``, ≈ 405 M parameters) with random
-weights inside an :class:`~mgdm_audio.nets.EDMDenoiser` (σ_d 0.2, clamp), and times on one
+Builds MSDM's architecture (``MSDM_SLAKH_UNET_CONFIG``, ≈ 405 M parameters;
+docs/method.md#msdm-priors-and-checkpoints) with random weights inside an :class:`~mgdm_audio.nets.EDMDenoiser` (σ_d 0.2, clamp), and times on one
 262,144-sample 4-stem chunk [1, 4, 262144]:
 
 - forward: D(x, σ) under ``torch.no_grad`` (what Dirac and MGDM's x̂0 chains call);
@@ -9,7 +9,7 @@ weights inside an :class:`~mgdm_audio.nets.EDMDenoiser` (σ_d 0.2, clamp), and t
   frozen, as the samplers do: DPS's step and MGDM's variational fit of x_s).
 
 for each requested number of torch threads, then extrapolates per chunk with the denoiser calls of
-each sampler's published setting (REFERENCE §3, §4): MGDM ≈ 1,430 forward + ≈ 1,020
+each sampler's published setting (docs/method.md#published-settings, #baselines): MGDM ≈ 1,430 forward + ≈ 1,020
 forward+backward, Dirac with correction 300 forward, DPS 1,000 forward+backward. Sampler arithmetic
 outside the network is ignored (it is a few element-wise operations per call).
 

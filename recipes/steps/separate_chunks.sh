@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# MSDM's separation protocol (REFERENCE §5) on a data dir written by
+# MSDM's separation protocol (docs/method.md#separation-protocol) on a data dir written by
 # `python -m mgdm_audio.corpora.slakh chunk`: separate every whole chunk of <data-dir>/chunks on its
 # own (steps/separate.sh into <exp-dir>/chunks: --nj jobs through --cmd, resumable), each chunk in
 # one model segment of exactly its length, then concatenate each track's chunks into

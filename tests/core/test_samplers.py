@@ -112,7 +112,8 @@ def assert_gaussian_draws(x, mean, covariance):
 
 
 def test_mgdm_draws_x_s_against_the_likelihood_of_its_denoised_estimate():
-    """MGDM's x_s update targets N(y; A D_s(x_s), σ_y²) q(x_s | x̂0, x_t) (REFERENCE §3), not N(y; A x_s, σ_y²) q:
+    """MGDM's x_s update targets N(y; A D_s(x_s), σ_y²) q(x_s | x̂0, x_t) (docs/method.md#the-x_s-update),
+    not N(y; A x_s, σ_y²) q:
     drawn through the sampler's own wiring (pCN, exact in the limit), x_s must follow the exact conditional."""
     problem = gaussian_intermediate_conditional(3, 4000)
     sampler = make_sampler("mgdm", "gmm", intermediate_update="pcn")
@@ -220,7 +221,8 @@ def test_same_seed_same_samples(sampler):
 @pytest.mark.parametrize("preset, forward_backward", [("image_pixel", 890), ("image_latent", 869), ("audio", 1020)])
 def test_published_presets_cost_what_the_paper_says(preset, forward_backward):
     """Gradient calls are set by the presets' schedules; forward calls with the deterministic rule
-    are 1 + (K − 3) · R · (min(M, t_prev + 1) − 1) (REFERENCE §3: audio ≈ 1,430, images ≈ 1,830)."""
+    are 1 + (K − 3) · R · (min(M, t_prev + 1) − 1) (audio ≈ 1,430, images ≈ 1,830:
+    docs/method.md#published-settings)."""
     prior, operator, y, _ = gaussian_problem(2, 1, 0.5, seed=7)
     result = ma.sample(prior, operator, y, sigma_y=0.5, preset=preset, num_samples=1, seed=0, return_result=True,
                        index_rule="deterministic")

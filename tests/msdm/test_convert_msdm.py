@@ -20,7 +20,7 @@ from mgdm_audio.priors.loading import MODEL_CARD_FILE
 adp = pytest.importorskip("audio_diffusion_pytorch")
 
 STEMS = ("bass", "drums", "guitar", "piano")
-# Tiny, with MSDM's flags (REFERENCE §5): lengths a multiple of 2 · 4 · 2 = 16.
+# Tiny, with MSDM's flags (docs/method.md#msdm-priors-and-checkpoints): lengths a multiple of 2 · 4 · 2 = 16.
 TINY = dict(in_channels=4, channels=8, patch_factor=2, patch_blocks=1, resnet_groups=2, kernel_multiplier_downsample=2,
             multipliers=[1, 2, 2], factors=[4, 2], num_blocks=[1, 1], attentions=[False, True], attention_heads=2,
             attention_features=4, attention_multiplier=2, kernel_sizes_init=[1, 3, 7], use_nearest_upsample=False,
@@ -115,7 +115,8 @@ def test_conversion_is_lossless_and_the_vp_view_calls_denoise_fn(msdm):
     with torch.no_grad():
         for sigma in SIGMAS:
             assert torch.equal(prior.denoiser(x, sigma), in_memory(x, sigma))
-        # The samplers' VP view: level i has σ_i and x_VE = x_VP · sqrt(1 + σ_i²) (REFERENCE §2).
+        # The samplers' VP view: level i has σ_i and x_VE = x_VP · sqrt(1 + σ_i²)
+        # (docs/method.md#variance-exploding-priors).
         index = 700
         sigma = math.sqrt((1 - prior.alpha_bar(index)) / prior.alpha_bar(index))
         x_ve = x * math.sqrt(1 + sigma**2)

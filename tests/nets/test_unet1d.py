@@ -24,7 +24,7 @@ TINY = dict(MSDM_FLAGS, in_channels=4, channels=16, patch_factor=4, patch_blocks
 # no skip scale, no bottleneck attention, wider downsampling kernels.
 TINY_VARIANT = dict(TINY, patch_factor=2, patch_blocks=2, factors=[2, 1, 2], kernel_multiplier_downsample=4,
                     use_nearest_upsample=True, use_skip_scale=False, use_attention_bottleneck=False)
-# REFERENCE §9: the embedded-prior shape (22.6 M parameters, lengths a multiple of 4,096).
+# docs/method.md#embedded-prior: the embedded-prior shape (22.6 M parameters, lengths a multiple of 4,096).
 SECTION9 = dict(MSDM_FLAGS, in_channels=4, channels=64, patch_factor=8, patch_blocks=1, resnet_groups=8,
                 kernel_multiplier_downsample=2, multipliers=[1, 2, 2, 4, 4, 4, 4], factors=[4, 4, 4, 2, 2, 2],
                 num_blocks=[2] * 6, attentions=[False, False, False, True, True, True], attention_heads=4,
@@ -96,14 +96,14 @@ def test_rejects_wrong_channels_and_time_shape():
 
 
 def test_group_norm_mismatch_is_explained():
-    # REFERENCE §9: channels 32 with patch_factor 16 leaves 2 channels for 4 groups.
+    # docs/method.md#embedded-prior: channels 32 with patch_factor 16 leaves 2 channels for 4 groups.
     with pytest.raises(ValueError, match="divisible by resnet_groups"):
         UNet1d(**dict(SECTION9, channels=32, patch_factor=16))
 
 
 def test_parameter_counts():
     assert sum(p.numel() for p in UNet1d(**SECTION9).parameters()) == 22_632_124
-    with torch.device("meta"):  # shapes only: the published MSDM prior (REFERENCE §5, ≈ 405 M)
+    with torch.device("meta"):  # shapes only: the published MSDM prior (≈ 405 M; docs/method.md)
         assert sum(p.numel() for p in UNet1d(**MSDM_SLAKH_UNET_CONFIG).parameters()) == 405_497_700
 
 

@@ -3,7 +3,8 @@
 # ffhq s5: image restoration of 256x256 FFHQ / CelebA-HQ faces with a pretrained prior: a diffusers folder
 # (pixel, e.g. google/ddpm-celebahq-256, or latent, e.g. CompVis/ldm-celebahq-256) or a guided-diffusion
 # ADM checkpoint (.pt; DPS's ffhq_10m.pt, the paper's FFHQ model; stage 1 converts it with mgdm convert-adm),
-# each sampler at the published settings (REFERENCE §3 presets); PSNR / SSIM per task and exp/RESULTS.md.
+# each sampler at the published settings (presets, docs/method.md#published-settings);
+# PSNR / SSIM per task and exp/RESULTS.md.
 # Offline: the images and the prior are local paths named in db.sh.
 #   stage 0: data (local/data.sh)                 stage 3: PSNR / SSIM (steps/restore_score.sh)
 #   stage 1: record (or convert) the prior        stage 4: exp/RESULTS.md + a grid per task
