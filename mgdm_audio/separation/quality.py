@@ -25,10 +25,10 @@ class Quality:
 
 
 QUALITIES = {
-    "fast": Quality("none", "separator", None, cost="the separator alone: about 0.3× real time"),
+    "fast": Quality("none", "separator", None, cost="the separator alone: about 0.2× real time"),
     "default": Quality("mgdm", "separator", 0.05, {"steps": 8, "gibbs_reps": 1, "grad_steps": 3, "denoising_steps": 5},
                        cost="MGDM refining the separator's estimate from σ = 0.05 (K = 8, R = 1, 3 Adam steps, "
-                            "5-point x̂0 chains): about 4.4× real time"),
+                            "5-point x̂0 chains): about 3× real time"),
     "paper": Quality("mgdm", "none", None, cost="MGDM from noise with the published settings (R = 6): about 160× "
                                                 "real time"),
 }
