@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import sys
 import time
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import torch
 
+from ..checksum import file_sha256
 from ..operators.image import SIGMA_Y, TASKS, make_task
 from ..priors.loading import load, resolve
 from ..restoration.image_io import ImageInputError, read_image
@@ -142,7 +142,7 @@ def _read_inputs(files: list[Path], shape: tuple[int, int, int], root: Path, set
         folder = root / path.stem
         # The input's content, not its modification time: a rewrite within one clock tick is still seen.
         key = {**settings.as_dict(), "prior": str(prior_path), "input": str(path.resolve()),
-               "input_sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "position": position}
+               "input_sha256": file_sha256(path), "position": position}
         if resume and is_finished(folder, key):
             _notice(f"{path}: already restored in {folder} (--resume): skipped")
             continue

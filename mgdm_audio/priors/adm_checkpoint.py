@@ -22,7 +22,8 @@ import torch
 from ..nets.adm import ADM_PRESETS, GUIDED_DIFFUSION_DEFAULTS, ADMUNet, adm_config_from_flags
 from .adm import ADMPrior
 from .loading import load, save_prior
-from .msdm import CheckpointError, _sha256
+from ..checksum import file_sha256
+from .msdm import CheckpointError
 
 #: Largest |difference| of ε accepted between the converted prior and guided-diffusion's UNetModel.
 ORACLE_TOLERANCE = 1e-4
@@ -138,7 +139,7 @@ def _model_card(prior: ADMPrior, path: Path, preset: str, flags: Mapping[str, An
     parameters = sum(parameter.numel() for parameter in prior.parameters())
     listed = ", ".join(f"{key}={value}" for key, value in sorted(flags.items()))
     return (f"# Converted diffusion prior (ADM, guided-diffusion UNetModel)\n\n"
-            f"Converted by `mgdm convert-adm` from `{path.name}`: SHA-256 `{_sha256(path)}`.\n\n"
+            f"Converted by `mgdm convert-adm` from `{path.name}`: SHA-256 `{file_sha256(path)}`.\n\n"
             f"- preset `{preset}`; guided-diffusion flags: {listed}\n"
             f"- images {prior.event_shape[1]}×{prior.event_shape[2]}, {prior.event_shape[0]} channels in [−1, 1]; "
             f"ε-prediction" + (" (the learned-variance channels are ignored)" if prior.net.out_channels

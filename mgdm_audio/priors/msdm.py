@@ -13,7 +13,6 @@ network's shape depends on that cannot be read that way is an error naming the m
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 import pickle
@@ -26,6 +25,7 @@ from typing import Any
 
 import torch
 
+from ..checksum import file_sha256
 from ..nets.edm import EDMDenoiser
 from ..nets.msdm_keys import msdm_denoiser_kwargs, msdm_state_dict_to_unet, msdm_unet_config
 from ..nets.unet1d import UNet1d
@@ -237,19 +237,12 @@ def _oracle_denoise_fn(prior: MultiSourcePrior):
     return denoise_fn
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def _model_card(prior: MultiSourcePrior, checkpoints: Sequence[Checkpoint], isdm: bool) -> str:
     parameters = sum(parameter.numel() for parameter in prior.parameters())
     kind = ("ISDM: one single-stem model per stem" if isdm else "MSDM: one model over the stems stacked as channels")
     sources = "\n".join(f"- `{checkpoint.path.name}`" + (f" → {stem}" if isdm else "") +
-                        f": SHA-256 `{_sha256(checkpoint.path)}`" +
+                        f": SHA-256 `{file_sha256(checkpoint.path)}`" +
                         "".join(f", {key} {value}" for key, value in checkpoint.info.items())
                         for checkpoint, stem in zip(checkpoints, prior.stems if isdm else [None]))
     training = {key: checkpoint_value for key, checkpoint_value in checkpoints[0].hyper_parameters.items()

@@ -18,6 +18,7 @@ import numpy as np
 import soundfile
 import torch
 
+from ..checksum import file_sha256
 from ..nets.pretrained import CONFIG_FILE, WEIGHTS_FILE, read_section
 from ..priors.loading import PRIOR_TYPES
 from ..priors.loading import load as load_prior
@@ -36,9 +37,6 @@ from .separator import SeparationSettings, TrackSeparator, output_names
 
 #: Inputs shorter than this are refused (a fraction of one model segment carries too little to separate).
 MIN_SECONDS = 0.1
-
-#: Bytes per read while hashing a file.
-HASH_BLOCK = 1 << 20
 
 
 def separator_suits(separator: str | os.PathLike, prior: str | os.PathLike) -> bool:
@@ -108,18 +106,9 @@ def build_settings(quality: str, separator: str | os.PathLike = "default", sampl
     return settings
 
 
-def file_digest(path: Path) -> str:
-    """SHA-256 (hex) of the file's bytes, read in blocks (memory independent of its size)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(HASH_BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def directory_digest(directory: Path) -> str:
     """SHA-256 of a model directory's config and weights: a retrained model in the same folder is another model."""
-    return hashlib.sha256("".join(file_digest(directory / name) for name in (CONFIG_FILE, WEIGHTS_FILE))
+    return hashlib.sha256("".join(file_sha256(directory / name) for name in (CONFIG_FILE, WEIGHTS_FILE))
                           .encode()).hexdigest()
 
 
@@ -190,7 +179,7 @@ class StemSeparator:
         """What a finished track or segment must have been made with to be reused: the settings, the prior's (and
         separator's) files and the input's bytes (a hash: a rewrite within one clock tick is still seen)."""
         return {**self.settings.as_dict(), **self.identity, "input": str(info.path.resolve()),
-                "input_bytes": info.path.stat().st_size, "input_sha256": file_digest(info.path)}
+                "input_bytes": info.path.stat().st_size, "input_sha256": file_sha256(info.path)}
 
     def separate_file(self, info: AudioInfo, folder: Path, resume: bool = False,
                       progress: Callable[[float], None] = lambda seconds: None) -> dict[str, Any] | None:
