@@ -12,6 +12,7 @@ from ..priors.loading import load as load_prior
 from ..priors.loading import resolve
 from ..priors.music import MultiSourcePrior
 from ..training import architecture, train_prior
+from ..training.data import StemChunks
 from ..training.hardware import describe_device, resolve_device
 from .training_options import add_training_options, export, segment_length, training_settings
 
@@ -43,7 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="features per head (default: %(default)s)")
     add("--resnet-groups", type=int, default=architecture.RESNET_GROUPS,
         help="GroupNorm groups; must divide the channels of every level (default: %(default)s)")
-    add("--sigma-data", type=float, default=0.2, help="EDM σ_data (default: %(default)s, as MSDM)")
+    add("--sigma-data", type=_sigma_data, default=None,
+        help="EDM σ_data: a number, or 'auto' for the training stems' RMS (default: that of --init, else 0.2 as MSDM; "
+             "a σ_data far above the data's makes the network cancel the skip connection's noise at high σ)")
     add("--log-sigma-mean", type=float, default=-3.0,
         help="training noise levels: ln σ ~ N(mean, std²) (default: %(default)s, as MSDM)")
     add("--log-sigma-std", type=float, default=1.0, help="(default: %(default)s, as MSDM)")
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             attention_heads=args.attention_heads, attention_features=args.attention_features,
             resnet_groups=args.resnet_groups)))
         length = segment_length(args.segment_seconds, args.sample_rate, net.length_multiple)
-        denoiser = EDMDenoiser(net, sigma_data=init.denoiser.sigma_data if init is not None else args.sigma_data,
+        denoiser = EDMDenoiser(net, sigma_data=_resolve_sigma_data(args, init, length),
                                log_sigma_mean=args.log_sigma_mean, log_sigma_std=args.log_sigma_std)
         prior = MultiSourcePrior(denoiser, args.sample_rate, length, args.stems)
         print(f"prior: {sum(p.numel() for p in net.parameters()) / 1e6:.2f} M parameters, stems "
@@ -80,6 +83,26 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(summary(result, settings.steps, "prior"))
     return 0
+
+
+def _sigma_data(text: str) -> float | str:
+    if text == "auto":
+        return text
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"σ_data must be positive or 'auto', not {text}")
+    return value
+
+
+def _resolve_sigma_data(args: argparse.Namespace, init: MultiSourcePrior | None, length: int) -> float:
+    """--sigma-data as a number: 'auto' measures the training stems (rounded to 3 decimals, so the config reads
+    plainly); unset keeps --init's or MSDM's 0.2."""
+    if args.sigma_data == "auto":
+        chunks = StemChunks(args.data_dir, len(args.stems), length, args.sample_rate, tuple(args.stems))
+        return round(chunks.standard_deviation(), 3)
+    if args.sigma_data is not None:
+        return args.sigma_data
+    return init.denoiser.sigma_data if init is not None else 0.2
 
 
 def summary(result, steps: int, what: str) -> str:

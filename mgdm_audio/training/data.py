@@ -89,6 +89,13 @@ class StemChunks:
                 examples[example, stem] = audio * np.float32(rng.uniform(*gain_range))
         return examples
 
+    def standard_deviation(self, num_chunks: int = 256, seed: int = 0) -> float:
+        """Root mean square of the stems' samples over ``num_chunks`` random chunks (no gain): the data standard
+        deviation σ_data of EDM's preconditioning (the stems are zero-mean audio). Silent stems count, as they
+        do in training."""
+        rng = np.random.default_rng(seed)
+        return float(np.sqrt(np.mean(self.batch(num_chunks, rng, gain_range=(1.0, 1.0)).astype(np.float64) ** 2)))
+
     def read(self, utterance: int, offset: int) -> np.ndarray:
         """Stems [S, L] (float32) of utterance ``utterance`` (index into :attr:`paths`) from sample ``offset``."""
         return np.stack([soundfile.read(path, frames=self.segment_length, start=offset, dtype="float32")[0]

@@ -59,6 +59,12 @@ def test_chunks_are_aligned_slices_with_one_gain_per_example(data_dir):
     assert np.allclose(ratios, ratios[:, :1, :1], atol=1e-5) and (0.5 <= ratios).all() and (ratios <= 1.5).all()
 
 
+def test_standard_deviation_is_the_stems_rms(data_dir):
+    """Sines of amplitude 0.3 plus noise of std 0.01: RMS √(0.3²/2 + 0.01²), up to the chunks' partial periods."""
+    measured = StemChunks(data_dir, STEMS, SEGMENT, RATE).standard_deviation()
+    assert measured == pytest.approx(np.sqrt(0.3**2 / 2 + 0.01**2), rel=0.03)
+
+
 def _eval_loss(prior, data_dir) -> float:
     """EDM loss on a fixed batch with fixed σ and noise."""
     batch = torch.from_numpy(StemChunks(data_dir, STEMS, SEGMENT, RATE).batch(64, np.random.default_rng(99)))
@@ -142,10 +148,13 @@ def test_cli_trains_a_tiny_prior(data_dir, tmp_path, capsys):
                "--attention-heads", str(net["attention_heads"]),
                "--attention-features", str(net["attention_features"]), "--resnet-groups", str(net["resnet_groups"])]
     status = main(["train-prior", data_dir, str(tmp_path / "run"), "--steps", "3", "--batch-size", "2",
-                   "--segment-seconds", "0.0075", "--sample-rate", str(RATE), "--device", "cpu", *options])
+                   "--segment-seconds", "0.0075", "--sample-rate", str(RATE), "--device", "cpu", "--sigma-data", "auto",
+                   *options])
     out = capsys.readouterr().out
     assert status == 0 and "segment 64 samples" in out and "prior written to" in out
-    assert ma.priors.load(tmp_path / "run" / "prior").segment_length == SEGMENT  # 60 samples rounded to 64
+    prior = ma.priors.load(tmp_path / "run" / "prior")
+    assert prior.segment_length == SEGMENT  # 60 samples rounded to 64
+    assert prior.denoiser.sigma_data == pytest.approx(np.sqrt(0.3**2 / 2 + 0.01**2), rel=0.03)  # 'auto': the stems' RMS
     status = main(["train-prior", data_dir, str(tmp_path / "bad"), "--sample-rate", "16000", "--device", "cpu",
                    "--segment-seconds", "0.004", *options])
     assert status == 1 and "expected 16000" in capsys.readouterr().err
