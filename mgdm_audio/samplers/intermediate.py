@@ -176,4 +176,5 @@ def _metropolis(log_weight: Callable[[torch.Tensor], torch.Tensor], centre: torc
 
 
 #: Names accepted by MGDM's ``intermediate_update`` setting.
-INTERMEDIATE_UPDATES = ("variational", "pcn", "laplace")
+#: ("auto" is MGDM's rule that picks pcn or laplace per outer step: samplers/mgdm.py.)
+INTERMEDIATE_UPDATES = ("variational", "pcn", "laplace", "auto")
