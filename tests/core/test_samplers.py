@@ -290,21 +290,30 @@ def test_squared_operator_norm_is_the_largest_squared_singular_value():
     assert estimate == pytest.approx(float(torch.linalg.matrix_norm(matrix, 2)) ** 2, rel=1e-6)
 
 
+def sharpness(prior, grid, norm_squared, sigma_y):
+    """ρ_s = σ² ᾱ_s ‖A‖² / σ_y² at each outer step of ``grid`` (s = t_prev), written out here."""
+    return [bridge_variance(prior, grid[p - 1], grid[p]) * prior.alpha_bar(grid[p - 1]) * norm_squared / sigma_y**2
+            for p in range(len(grid) - 2, 1, -1)]
+
+
 def test_auto_rule_is_pcn_on_an_uninformative_observation_and_fits_on_a_sharp_one():
-    """‖A‖ ≤ 1 and σ_y = 0.5 (the MCGdiff construction's scale): ρ_s < 1 at every step, so "auto" must give pcn's
-    samples bit for bit. σ_y = 0.2: laplace must run at exactly the outer steps where the hand-computed ρ_s
-    exceeds 1, each with fit_steps × d_y backward passes."""
+    """‖A‖ = 1 and σ_y = 0.5 (the MCGdiff construction's scale): ρ_s < 1 at every step of a 20-point grid, so
+    "auto" (threshold 1) must give pcn's samples bit for bit; on the gmm preset's own grid ρ_s <= 0.11, below its
+    threshold. σ_y = 0.2: laplace must run at exactly the outer steps where the hand-computed ρ_s exceeds 1,
+    each with fit_steps × d_y backward passes."""
     prior, operator, y, _ = gaussian_problem(3, 2, 0.5, seed=5)
+    preset = make_sampler("mgdm", "gmm").settings
+    assert max(sharpness(prior, prior.grid(preset.steps), 1.0, 0.5)) < preset.sharpness_threshold  # 0.11 < 0.2
     small = ma.operators.Linear(operator.matrix / torch.linalg.matrix_norm(operator.matrix, 2))
-    kwargs = dict(num_samples=64, seed=0, preset="gmm", steps=20, return_result=True)
+    kwargs = dict(num_samples=64, seed=0, preset="gmm", steps=20, sharpness_threshold=1.0, return_result=True)
+    assert max(sharpness(prior, prior.grid(20), 1.0, 0.5)) < 1
     auto = ma.sample(prior, small, y, sigma_y=0.5, intermediate_update="auto", **kwargs)
     assert torch.equal(auto.samples, ma.sample(prior, small, y, sigma_y=0.5, intermediate_update="pcn", **kwargs).samples)
     assert auto.calls.forward_backward == 0
     sharp = ma.sample(prior, operator, y, sigma_y=0.2, intermediate_update="auto", **kwargs)
-    grid, norm_squared = prior.grid(20), float(torch.linalg.matrix_norm(operator.matrix, 2)) ** 2
-    sharp_steps = sum(bridge_variance(prior, grid[p - 1], grid[p]) * prior.alpha_bar(grid[p - 1]) * norm_squared
-                      / 0.2**2 > 1 for p in range(len(grid) - 2, 1, -1))  # 10 of 17
-    assert 0 < sharp_steps < len(grid) - 3
+    norm_squared = float(torch.linalg.matrix_norm(operator.matrix, 2)) ** 2
+    sharp_steps = sum(rho > 1 for rho in sharpness(prior, prior.grid(20), norm_squared, 0.2))
+    assert 0 < sharp_steps < 17  # 10 of 17
     assert sharp.calls.forward_backward == sharp_steps * 2 * len(y)
 
 
