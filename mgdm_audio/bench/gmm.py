@@ -31,7 +31,6 @@ from ..atomic import atomic_path
 from ..metrics import sliced_wasserstein
 from ..operators import Linear
 from ..priors import GaussianMixture
-from ..samplers.intermediate import INTERMEDIATE_UPDATES
 
 #: Columns of the per-run CSV, in order.
 FIELDS = ("construction", "dim", "obs_dim", "seed", "method", "intermediate_update", "gibbs_reps", "sliced_wasserstein",
@@ -179,7 +178,7 @@ def solve_problem(construction: str, dim: int, obs_dim: int, seed: int, jobs: li
 
 def benchmark(out_csv: Path, cells: Iterable[tuple[int, int]], seeds: Iterable[int], gibbs_reps: Iterable[int],
               num_samples: int, sigma_y: float, prior: str = "grid25", workers: int = 1,
-              updates: Iterable[str] = INTERMEDIATE_UPDATES, constructions: Iterable[str] = ("mcgdiff",),
+              updates: Iterable[str] = ("auto", "pcn", "variational"), constructions: Iterable[str] = ("mcgdiff",),
               baselines: Iterable[str] = (), log=print) -> list[Run]:
     """Run every (construction, (d, d_y) of ``cells``, seed, method, MGDM x_s update, R) not already in
     ``out_csv`` (resumable), one problem per task over ``workers`` processes, appending rows as problems

@@ -28,8 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     gmm.add_argument("--problems", type=int, default=20, help="seeded problems per (d, d_y)")
     gmm.add_argument("--first-seed", type=int, default=0)
     gmm.add_argument("--gibbs-reps", type=int, nargs="+", default=[1, 2, 4], help="MGDM repetitions R to run")
-    gmm.add_argument("--updates", nargs="+", choices=INTERMEDIATE_UPDATES, default=list(INTERMEDIATE_UPDATES),
-                     help="MGDM's x_s | x̂0, x_t updates to run (default: both)")
+    gmm.add_argument("--updates", nargs="+", choices=INTERMEDIATE_UPDATES, default=["auto", "pcn", "variational"],
+                     help="MGDM's x_s | x̂0, x_t updates to run (default: auto, the gmm preset's; pcn; the published "
+                          "variational)")
     gmm.add_argument("--num-samples", type=int, default=1000, help="samples per method and problem")
     gmm.add_argument("--baselines", nargs="*", choices=list(BASELINES), default=list(BASELINES),
                      help="other samplers to run with their preset settings (default: all)")
