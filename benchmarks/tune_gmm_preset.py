@@ -36,9 +36,13 @@ VARIANTS = {
        for name, steps in (("20", 20), ("50", 50), ("10/50", "10 if k < 30 else 50"),
                            ("15/50", "15 if k < 30 else 50"), ("20/50", "20 if k < 30 else 50"),
                            ("20/100", "20 if k < 30 else 100"))},
-    # Metropolis from a Gauss–Newton fit of x_s's conditional (samplers/intermediate.py), 2 fit steps.
+    # Metropolis from a Gauss–Newton fit of x_s's conditional (samplers/intermediate.py), 2 fit steps, and the
+    # rule that runs it only where ρ_s = σ² ᾱ_s ‖A‖² / σ_y² exceeds a threshold (pcn elsewhere; samplers/mgdm.py).
     "MGDM laplace, det, G 20/50": ("mgdm", dict(intermediate_update="laplace", index_rule="deterministic",
                                                metropolis_steps="20 if k < 30 else 50")),
+    **{f"MGDM auto ρ > {threshold:g}, det, G 20/50": (
+        "mgdm", dict(intermediate_update="auto", sharpness_threshold=threshold, index_rule="deterministic",
+                     metropolis_steps="20 if k < 30 else 50")) for threshold in (1.0, 0.2)},
 }
 
 
