@@ -10,12 +10,12 @@ the bridge mean m [B, *shape] and scalar std σ, and returns one draw per sample
   (docs/method.md#the-method): forward calls only, so it serves non-differentiable forward models, and it leaves
   the conditional itself invariant instead of fitting a Gaussian to it. Each of its proposals has to
   land where the likelihood is, so it suits moderate observation noise, not σ_y → 0.
-- ``laplace``: the same Metropolis chain, with the bridge replaced as reference measure by a Gaussian
-  fitted to the conditional by Gauss–Newton (the forward model through the denoiser linearised, one
-  backward pass per observed entry and iteration); the Metropolis ratio corrects the fit, so the chain
+- ``laplace``: a Gaussian fitted to the conditional by damped Gauss–Newton (the forward model through the
+  denoiser linearised: one backward pass per observed entry and iteration), then independence Metropolis–
+  Hastings with that Gaussian, widened, as proposal; the Metropolis ratio corrects the fit, so the update
   still leaves the conditional invariant. Where the observation is sharp against the bridge (an
-  informative A, small σ_y) pCN's bridge proposals are almost all rejected; the fitted reference puts
-  them where the likelihood is. For small observations (the benchmark's d_y ≤ 50), not images or audio.
+  informative A, small σ_y) pCN's bridge proposals rarely land in the likelihood; the fit's do. For small
+  observations (the benchmark's d_y ≤ 50), not images or audio.
 """
 from __future__ import annotations
 
@@ -77,17 +77,19 @@ def pcn(energy: Energy, mean: torch.Tensor, std: float, steps: int, generator: t
 
 def laplace(residual: Residual, mean: torch.Tensor, std: float, fit_steps: int, steps: int,
             generator: torch.Generator | None, calls: DenoiserCalls) -> torch.Tensor:
-    """A Gauss–Newton fit of the conditional, then ``steps`` pCN Metropolis steps with the fit as reference.
+    """A Gauss–Newton fit of the conditional, then ``steps`` independence Metropolis–Hastings steps from it.
 
     ``residual`` maps x_s [B, *shape] to the whitened residual r(x_s) = (y − A D_s(x_s)) / σ_y, [B, n], so
     energy = ½ ‖r‖². Each of ``fit_steps`` iterations linearises r at the current centre c (r(x) ≈ r(c) +
-    J (x − c), J [B, n, D] by n backward passes) and moves c to the mode of the resulting Gaussian
-    N(μ, P⁻¹), P = I / σ² + JᵀJ (first centre: the bridge mean m). Its draws are exact: x = μ + σ ξ −
-    σ² Jᵀ (I + σ² J Jᵀ)⁻¹ (J σ ξ + η) (Matheron's rule, ξ, η standard normal). The chain's
-    proposal x' = μ + sqrt(1 − β²)(x − μ) + β·draw keeps N(μ, P⁻¹) invariant; the ratio of the target
-    to it, w(x) = exp(−½‖r(x)‖² − ½‖x − m‖² / σ² + ½ (x − μ)ᵀ P (x − μ)) with J from the last
-    linearisation, sets the acceptance min(1, w(x') / w(x)). β adapts as in :func:`pcn`. With
-    ``fit_steps`` = 0 this is :func:`pcn`'s chain (J = 0, μ = m).
+    J (x − c), J [B, n, D] by n backward passes) and steps towards the mode μ of the resulting Gaussian
+    N(μ, P⁻¹), P = I / σ² + JᵀJ (first centre: the bridge mean m), halving each sample's step (up to
+    BACKTRACK times) until −log π does not increase. The proposal is that Gaussian with J scaled by
+    sqrt(WIDEN) (twice as wide along the directions the observation pins), drawn exactly by Matheron's rule:
+    x = μ + σ ξ − σ² Jᵀ (I + σ² J Jᵀ)⁻¹ (J σ ξ + η), ξ, η standard normal. With w(x) = π(x) / proposal(x) =
+    exp(−½‖r(x)‖² − ½‖x − m‖² / σ² + ½ (x − μ)ᵀ P (x − μ)), a proposal x' is accepted with probability
+    min(1, w(x') / w(x)); the chain starts from a proposal draw. β stays 1: an adapted β breaks detailed
+    balance (measured on the 1-D test of tests/core: the chain drifted from the target). With ``fit_steps``
+    = 0 this is :func:`pcn`.
     """
     mean = mean.detach()
     batch, shape = mean.shape[0], mean.shape
@@ -119,13 +121,13 @@ def laplace(residual: Residual, mean: torch.Tensor, std: float, fit_steps: int, 
         return pcn(lambda x: 0.5 * residual(x).pow(2).sum(1), mean, std, steps, generator, calls)
     jacobian = jacobian * WIDEN ** 0.5
 
-    def draw(beta: torch.Tensor) -> torch.Tensor:  # β · a draw of N(0, P⁻¹), [B, *shape]
+    def draw(beta: torch.Tensor) -> torch.Tensor:  # β · a draw of the proposal minus μ, [B, *shape]
         xi = std * standard_normal(tuple(flat_mean.shape), generator, mean.dtype, mean.device)
         eta = standard_normal((batch, jacobian.shape[1]), generator, mean.dtype, mean.device)
         sample = xi - std ** 2 * _push_through(jacobian, torch.einsum("bnd,bd->bn", jacobian, xi) + eta, std)
         return beta * sample.reshape(shape)
 
-    def log_weight(x: torch.Tensor) -> torch.Tensor:  # log target − log reference, up to a constant, [B]
+    def log_weight(x: torch.Tensor) -> torch.Tensor:  # log target − log proposal, up to a constant, [B]
         flat = x.reshape(batch, -1)
         from_centre = flat - centre
         return (-0.5 * residual(x).pow(2).sum(1) - 0.5 * (flat - flat_mean).pow(2).sum(1) / std ** 2
