@@ -17,8 +17,8 @@ import numpy as np
 import soundfile
 import torch
 
-from mgdm_audio.corpora.kaldi import read_list, speaker_file
-from mgdm_audio.metrics.separation import ACTIVITY_THRESHOLD
+from mgdm_audio.audio.corpora.kaldi import read_list, speaker_file
+from mgdm_audio.audio.metrics import ACTIVITY_THRESHOLD
 from mgdm_audio.priors import load
 
 SIGMAS = (0.01, 0.1, 0.3, 0.5, 1.0)

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import torch
 
+from mgdm_audio.audio.training.snapshot import export_checkpoint
 from mgdm_audio.priors import load
-from mgdm_audio.training.snapshot import export_checkpoint
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from prior_denoising import denoising, random_chunks  # noqa: E402

@@ -10,15 +10,17 @@ from typing import Any
 
 import torch
 
-from ..checksum import file_sha256
-from ..operators.image import SIGMA_Y, TASKS, make_task
-from ..priors.loading import load, resolve
-from ..restoration.image_io import ImageInputError, read_image
-from ..restoration.outputs import is_finished, restored_image, write_outputs
-from ..restoration.restorer import RestoreSettings, observation_picture, observe, restore
-from ..restoration.scores import score
-from ..samplers import load_preset, make_sampler, preset_names
-from ..training.hardware import describe_device, resolve_device
+from mgdm_audio.common.checksum import file_sha256
+from mgdm_audio.common.hardware import describe_device, resolve_device
+from mgdm_audio.core.priors.loading import load, resolve
+from mgdm_audio.core.samplers import make_sampler
+from mgdm_audio.core.samplers.base import load_preset, preset_names
+from mgdm_audio.image.operators import SIGMA_Y, TASKS, make_task
+from mgdm_audio.image.restoration.image_io import ImageInputError, read_image
+from mgdm_audio.image.restoration.outputs import is_finished, restored_image, write_outputs
+from mgdm_audio.image.restoration.restorer import RestoreSettings, observation_picture, observe, restore
+from mgdm_audio.image.restoration.scores import score
+
 from .sampler_options import SAMPLER_FLAGS as COMMON_SAMPLER_FLAGS
 from .sampler_options import add_set_option, sampler_overrides, set_overrides
 

@@ -9,8 +9,8 @@ if [ $# -ne 2 ]; then
   exit 1
 fi
 prior_dir=$(python -c 'import sys
-from mgdm_audio.priors.diffusers_layout import is_diffusers_directory
-from mgdm_audio.priors.loading import resolve
+from mgdm_audio.image.priors.diffusers_layout import is_diffusers_directory
+from mgdm_audio.core.priors.loading import resolve
 directory = resolve(sys.argv[1]).resolve()
 if not is_diffusers_directory(directory):
     sys.exit(f"resolve_image_prior.sh: no diffusers prior in {directory} (model_index.json, unet/ or scheduler_config.json)")

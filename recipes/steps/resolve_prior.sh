@@ -11,7 +11,7 @@ fi
 prior="$1"
 out_file="$2"
 prior_dir=$(python -c 'import sys
-from mgdm_audio.priors.loading import resolve
+from mgdm_audio.core.priors.loading import resolve
 print(resolve(sys.argv[1]).resolve())' "$prior")
 if [ ! -f "$prior_dir/config.json" ]; then
   echo "$0: no prior in $prior_dir (no config.json); train one (--train_prior true) or pass --prior DIR" >&2

@@ -9,11 +9,11 @@ import pytest
 import torch
 
 import mgdm_audio as ma
-from mgdm_audio.nets import EDMDenoiser, UNet1d, from_pretrained
-from mgdm_audio.priors.loading import NAMED_PRIORS, save_prior
-from mgdm_audio.priors.music import MultiSourcePrior
-from mgdm_audio.schedules import karras_sigmas
-from mgdm_audio.training import unet_config
+from mgdm_audio.audio.nets import EDMDenoiser, UNet1d, from_pretrained
+from mgdm_audio.audio.priors.music import MultiSourcePrior
+from mgdm_audio.audio.training import unet_config
+from mgdm_audio.core.priors.loading import NAMED_PRIORS, save_prior
+from mgdm_audio.core.schedules import karras_sigmas
 
 # Length multiple 2 · 2 · 2 = 8 samples.
 TINY_NET = dict(channels=8, patch_factor=2, multipliers=[1, 2, 2], factors=[2, 2], blocks=1, attention_levels=1,

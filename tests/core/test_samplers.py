@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 import torch
+from tests.conftest import random_covariance
 
 import mgdm_audio as ma
-from mgdm_audio.likelihoods import GaussianLikelihood
-from mgdm_audio.samplers import DenoiserCalls, intermediate, make_sampler, preset_names
-from mgdm_audio.samplers.base import forward_model
-from tests.conftest import random_covariance
+from mgdm_audio.core import bridge
+from mgdm_audio.core.likelihoods import GaussianLikelihood
+from mgdm_audio.core.samplers import intermediate
+from mgdm_audio.core.samplers.base import forward_model
+from mgdm_audio.samplers import DenoiserCalls, make_sampler, preset_names
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -66,7 +68,7 @@ def gaussian_intermediate_conditional(seed, n):
     s, t = 300, 400
     x0 = prior.means.expand(n, 2).clone()
     x_t = torch.full((n, 2), 0.3, dtype=torch.float64)
-    coefficients = ma.bridge.bridge(prior.alphas_cumprod, 0, s, t)
+    coefficients = bridge.bridge(prior.alphas_cumprod, 0, s, t)
     gain, mu = denoiser_gain(prior, s), prior.means[0]
     m = coefficients.mean(x0[0], x_t[0])
     AG = operator.matrix @ gain
@@ -243,14 +245,19 @@ def test_trace_keeps_one_estimate_per_outer_step():
     assert result.settings["seed"] == 0 and result.settings["steps"] == 10
 
 
-PRESET_FOLDER = Path(ma.__file__).parent / "samplers" / "presets"
+#: Every preset file the package ships, by name: the core's and the plug-ins' ``presets/`` folders.
+PRESET_FILES = {path.stem: path for path in Path(ma.__file__).parent.glob("**/presets/*.toml")}
+
+
+def test_preset_names_are_the_shipped_files():
+    assert preset_names() == sorted(PRESET_FILES) and len(PRESET_FILES) == 5
 
 
 @pytest.mark.parametrize("preset", preset_names())
 def test_every_shipped_preset_builds_with_the_values_its_file_holds(preset):
     """Each table of ``presets/<preset>.toml``, read here with tomllib, builds its sampler with exactly those
     values; per-step expressions give, at every outer step k of K = steps, what Python itself evaluates."""
-    with open(PRESET_FOLDER / f"{preset}.toml", "rb") as handle:
+    with open(PRESET_FILES[preset], "rb") as handle:
         tables = tomllib.load(handle)
     assert {"mgdm", "dps"} <= set(tables)
     for sampler, table in tables.items():

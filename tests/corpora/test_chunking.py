@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from mgdm_audio.corpora.chunking import chunk_data_dir, main, spread
-from mgdm_audio.metrics.separation import chunk_starts
-from mgdm_audio.corpora.kaldi import DataDirError, read_data_dir, write_data_dir
+from mgdm_audio.audio.corpora.chunking import chunk_data_dir, main, spread
+from mgdm_audio.audio.corpora.kaldi import DataDirError, read_data_dir, write_data_dir
+from mgdm_audio.audio.metrics import chunk_starts
 
 RATE = 8000
 CHUNK = 100

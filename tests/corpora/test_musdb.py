@@ -8,11 +8,11 @@ import pytest
 import soundfile
 import torch
 
-from mgdm_audio.corpora.kaldi import validate_data_dir
-from mgdm_audio.corpora.musdb import main, prepare
-from mgdm_audio.nets import EDMDenoiser, UNet1d
-from mgdm_audio.priors.loading import save_prior
-from mgdm_audio.priors.music import MultiSourcePrior
+from mgdm_audio.audio.corpora.kaldi import validate_data_dir
+from mgdm_audio.audio.corpora.musdb import main, prepare
+from mgdm_audio.audio.nets import EDMDenoiser, UNet1d
+from mgdm_audio.audio.priors.music import MultiSourcePrior
+from mgdm_audio.core.priors.loading import save_prior
 
 TINY = dict(in_channels=4, channels=8, patch_factor=2, patch_blocks=1, resnet_groups=2, kernel_multiplier_downsample=2,
             multipliers=[1, 2, 2], factors=[2, 2], num_blocks=[1, 1], attentions=[False, True], attention_heads=2,

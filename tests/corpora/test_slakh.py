@@ -9,9 +9,9 @@ import pytest
 import soundfile
 import yaml
 
+from mgdm_audio.audio.corpora.kaldi import read_data_dir, read_list, validate_data_dir, write_data_dir
+from mgdm_audio.audio.corpora.slakh import CorpusError, join_chunks, main, prepare, write_chunks
 from mgdm_audio.cli import main as mgdm
-from mgdm_audio.corpora.kaldi import read_data_dir, read_list, validate_data_dir, write_data_dir
-from mgdm_audio.corpora.slakh import CorpusError, join_chunks, main, prepare, write_chunks
 
 RAW_RATE = 44100
 FREQUENCIES = {"Bass": 55.0, "Drums": 300.0, "Guitar": 220.0, "Strings": 440.0, "Piano": 330.0}

@@ -14,8 +14,8 @@ from diffusers import DDPMPipeline, DDPMScheduler, UNet2DModel  # noqa: E402
 
 from mgdm_audio.cli import main  # noqa: E402
 from mgdm_audio.cli import restore as restore_cli  # noqa: E402
-from mgdm_audio.metrics.image import ssim  # noqa: E402
-from mgdm_audio.noise import standard_normal  # noqa: E402
+from mgdm_audio.core.noise import standard_normal  # noqa: E402
+from mgdm_audio.image.metrics import ssim  # noqa: E402
 
 FAST = ["--steps", "5", "--grad-steps", "1", "--sampler", "mgdm"]
 

@@ -66,7 +66,7 @@ fi
 
 if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
   echo "stage 2: scoring"
-  stems=$(python -c 'import sys; from mgdm_audio.corpora.musdb import prior_stems
+  stems=$(python -c 'import sys; from mgdm_audio.audio.corpora.musdb import prior_stems
 print(" ".join(prior_stems(sys.argv[1])[0]))' "$prior_dir")
   for sampler in $samplers; do
     steps/score.sh --cmd "$score_cmd" --score_opts "--stems $stems $crop $score_opts" \

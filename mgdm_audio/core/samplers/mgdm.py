@@ -1,0 +1,140 @@
+"""MGDM: the mixture-guided Gibbs sampler (Janati et al., ICML 2025; docs/method.md#the-method, #the-sampler)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from ..bridge import bridge
+from ..likelihoods import GaussianLikelihood
+from ..operators.base import Operator
+from ..priors.base import Prior
+from ..schedules import time_grid
+from . import intermediate
+from .base import DenoiserCalls, Sampler, forward_model
+from .index_rules import INDEX_RULES, choose_index
+from .start import ColdStart
+from .step_schedule import StepSchedule
+
+
+@dataclass
+class MGDMSettings:
+    """Settings of :class:`MGDM` (names follow docs/method.md#published-settings).
+
+    steps: K grid points (K − 3 outer steps). gibbs_reps: R Gibbs sweeps per outer step.
+    denoising_steps: M, the most grid points of the unconditional x̂0 | x_s chain.
+    eta: η of the DDIM-style bridges (the x_t initialisation and the x̂0 chain).
+    index_rule / mix_threshold / min_index: how s is chosen (see :mod:`.index_rules`).
+    intermediate_update: how x_s | x̂0, x_t is drawn: "variational" (published: Gaussian fit by Adam)
+        or "pcn" (derivative-free Metropolis; see :mod:`.intermediate`).
+    grad_steps / lr: Adam steps and learning rate of the variational update, per outer step k
+        (expressions in k, K).
+    metropolis_steps: Metropolis steps of the pcn update, per outer step k.
+    scale_initial_noise: start from N(0, (1 − ᾱ_top) I) instead of N(0, I).
+    """
+
+    steps: int
+    gibbs_reps: int
+    denoising_steps: int
+    eta: float
+    index_rule: str
+    mix_threshold: int
+    min_index: int
+    grad_steps: StepSchedule | int | str
+    lr: StepSchedule | float | str
+    intermediate_update: str = "variational"
+    metropolis_steps: StepSchedule | int | str = 20
+    scale_initial_noise: bool = False
+
+    def __post_init__(self):
+        if not isinstance(self.grad_steps, StepSchedule):
+            self.grad_steps = StepSchedule(self.grad_steps, "grad_steps")
+        if not isinstance(self.lr, StepSchedule):
+            self.lr = StepSchedule(self.lr, "lr")
+        if not isinstance(self.metropolis_steps, StepSchedule):
+            self.metropolis_steps = StepSchedule(self.metropolis_steps, "metropolis_steps")
+        if self.steps < 4:
+            raise ValueError(f"MGDM needs steps >= 4 (K − 3 outer steps), got {self.steps}")
+        if self.gibbs_reps < 1 or self.denoising_steps < 1:
+            raise ValueError("gibbs_reps and denoising_steps must be >= 1")
+        if not 0.0 <= self.eta <= 1.0:
+            raise ValueError(f"eta must be in [0, 1], got {self.eta}")
+        if self.index_rule not in INDEX_RULES:
+            raise ValueError(f"unknown index rule {self.index_rule!r}; expected one of {INDEX_RULES}")
+        if self.intermediate_update not in intermediate.INTERMEDIATE_UPDATES:
+            raise ValueError(f"unknown intermediate_update {self.intermediate_update!r}; "
+                             f"expected one of {intermediate.INTERMEDIATE_UPDATES}")
+
+
+class MGDM(Sampler):
+    """Mixture-guided Gibbs sampling: per outer step, draw s, then R sweeps of
+    x_s | x̂0, x_t (Gaussian variational fit, or pCN Metropolis) → x̂0 | x_s (prior chain) → x_t | x_s, x_next (bridge)."""
+
+    name = "mgdm"
+    Settings = MGDMSettings
+
+    def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
+             generator: torch.Generator | None, calls: DenoiserCalls, record: Callable[[torch.Tensor], None],
+             start: ColdStart) -> torch.Tensor:
+        settings = self.settings
+        observe = forward_model(prior, operator)
+        grid = start.grid(prior, settings.steps)
+        num_grid = len(grid)
+        table = prior.alphas_cumprod
+        update_schedule = settings.metropolis_steps if settings.intermediate_update == "pcn" else settings.grad_steps
+        with torch.no_grad():
+            x_next = start.state(prior, num_samples, grid[-1], generator, settings.scale_initial_noise)
+            # A warm start's estimate is the first x̂0: x_next was drawn from it, so the pair is one draw of
+            # the forward process, as the bridge to x_t assumes.
+            x0 = start.estimate_like(x_next)
+            if x0 is None:
+                x0 = prior.x0(x_next, grid[-1])
+                calls.forward += 1
+        record(x0)
+        for k, position in enumerate(range(num_grid - 2, 1, -1)):
+            t_prev, t, t_next = grid[position - 1], grid[position], grid[position + 1]
+            s = choose_index(settings.index_rule, k, t, t_prev, settings.min_index, settings.mix_threshold, generator)
+            update_steps = int(update_schedule(k, num_grid))
+            lr = float(settings.lr(k, num_grid))
+            with torch.no_grad():
+                x_t = bridge(table, 0, t, t_next, settings.eta).sample(x0, x_next, generator)
+            for _ in range(settings.gibbs_reps):
+                x_s = self._draw_intermediate(prior, observe, likelihood, x0, x_t, s, t, update_steps, lr,
+                                              generator, calls)
+                with torch.no_grad():
+                    x0 = self._denoise(prior, x_s, s, generator, calls)
+                    x_t = bridge(table, s, t, t_next).sample(x_s, x_next, generator)
+            x_next = x_t
+            record(x0)
+        return x0
+
+    def _draw_intermediate(self, prior: Prior, observe: Callable[[torch.Tensor], torch.Tensor],
+                           likelihood: GaussianLikelihood, x0: torch.Tensor, x_t: torch.Tensor, s: int, t: int,
+                           steps: int, lr: float, generator: torch.Generator | None,
+                           calls: DenoiserCalls) -> torch.Tensor:
+        """x_s ∝ ĝ_s(y | x_s) q(x_s | x̂0, x_t), drawn by the ``intermediate_update`` setting."""
+        coefficients = bridge(prior.alphas_cumprod, 0, s, t)
+        bridge_mean = coefficients.mean(x0, x_t)
+
+        def energy(x_s: torch.Tensor) -> torch.Tensor:  # −log ĝ_s(y | x_s), [B]
+            return likelihood.neg_log(observe(prior.x0(x_s, s)))
+
+        if self.settings.intermediate_update == "pcn":
+            return intermediate.pcn(energy, bridge_mean, coefficients.std, steps, generator, calls)
+        return intermediate.variational(energy, bridge_mean, coefficients.std, steps, lr, generator, calls)
+
+    def _denoise(self, prior: Prior, x_s: torch.Tensor, s: int, generator: torch.Generator | None,
+                 calls: DenoiserCalls) -> torch.Tensor:
+        """x̂0 | x_s: the unconditional chain on min(M, s + 1) grid points from s down to 0."""
+        num_points = min(self.settings.denoising_steps, s + 1)
+        if num_points < 2:
+            calls.forward += 1
+            return prior.x0(x_s, s)
+        points = time_grid(s + 1, num_points)
+        x = x_s
+        for j in range(num_points - 1, 1, -1):
+            x0 = prior.x0(x, points[j])
+            x = bridge(prior.alphas_cumprod, 0, points[j - 1], points[j], self.settings.eta).sample(x0, x, generator)
+        calls.forward += num_points - 1
+        return prior.x0(x, points[1])
