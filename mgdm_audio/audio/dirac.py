@@ -16,8 +16,9 @@ from mgdm_audio.core.likelihoods import GaussianLikelihood
 from mgdm_audio.core.noise import standard_normal, standard_normal_like
 from mgdm_audio.core.operators.base import Operator
 from mgdm_audio.core.priors.base import Prior
+from mgdm_audio.core.priors.ve import VEDenoiserPrior
 from mgdm_audio.core.samplers import register_sampler
-from mgdm_audio.core.samplers.base import DenoiserCalls, Sampler
+from mgdm_audio.core.samplers.base import Sampler
 from mgdm_audio.core.samplers.start import ColdStart
 from mgdm_audio.core.schedules import karras_sigmas
 
@@ -79,7 +80,7 @@ class DiracSettings:
 class Dirac(Sampler):
     """Source separation of a mixture y = Σ_s g_s x_s by MSDM's constrained stochastic Euler sampler.
 
-    Needs a prior with an EDM denoiser ``prior.denoiser(x_VE, sigma: float)`` over stems [S, *rest]
+    Needs a prior with an EDM denoiser ``prior.denoise(x_VE, sigma: float)`` over stems [S, *rest]
     (e.g. :class:`mgdm_audio.priors.MultiSourcePrior`) and a :class:`mgdm_audio.operators.Mixing`
     operator. The likelihood supplies y; its σ_y is not used (the mixture is a hard constraint, or
     in the Gaussian variant has the schedule's own std). Returns clean stems [B, S, *rest].
@@ -92,12 +93,12 @@ class Dirac(Sampler):
         if not isinstance(operator, Mixing):
             raise TypeError(f"the Dirac separator only solves mixtures: the operator must be a Mixing, "
                             f"got {type(operator).__name__}")
-        if not callable(getattr(prior, "denoiser", None)):
-            raise TypeError(f"the Dirac separator needs a VE denoiser prior.denoiser(x, sigma) "
+        if not isinstance(prior, VEDenoiserPrior):
+            raise TypeError(f"the Dirac separator needs a VE denoiser prior.denoise(x, sigma) "
                             f"(a VEDenoiserPrior); {type(prior).__name__} has none")
 
     def _run(self, prior: Prior, operator: Mixing, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, calls: DenoiserCalls, record: Callable[[torch.Tensor], None],
+             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
              start: ColdStart) -> torch.Tensor:
         settings = self.settings
         num_stems = prior.event_shape[0]
@@ -111,10 +112,6 @@ class Dirac(Sampler):
         gains = stem_gains.to(dtype=prior.dtype, device=prior.device).view(1, num_stems, *trailing)
         mixture = likelihood.y.to(dtype=prior.dtype, device=prior.device).unsqueeze(-len(prior.event_shape))
 
-        def denoise(x: torch.Tensor, sigma: float) -> torch.Tensor:
-            calls.forward += 1
-            return prior.denoiser(x, sigma)
-
         differential = dict(dirac=self._dirac, gaussian=self._gaussian)[settings.differential]
         sigmas = settings.sigmas(start.sigma_max(settings.sigma_max))
         churn = settings.churn()
@@ -127,7 +124,7 @@ class Dirac(Sampler):
                 for attempt in range(settings.num_resamples):
                     sigma_hat = sigma * (1.0 + churn)
                     x = x + math.sqrt(sigma_hat**2 - sigma**2) * standard_normal_like(x, generator)
-                    x, d, x0 = differential(x, sigma_hat, mixture, gains, denoise)
+                    x, d, x0 = differential(x, sigma_hat, mixture, gains, prior.denoise)
                     x = x + d * (sigma_next - sigma_hat)
                     if attempt < settings.num_resamples - 1:
                         # The correction: back to σ_i, then the same step again.

@@ -13,12 +13,11 @@ import torch
 from mgdm_audio.common.checksum import file_sha256
 from mgdm_audio.common.hardware import describe_device, resolve_device
 from mgdm_audio.core.priors.loading import load, resolve
-from mgdm_audio.core.samplers import make_sampler
 from mgdm_audio.core.samplers.base import load_preset, preset_names
 from mgdm_audio.image.operators import SIGMA_Y, TASKS, make_task
 from mgdm_audio.image.restoration.image_io import ImageInputError, read_image
 from mgdm_audio.image.restoration.outputs import is_finished, restored_image, write_outputs
-from mgdm_audio.image.restoration.restorer import RestoreSettings, observation_picture, observe, restore
+from mgdm_audio.image.restoration.restorer import RestoreSettings, make_restorer, observation_picture, observe, restore
 from mgdm_audio.image.restoration.scores import score
 
 from .sampler_options import SAMPLER_FLAGS as COMMON_SAMPLER_FLAGS
@@ -75,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
         if shape is None:
             raise ValueError(f"{resolve(args.prior)}: not an image prior (a {type(prior).__name__})")
         operator = make_task(settings.task, shape, settings.seed)
-        make_sampler(settings.sampler, settings.preset or prior.default_preset, **settings.overrides).check(
-            prior, operator)
+        runner = make_restorer(prior, settings)
+        runner.check(prior, operator)
     except (ValueError, OSError) as error:
         print(f"mgdm restore: error: {error}", file=sys.stderr)
         return 2
@@ -91,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     for start in range(0, len(jobs), size):
         batch = jobs[start:start + size]
         try:
-            _restore_batch(prior, operator, settings, batch, device)
+            _restore_batch(prior, runner, operator, settings, batch, device)
             done += len(batch)
         except (RuntimeError, ValueError, OSError) as error:
             for job in batch:
@@ -155,13 +154,13 @@ def _read_inputs(files: list[Path], shape: tuple[int, int, int], root: Path, set
     return jobs
 
 
-def _restore_batch(prior, operator, settings: RestoreSettings, batch: list[dict[str, Any]],
+def _restore_batch(prior, runner, operator, settings: RestoreSettings, batch: list[dict[str, Any]],
                    device: torch.device) -> None:
     """Observe, restore and write one batch of jobs (one sampler call)."""
     started = time.perf_counter()
     clean = torch.stack([job["image"] for job in batch]).to(device, prior.dtype)
     y = observe(operator.to(device), clean, settings.sigma_y, [job["seed"] for job in batch])
-    result = restore(prior, operator, y, settings, seed=batch[0]["seed"])
+    result = restore(prior, runner, operator, y, settings, seed=batch[0]["seed"])
     pictures = observation_picture(operator, y, prior.image_shape)
     restored = torch.stack([restored_image(samples) for samples in result.samples])
     scores = score(clean, restored)

@@ -11,12 +11,12 @@ from mgdm_audio.samplers import make_sampler
 from .likelihoods import GaussianLikelihood
 from .operators.base import Operator
 from .priors.base import Prior
-from .samplers.base import SamplingResult
+from .samplers.base import Sampler, SamplingResult
 from .samplers.start import COLD, ColdStart, WarmStart
 
 
-def sample(prior: Prior, operator: Operator, y: np.ndarray | torch.Tensor, sigma_y: float, sampler: str = "mgdm",
-           num_samples: int = 1, seed: int | None = None, preset: str | None = None, trace: bool = False,
+def sample(prior: Prior, operator: Operator, y: np.ndarray | torch.Tensor, sigma_y: float,
+           sampler: str | Sampler = "mgdm", num_samples: int = 1, seed: int | None = None, preset: str | None = None, trace: bool = False,
            return_result: bool = False, init: np.ndarray | torch.Tensor | None = None,
            start_sigma: float | None = None, **settings: Any) -> torch.Tensor | SamplingResult:
     """Draw ``num_samples`` independent samples of p(x | y) ∝ N(y; A(x), σ_y² I) p_0(x).
@@ -25,10 +25,11 @@ def sample(prior: Prior, operator: Operator, y: np.ndarray | torch.Tensor, sigma
         prior: a diffusion prior (:class:`mgdm_audio.priors.Prior`).
         operator: the forward model A (:class:`mgdm_audio.operators.Operator`); moved to the
             prior's device.
-        y: the observation, shaped like A's output for one sample.
+        y: the observation, shaped like A's output for one sample, or one per sample [num_samples, *that shape].
         sigma_y: observation noise standard deviation (> 0), in the data's units.
         sampler: a name of :data:`mgdm_audio.samplers.SAMPLERS`: ``"mgdm"``, ``"dps"``, or ``"dirac"``
-            (mixtures only).
+            (mixtures only); or a sampler already built by :func:`mgdm_audio.samplers.make_sampler` (what
+            separation and restoration pass, built once for many calls), with its own preset and settings.
         seed: seeds a ``torch.Generator``; None draws a seed, which the result records.
         preset: settings preset (default: the prior's ``default_preset``).
         trace: keep the clean estimate of every outer step (in the result).
@@ -43,12 +44,17 @@ def sample(prior: Prior, operator: Operator, y: np.ndarray | torch.Tensor, sigma
     Returns:
         samples [num_samples, *event_shape] (decoded for latent priors), or the full result.
     """
-    runner = make_sampler(sampler, preset or prior.default_preset, **settings)
+    if isinstance(sampler, Sampler):
+        if preset is not None or settings:
+            raise ValueError("a built sampler has its preset and settings already; pass its name to change them")
+        runner = sampler
+    else:
+        runner = make_sampler(sampler, preset or prior.default_preset, **settings)
     operator = operator.to(prior.device)  # in place, as nn.Module.to: its buffers follow the prior
     y = torch.as_tensor(y).to(dtype=prior.dtype, device=prior.device)
     with torch.no_grad():
         probe = operator(prior.decode(torch.zeros((1, *prior.event_shape), dtype=prior.dtype, device=prior.device)))
-    if tuple(y.shape) != tuple(probe.shape[1:]):
+    if tuple(y.shape) not in (tuple(probe.shape[1:]), (num_samples, *probe.shape[1:])):
         raise ValueError(f"observation y has shape {tuple(y.shape)}, but the operator maps a sample of shape "
                          f"{prior.event_shape} to {tuple(probe.shape[1:])}")
     likelihood = GaussianLikelihood(y, sigma_y)

@@ -12,7 +12,7 @@ import mgdm_audio as ma
 from mgdm_audio.core import bridge
 from mgdm_audio.core.likelihoods import GaussianLikelihood
 from mgdm_audio.core.samplers import intermediate
-from mgdm_audio.core.samplers.base import forward_model
+from mgdm_audio.core.samplers.base import counting, forward_model
 from mgdm_audio.samplers import DenoiserCalls, make_sampler, preset_names
 
 if sys.version_info >= (3, 11):
@@ -85,8 +85,9 @@ def test_variational_update_fits_the_exact_gaussian_conditional():
     problem = gaussian_intermediate_conditional(3, n)
     mean, precision = problem.mean, problem.precision
     calls = DenoiserCalls()
-    x_s = intermediate.variational(problem.energy, problem.bridge_mean, problem.bridge_std, steps=800, lr=0.004,
-                                   generator=torch.Generator().manual_seed(0), calls=calls)
+    with counting(problem.prior, calls):  # the samplers' one call counter, as Sampler.__call__ holds it
+        x_s = intermediate.variational(problem.energy, problem.bridge_mean, problem.bridge_std, steps=800, lr=0.004,
+                                       generator=torch.Generator().manual_seed(0))
     mean_field_sd = (1 / torch.diagonal(precision)).sqrt()
     assert torch.allclose(x_s.mean(0), mean, atol=4 * float(mean_field_sd.max()) / math.sqrt(n) + 2e-3)
     assert torch.allclose(x_s.std(0), mean_field_sd, rtol=0.08)
@@ -100,8 +101,9 @@ def test_pcn_update_samples_the_exact_gaussian_conditional(seed):
     n = 4000
     problem = gaussian_intermediate_conditional(seed, n)
     calls = DenoiserCalls()
-    x_s = intermediate.pcn(problem.energy, problem.bridge_mean, problem.bridge_std, steps=100,
-                           generator=torch.Generator().manual_seed(0), calls=calls)
+    with counting(problem.prior, calls):
+        x_s = intermediate.pcn(problem.energy, problem.bridge_mean, problem.bridge_std, steps=100,
+                               generator=torch.Generator().manual_seed(0))
     assert_gaussian_draws(x_s, problem.mean, torch.linalg.inv(problem.precision))
     assert (calls.forward, calls.forward_backward) == (101, 0)
 
@@ -121,7 +123,7 @@ def test_mgdm_draws_x_s_against_the_likelihood_of_its_denoised_estimate():
     sampler = make_sampler("mgdm", "gmm", intermediate_update="pcn")
     x_s = sampler._draw_intermediate(problem.prior, forward_model(problem.prior, problem.operator),
                                      problem.likelihood, problem.x0, problem.x_t, problem.s, problem.t, steps=100,
-                                     lr=0.0, generator=torch.Generator().manual_seed(0), calls=DenoiserCalls())
+                                     lr=0.0, generator=torch.Generator().manual_seed(0))
     assert_gaussian_draws(x_s, problem.mean, torch.linalg.inv(problem.precision))
 
 
@@ -131,7 +133,7 @@ def test_denoising_chain_samples_the_prior_posterior():
     sampler = make_sampler("mgdm", "gmm", denoising_steps=1000)
     s, n = 60, 20000
     x_s = torch.full((n, 1), 0.4, dtype=torch.float64)
-    x0 = sampler._denoise(prior, x_s, s, torch.Generator().manual_seed(0), DenoiserCalls())
+    x0 = sampler._denoise(prior, x_s, s, torch.Generator().manual_seed(0))
     alpha_bar = prior.alpha_bar(s)
     posterior_var = 1 / (1 / 0.8 + alpha_bar / (1 - alpha_bar))
     posterior_mean = posterior_var * (1.0 / 0.8 + math.sqrt(alpha_bar) * 0.4 / (1 - alpha_bar))
@@ -292,3 +294,18 @@ def test_bad_arguments_raise_clear_errors():
         ma.sample(prior, operator, y, sigma_y=0.5, intermediate_update="langevin")
     with pytest.raises(ValueError, match="NaN"):
         ma.sample(prior, operator, torch.tensor([0.0, float("nan")]), sigma_y=0.5)
+
+
+def test_a_built_sampler_and_one_observation_per_sample_go_through_the_same_entry():
+    """``ma.sample`` with a sampler built once (as separation and restoration pass it) draws what the sampler's
+    name draws; y repeated once per sample gives the same draws as y itself; a built sampler takes no settings."""
+    prior, operator, y, _ = gaussian_problem(2, 1, 0.5, seed=4)
+    by_name = ma.sample(prior, operator, y, sigma_y=0.5, num_samples=3, seed=5, preset="gmm", steps=12)
+    runner = make_sampler("mgdm", "gmm", steps=12)
+    assert torch.equal(ma.sample(prior, operator, y, sigma_y=0.5, sampler=runner, num_samples=3, seed=5), by_name)
+    rows = y.expand(3, *y.shape)
+    assert torch.equal(ma.sample(prior, operator, rows, sigma_y=0.5, sampler=runner, num_samples=3, seed=5), by_name)
+    with pytest.raises(ValueError, match="a built sampler has its preset and settings"):
+        ma.sample(prior, operator, y, sigma_y=0.5, sampler=runner, steps=5)
+    with pytest.raises(ValueError, match=r"observation y has shape \(2, 1\)"):
+        ma.sample(prior, operator, y.expand(2, *y.shape), sigma_y=0.5, sampler=runner, num_samples=3)

@@ -101,9 +101,9 @@ def restored(monkeypatch):
     calls = []
     original = restore_cli._restore_batch
 
-    def recording(prior, operator, settings, batch, device):
+    def recording(prior, runner, operator, settings, batch, device):
         calls[-1] += [job["path"].name for job in batch]
-        return original(prior, operator, settings, batch, device)
+        return original(prior, runner, operator, settings, batch, device)
 
     monkeypatch.setattr(restore_cli, "_restore_batch", recording)
 

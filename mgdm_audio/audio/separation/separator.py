@@ -18,6 +18,7 @@ import soundfile
 import torch
 
 from mgdm_audio.core import api
+from mgdm_audio.core.samplers import make_sampler
 
 from ..mixing import Mixing
 from ..priors.music import MultiSourcePrior
@@ -153,7 +154,13 @@ class TrackSeparator:
         self.progress = progress
         # Unit gains for the prior's stems: samplers that use the adjoint (ΠGDM, DAPS, …) need their number.
         self.operator = Mixing(num_stems=len(prior.stems))
-        self.sampler_settings: dict[str, Any] = {}
+        #: The sampler, built once for every segment, channel and batch (None: sampler "none").
+        self.runner = None if settings.sampler == "none" else make_sampler(settings.sampler, "audio",
+                                                                          **settings.overrides)
+        #: What the runs' records hold of the sampler (empty for sampler "none").
+        self.sampler_settings: dict[str, Any] = {} if self.runner is None else {
+            "sigma_y": float(settings.sigma_y), "start_sigma": settings.start_sigma, "preset": self.runner.preset,
+            **self.runner.settings_dict()}
 
     def separate(self, info: AudioInfo, folder: Path, key: dict[str, Any], resume: bool) -> dict[str, Any]:
         """Write ``folder/<output>.wav`` for ``info``'s track; returns the record's track part (geometry, per-segment
@@ -251,14 +258,12 @@ class TrackSeparator:
         batch = settings.batch_size or settings.num_samples
         samples, forward, backward = [], 0, 0
         for call, first in enumerate(range(0, settings.num_samples, batch)):
-            result = api.sample(prior, self.operator, observation, sigma_y=settings.sigma_y, sampler=settings.sampler,
+            result = api.sample(prior, self.operator, observation, sigma_y=settings.sigma_y, sampler=self.runner,
                                 num_samples=min(batch, settings.num_samples - first), seed=seed + call * SEED_STRIDE,
-                                preset="audio", return_result=True, init=estimate, start_sigma=settings.start_sigma,
-                                **settings.overrides)
+                                return_result=True, init=estimate, start_sigma=settings.start_sigma)
             samples.append(result.samples[..., :length].float().cpu().numpy())
             forward += result.calls.forward
             backward += result.calls.forward_backward
-            self.sampler_settings = {k: v for k, v in result.settings.items() if k not in ("seed", "num_samples")}
         return np.concatenate(samples), (forward, backward)
 
 

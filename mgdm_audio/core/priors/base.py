@@ -23,6 +23,8 @@ class Prior(torch.nn.Module):
     """
 
     prediction_type: str = "sample"
+    #: The method every network call goes through (samplers count its calls): :meth:`predict` here.
+    network_method: str = "predict"
 
     def __init__(self, alphas_cumprod: torch.Tensor, event_shape: tuple[int, ...], default_preset: str):
         super().__init__()

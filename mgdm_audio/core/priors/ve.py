@@ -22,6 +22,7 @@ class VEDenoiserPrior(Prior):
     """
 
     prediction_type = "sample"
+    network_method = "denoise"
 
     def __init__(self, denoiser: Callable[[torch.Tensor, float], torch.Tensor], sigmas: torch.Tensor,
                  event_shape: tuple[int, ...], default_preset: str):
@@ -31,4 +32,8 @@ class VEDenoiserPrior(Prior):
 
     def predict(self, x: torch.Tensor, index: int) -> torch.Tensor:
         x_ve = parametrization.vp_to_ve(x, self.alpha_bar(index))
-        return self.denoiser(x_ve, float(self._sigmas[index]))
+        return self.denoise(x_ve, float(self._sigmas[index]))
+
+    def denoise(self, x_ve: torch.Tensor, sigma: float) -> torch.Tensor:
+        """The denoiser's clean estimate D(x_VE, σ) at any noise level σ (data units), shape of x_VE."""
+        return self.denoiser(x_ve, sigma)

@@ -115,8 +115,8 @@ class Sampler:
         steps: list[torch.Tensor] = []
         record: Callable[[torch.Tensor], None] = (lambda x0: steps.append(x0.detach().cpu())) if trace else (lambda x0: None)
         started = time.perf_counter()
-        with frozen(prior):
-            samples = self._run(prior, operator, likelihood, num_samples, generator, calls, record, start)
+        with frozen(prior), counting(prior, calls):
+            samples = self._run(prior, operator, likelihood, num_samples, generator, record, start)
             samples = prior.decode(samples).detach()
         return SamplingResult(samples, self.name, {"preset": self.preset, **self.settings_dict()}, calls,
                               time.perf_counter() - started, steps)
@@ -125,7 +125,7 @@ class Sampler:
         """Raise a clear error if this sampler cannot work with ``prior`` and ``operator`` (default: any)."""
 
     def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, calls: DenoiserCalls, record: Callable[[torch.Tensor], None],
+             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
              start: ColdStart) -> torch.Tensor:
         """Return clean estimates [num_samples, *event_shape] in the prior's (latent) space, starting as ``start``
         says (its grid and initial state)."""
@@ -135,6 +135,32 @@ class Sampler:
 def forward_model(prior: Prior, operator: Operator) -> Callable[[torch.Tensor], torch.Tensor]:
     """x̂0 ↦ A(decode(x̂0)): the forward model applied to a clean estimate of the prior's space."""
     return lambda x0: operator(prior.decode(x0))
+
+
+class counting:
+    """Context: each call of the prior's network (its method named ``prior.network_method``) adds one to ``calls``:
+    to ``forward_backward`` when its input requires a gradient (the sampler differentiates through the call),
+    else to ``forward``. The one place samplers' costs are counted."""
+
+    def __init__(self, prior: Prior, calls: DenoiserCalls):
+        self.prior, self.calls = prior, calls
+
+    def __enter__(self):
+        name = self.prior.network_method
+        network = getattr(self.prior, name)
+
+        def counted(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+            if torch.is_grad_enabled() and x.requires_grad:
+                self.calls.forward_backward += 1
+            else:
+                self.calls.forward += 1
+            return network(x, *args, **kwargs)
+
+        setattr(self.prior, name, counted)  # the instance attribute shadows the method until __exit__
+        return self.prior
+
+    def __exit__(self, *exc):
+        delattr(self.prior, self.prior.network_method)
 
 
 class frozen:

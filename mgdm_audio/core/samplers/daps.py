@@ -24,7 +24,7 @@ from ..likelihoods import GaussianLikelihood
 from ..noise import standard_normal_like
 from ..operators.base import LinearOperator, Operator
 from ..priors.base import Prior
-from .base import DenoiserCalls, Sampler
+from .base import Sampler
 from .linear_steps import denoising_chain, require_linear_pixel, sample_data_step
 from .start import ColdStart
 
@@ -65,7 +65,7 @@ class DAPS(Sampler):
         require_linear_pixel("DAPS", prior, operator)
 
     def _run(self, prior: Prior, operator: LinearOperator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, calls: DenoiserCalls, record: Callable[[torch.Tensor], None],
+             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
              start: ColdStart) -> torch.Tensor:
         settings = self.settings
         grid = start.grid(prior, settings.steps)
@@ -74,7 +74,7 @@ class DAPS(Sampler):
             for position in range(len(grid) - 1, 0, -1):
                 t, t_prev = grid[position], grid[position - 1]
                 alpha_bar = prior.alpha_bar(t)
-                x0 = denoising_chain(prior, x, t, settings.ode_steps, 0.0, generator, calls)
+                x0 = denoising_chain(prior, x, t, settings.ode_steps, 0.0, generator)
                 r2 = (1.0 - alpha_bar) / (alpha_bar if settings.posterior_std == "ve" else 1.0)
                 x0 = sample_data_step(operator, likelihood, x0, r2, generator, settings.cg_iterations,
                                       settings.cg_tolerance)

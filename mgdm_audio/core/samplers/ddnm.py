@@ -24,7 +24,7 @@ from ..likelihoods import GaussianLikelihood
 from ..noise import standard_normal_like
 from ..operators.base import LinearOperator, Operator
 from ..priors.base import Prior
-from .base import DenoiserCalls, Sampler
+from .base import Sampler
 from .linear_steps import observation, require_linear_pixel
 from .start import ColdStart
 
@@ -55,7 +55,7 @@ class DDNM(Sampler):
         require_linear_pixel("DDNM", prior, operator)
 
     def _run(self, prior: Prior, operator: LinearOperator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, calls: DenoiserCalls, record: Callable[[torch.Tensor], None],
+             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
              start: ColdStart) -> torch.Tensor:
         settings = self.settings
         grid = start.grid(prior, settings.steps)
@@ -74,7 +74,6 @@ class DDNM(Sampler):
             for position in range(len(grid) - 1, 0, -1):
                 t, t_prev = grid[position], grid[position - 1]
                 x0 = prior.x0(x, t)
-                calls.forward += 1
                 # The last step returns the clean estimate itself: a = 1, σ = 0.
                 step = (bridge(prior.alphas_cumprod, 0, t_prev, t, settings.eta) if t_prev > 0
                         else BridgeCoefficients(1.0, 0.0, 0.0))

@@ -24,7 +24,7 @@ from ..likelihoods import GaussianLikelihood
 from ..noise import standard_normal_like
 from ..operators.base import LinearOperator, Operator
 from ..priors.base import Prior
-from .base import DenoiserCalls, Sampler
+from .base import Sampler
 from .start import ColdStart
 
 
@@ -99,7 +99,7 @@ class DiffPIR(Sampler):
             raise ValueError("DiffPIR needs a pixel-space prior: its proximal step is linear in the prior's space")
 
     def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, calls: DenoiserCalls, record: Callable[[torch.Tensor], None],
+             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
              start: ColdStart) -> torch.Tensor:
         settings = self.settings
         grid = start.grid(prior, settings.steps)
@@ -110,7 +110,6 @@ class DiffPIR(Sampler):
             t, t_prev = grid[position], grid[position - 1]
             alpha_bar, alpha_bar_prev = prior.alpha_bar(t), prior.alpha_bar(t_prev)
             x0 = prior.x0(x, t)
-            calls.forward += 1
             rho = settings.lam * likelihood.sigma_y**2 * alpha_bar / (1.0 - alpha_bar)
             x0 = conjugate_gradient(lambda v: operator.adjoint(operator(v)) + rho * v, back_projected + rho * x0, x0,
                                     settings.cg_iterations, settings.cg_tolerance)

@@ -10,7 +10,7 @@ from ..bridge import bridge
 from ..likelihoods import GaussianLikelihood
 from ..operators.base import Operator
 from ..priors.base import Prior
-from .base import DenoiserCalls, Sampler, forward_model
+from .base import Sampler, forward_model
 from .start import ColdStart
 
 
@@ -39,7 +39,7 @@ class DPS(Sampler):
     Settings = DPSSettings
 
     def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, calls: DenoiserCalls, record: Callable[[torch.Tensor], None],
+             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
              start: ColdStart) -> torch.Tensor:
         settings = self.settings
         observe = forward_model(prior, operator)
@@ -52,7 +52,6 @@ class DPS(Sampler):
                 x0 = prior.x0(x, t)
                 distance = likelihood.residual_norm(observe(x0)).sum()
                 (gradient,) = torch.autograd.grad(distance, x)
-            calls.forward_backward += 1
             with torch.no_grad():
                 x0 = x0.detach()
                 step = x0 if t_prev == 0 else bridge(prior.alphas_cumprod, 0, t_prev, t, settings.eta).sample(

@@ -19,7 +19,6 @@ from typing import Callable
 import torch
 
 from ..noise import standard_normal_like, uniform_like
-from .base import DenoiserCalls
 
 Energy = Callable[[torch.Tensor], torch.Tensor]
 
@@ -28,7 +27,7 @@ ADAPT = 1.3
 
 
 def variational(energy: Energy, mean: torch.Tensor, std: float, steps: int, lr: float,
-                generator: torch.Generator | None, calls: DenoiserCalls) -> torch.Tensor:
+                generator: torch.Generator | None) -> torch.Tensor:
     """x_s ~ N(μ, diag e^{2λ}), (μ, λ) from (m, log σ) by ``steps`` single-draw Adam steps at ``lr``."""
     mean = mean.detach()
     fitted_mean = mean.clone().requires_grad_(True)
@@ -44,14 +43,12 @@ def variational(energy: Energy, mean: torch.Tensor, std: float, steps: int, lr: 
             (energy(x_s) + bridge_fit - entropy).sum().backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-        calls.forward_backward += 1
     with torch.no_grad():
         return fitted_mean + log_std.exp() * standard_normal_like(mean, generator)
 
 
 @torch.no_grad()
-def pcn(energy: Energy, mean: torch.Tensor, std: float, steps: int, generator: torch.Generator | None,
-        calls: DenoiserCalls) -> torch.Tensor:
+def pcn(energy: Energy, mean: torch.Tensor, std: float, steps: int, generator: torch.Generator | None) -> torch.Tensor:
     """``steps`` pCN Metropolis steps per sample, started from a draw of the bridge N(m, σ² I).
 
     Proposal x' = m + sqrt(1 − β²)(x − m) + β σ ξ keeps the bridge Gaussian invariant, so the
@@ -70,7 +67,6 @@ def pcn(energy: Energy, mean: torch.Tensor, std: float, steps: int, generator: t
         x = torch.where(accept.view(as_column), proposal, x)
         current = torch.where(accept, proposed, current)
         beta = torch.where(accept.view(as_column), (beta * ADAPT).clamp(max=1.0), beta / ADAPT)
-    calls.forward += steps + 1
     return x
 
 

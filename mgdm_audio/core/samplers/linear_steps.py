@@ -13,7 +13,6 @@ from ..likelihoods import GaussianLikelihood
 from ..noise import standard_normal_like
 from ..operators.base import LinearOperator, Operator
 from ..priors.base import Prior
-from .base import DenoiserCalls
 from .diffpir import conjugate_gradient
 
 
@@ -58,17 +57,15 @@ def sample_data_step(operator: LinearOperator, likelihood: GaussianLikelihood, c
 
 
 def denoising_chain(prior: Prior, x: torch.Tensor, index: int, points: int, eta: float,
-                    generator: torch.Generator | None, calls: DenoiserCalls) -> torch.Tensor:
+                    generator: torch.Generator | None) -> torch.Tensor:
     """x̂0 from x at table index ``index`` by the prior's own chain on min(points, index + 1) grid points
     down to 0: η = 0 follows the probability-flow ODE (DDIM), η = 1 draws from p(x_0 | x_index) (DDPM).
     One point or index 0: the denoiser's single estimate D_index(x)."""
     num_points = min(points, index + 1)
     if num_points < 3:
-        calls.forward += index > 0
         return prior.x0(x, index)
     grid = torch.linspace(0, index, num_points, dtype=torch.float64).round().long().tolist()
     for j in range(num_points - 1, 1, -1):
         x0 = prior.x0(x, grid[j])
         x = bridge(prior.alphas_cumprod, 0, grid[j - 1], grid[j], eta).sample(x0, x, generator)
-    calls.forward += num_points - 1
     return prior.x0(x, grid[1])

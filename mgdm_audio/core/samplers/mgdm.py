@@ -12,7 +12,7 @@ from ..operators.base import Operator
 from ..priors.base import Prior
 from ..schedules import time_grid
 from . import intermediate
-from .base import DenoiserCalls, Sampler, forward_model
+from .base import Sampler, forward_model
 from .index_rules import INDEX_RULES, choose_index
 from .start import ColdStart
 from .step_schedule import StepSchedule
@@ -75,7 +75,7 @@ class MGDM(Sampler):
     Settings = MGDMSettings
 
     def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, calls: DenoiserCalls, record: Callable[[torch.Tensor], None],
+             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
              start: ColdStart) -> torch.Tensor:
         settings = self.settings
         observe = forward_model(prior, operator)
@@ -90,7 +90,6 @@ class MGDM(Sampler):
             x0 = start.estimate_like(x_next)
             if x0 is None:
                 x0 = prior.x0(x_next, grid[-1])
-                calls.forward += 1
         record(x0)
         for k, position in enumerate(range(num_grid - 2, 1, -1)):
             t_prev, t, t_next = grid[position - 1], grid[position], grid[position + 1]
@@ -101,9 +100,9 @@ class MGDM(Sampler):
                 x_t = bridge(table, 0, t, t_next, settings.eta).sample(x0, x_next, generator)
             for _ in range(settings.gibbs_reps):
                 x_s = self._draw_intermediate(prior, observe, likelihood, x0, x_t, s, t, update_steps, lr,
-                                              generator, calls)
+                                              generator)
                 with torch.no_grad():
-                    x0 = self._denoise(prior, x_s, s, generator, calls)
+                    x0 = self._denoise(prior, x_s, s, generator)
                     x_t = bridge(table, s, t, t_next).sample(x_s, x_next, generator)
             x_next = x_t
             record(x0)
@@ -111,8 +110,7 @@ class MGDM(Sampler):
 
     def _draw_intermediate(self, prior: Prior, observe: Callable[[torch.Tensor], torch.Tensor],
                            likelihood: GaussianLikelihood, x0: torch.Tensor, x_t: torch.Tensor, s: int, t: int,
-                           steps: int, lr: float, generator: torch.Generator | None,
-                           calls: DenoiserCalls) -> torch.Tensor:
+                           steps: int, lr: float, generator: torch.Generator | None) -> torch.Tensor:
         """x_s ∝ ĝ_s(y | x_s) q(x_s | x̂0, x_t), drawn by the ``intermediate_update`` setting."""
         coefficients = bridge(prior.alphas_cumprod, 0, s, t)
         bridge_mean = coefficients.mean(x0, x_t)
@@ -121,20 +119,17 @@ class MGDM(Sampler):
             return likelihood.neg_log(observe(prior.x0(x_s, s)))
 
         if self.settings.intermediate_update == "pcn":
-            return intermediate.pcn(energy, bridge_mean, coefficients.std, steps, generator, calls)
-        return intermediate.variational(energy, bridge_mean, coefficients.std, steps, lr, generator, calls)
+            return intermediate.pcn(energy, bridge_mean, coefficients.std, steps, generator)
+        return intermediate.variational(energy, bridge_mean, coefficients.std, steps, lr, generator)
 
-    def _denoise(self, prior: Prior, x_s: torch.Tensor, s: int, generator: torch.Generator | None,
-                 calls: DenoiserCalls) -> torch.Tensor:
+    def _denoise(self, prior: Prior, x_s: torch.Tensor, s: int, generator: torch.Generator | None) -> torch.Tensor:
         """x̂0 | x_s: the unconditional chain on min(M, s + 1) grid points from s down to 0."""
         num_points = min(self.settings.denoising_steps, s + 1)
         if num_points < 2:
-            calls.forward += 1
             return prior.x0(x_s, s)
         points = time_grid(s + 1, num_points)
         x = x_s
         for j in range(num_points - 1, 1, -1):
             x0 = prior.x0(x, points[j])
             x = bridge(prior.alphas_cumprod, 0, points[j - 1], points[j], self.settings.eta).sample(x0, x, generator)
-        calls.forward += num_points - 1
         return prior.x0(x, points[1])

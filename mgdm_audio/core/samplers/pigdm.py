@@ -23,7 +23,7 @@ from ..bridge import bridge
 from ..likelihoods import GaussianLikelihood
 from ..operators.base import Operator
 from ..priors.base import Prior
-from .base import DenoiserCalls, Sampler
+from .base import Sampler
 from .linear_steps import observation, require_linear_pixel, solve_observation_space
 from .start import ColdStart
 
@@ -63,7 +63,7 @@ class PiGDM(Sampler):
         require_linear_pixel("ΠGDM", prior, operator)
 
     def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, calls: DenoiserCalls, record: Callable[[torch.Tensor], None],
+             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
              start: ColdStart) -> torch.Tensor:
         settings = self.settings
         grid = start.grid(prior, settings.steps)
@@ -80,7 +80,6 @@ class PiGDM(Sampler):
                         operator, y - operator(x0), 1.0 - alpha_bar, likelihood.sigma_y**2,
                         settings.cg_iterations, settings.cg_tolerance))
                 (score,) = torch.autograd.grad((x0 * weights).sum(), x)
-            calls.forward_backward += 1
             with torch.no_grad():
                 x0 = x0.detach() + settings.guidance_scale * (1.0 - alpha_bar) / math.sqrt(alpha_bar) * score
                 record(x0)

@@ -24,7 +24,7 @@ from ..noise import standard_normal
 from ..operators.base import LinearOperator, Operator
 from ..priors.base import Prior
 from ..schedules import sigmas_from_table
-from .base import DenoiserCalls, Sampler
+from .base import Sampler
 from .linear_steps import denoising_chain, require_linear_pixel, sample_data_step
 from .start import ColdStart
 
@@ -61,7 +61,7 @@ class PnPDM(Sampler):
         require_linear_pixel("PnP-DM", prior, operator)
 
     def _run(self, prior: Prior, operator: LinearOperator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, calls: DenoiserCalls, record: Callable[[torch.Tensor], None],
+             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
              start: ColdStart) -> torch.Tensor:
         settings = self.settings
         sigmas = sigmas_from_table(prior.alphas_cumprod)
@@ -80,6 +80,6 @@ class PnPDM(Sampler):
                 # The table index whose σ is nearest ρ (at least 1): z is x_0 seen at that level.
                 index = max(1, min(int(torch.argmin((sigmas - rho).abs())), prior.num_levels))
                 x_t = prior.alpha_bar(index) ** 0.5 * z
-                x = denoising_chain(prior, x_t, index, settings.denoising_steps, 1.0, generator, calls)
+                x = denoising_chain(prior, x_t, index, settings.denoising_steps, 1.0, generator)
                 record(x)
         return x

@@ -22,7 +22,7 @@ from ..likelihoods import GaussianLikelihood
 from ..noise import standard_normal_like
 from ..operators.base import LinearOperator, Operator
 from ..priors.base import Prior
-from .base import DenoiserCalls, Sampler
+from .base import Sampler
 from .linear_steps import observation, require_linear_pixel, solve_observation_space
 from .start import ColdStart
 
@@ -58,7 +58,7 @@ class REDDiff(Sampler):
         require_linear_pixel("RED-diff", prior, operator)
 
     def _run(self, prior: Prior, operator: LinearOperator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, calls: DenoiserCalls, record: Callable[[torch.Tensor], None],
+             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
              start: ColdStart) -> torch.Tensor:
         settings = self.settings
         grid = start.grid(prior, settings.steps)
@@ -78,7 +78,6 @@ class REDDiff(Sampler):
                 noise = standard_normal_like(mu, generator)
                 x_t = math.sqrt(alpha_bar) * mu + math.sqrt(1.0 - alpha_bar) * noise
                 distillation = prior.eps(x_t, t) - noise
-            calls.forward += 1
             weight = settings.lam * math.sqrt((1.0 - alpha_bar) / alpha_bar)
             with torch.enable_grad():
                 loss = likelihood.neg_log(operator(mu)).sum() + weight * (distillation * mu).sum()

@@ -11,12 +11,12 @@ from typing import Any
 
 import torch
 
-from mgdm_audio.core.likelihoods import GaussianLikelihood
+from mgdm_audio.core.api import sample
 from mgdm_audio.core.noise import standard_normal
 from mgdm_audio.core.operators.base import LinearOperator, Operator
 from mgdm_audio.core.priors.base import Prior
 from mgdm_audio.core.samplers import make_sampler
-from mgdm_audio.core.samplers.base import SamplingResult
+from mgdm_audio.core.samplers.base import Sampler, SamplingResult
 
 
 @dataclass
@@ -54,15 +54,19 @@ def observe(operator: Operator, images: torch.Tensor, sigma_y: float, seeds: lis
     return clean + sigma_y * noise
 
 
-def restore(prior: Prior, operator: Operator, y: torch.Tensor, settings: RestoreSettings,
+def make_restorer(prior: Prior, settings: RestoreSettings) -> Sampler:
+    """The sampler ``settings`` ask for (preset: theirs, or the prior's default), built once for every batch."""
+    return make_sampler(settings.sampler, settings.preset or prior.default_preset, **settings.overrides)
+
+
+def restore(prior: Prior, runner: Sampler, operator: Operator, y: torch.Tensor, settings: RestoreSettings,
             seed: int) -> SamplingResult:
     """Posterior draws for observations y [B, *out_shape]: a result whose samples are [B, n, C, H, W]
-    (n = settings.num_samples; decoded images for latent priors), from one sampler call seeded ``seed``."""
-    runner = make_sampler(settings.sampler, settings.preset or prior.default_preset, **settings.overrides)
-    operator = operator.to(prior.device)
-    rows = y.to(prior.device, prior.dtype).repeat_interleave(settings.num_samples, 0)
-    likelihood = GaussianLikelihood(rows, settings.sigma_y)
-    result = runner(prior, operator, likelihood, len(rows), generator=torch.Generator().manual_seed(seed))
+    (n = settings.num_samples; decoded images for latent priors), from one ``mgdm_audio.sample`` call seeded
+    ``seed`` with ``runner`` (:func:`make_restorer`), one observation per row."""
+    rows = torch.as_tensor(y).repeat_interleave(settings.num_samples, 0)
+    result = sample(prior, operator, rows, settings.sigma_y, sampler=runner, num_samples=len(rows), seed=seed,
+                    return_result=True)
     result.samples = result.samples.reshape(len(y), settings.num_samples, *result.samples.shape[1:])
     return result
 
