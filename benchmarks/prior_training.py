@@ -23,11 +23,9 @@ from pathlib import Path
 
 import torch
 
+from mgdm_audio.audio.training.denoising import denoising, random_chunks
 from mgdm_audio.audio.training.snapshot import export_checkpoint
 from mgdm_audio.priors import load
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from prior_denoising import denoising, random_chunks  # noqa: E402
 
 SIGMAS = (0.1, 0.3, 1.0)
 
@@ -35,7 +33,7 @@ SIGMAS = (0.1, 0.3, 1.0)
 def train_to(step: int, options: list[str], data_dir: str, out: Path) -> None:
     command = [str(Path(sys.executable).parent / "mgdm"), "train-prior", data_dir, str(out), "--steps", str(step),
                "--device", "cpu", "--checkpoint-every", str(step), *options]
-    log = out.with_suffix(".log")
+    log = out.parent / f"{out.name}.log"
     with open(log, "a", encoding="utf-8") as handle:
         status = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT,
                                 env={**os.environ, "OMP_NUM_THREADS": "1"}).returncode

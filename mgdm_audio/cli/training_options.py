@@ -41,13 +41,14 @@ def add_training_options(parser: argparse.ArgumentParser, what: str, defaults: T
     add("--seed", type=int, default=defaults.seed, help="(default: %(default)s)")
     add("--device", default="auto", help="auto (CUDA when available), cpu, cuda, cuda:N (default: %(default)s)")
     add("--export", metavar="DIR", help=f"write the {what} of OUT_DIR's latest checkpoint (its weight average, if "
-                                        f"kept) to DIR and exit; safe while the run goes on (DATA_DIR is not read)")
+                                        f"kept) to DIR and exit; safe while the run goes on (DATA_DIR is not read; a prior's card gets the "
+                                        f"denoising table of --valid-dir when given)")
 
 
 def export(args: argparse.Namespace, command: str) -> int:
     """``--export``: write the checkpoint's model; print where. Returns the exit status."""
     try:
-        directory, step = export_checkpoint(args.out_dir, args.export)
+        directory, step = export_checkpoint(args.out_dir, args.export, denoising_dir=args.valid_dir)
     except (ValueError, OSError) as error:
         print(f"mgdm {command}: error: {error}", file=sys.stderr)
         return 1

@@ -12,6 +12,8 @@ from tests.audio.test_music_prior import TINY_NET, tiny_prior
 import mgdm_audio as ma
 from mgdm_audio.audio.corpora.kaldi import DataDirError, write_data_dir
 from mgdm_audio.audio.training import StemChunks, TrainSettings, train_prior
+from mgdm_audio.audio.training.denoising import denoising, random_chunks
+from mgdm_audio.audio.training.snapshot import export_checkpoint
 from mgdm_audio.cli import main
 
 RATE = 8000
@@ -87,6 +89,48 @@ def test_training_lowers_the_loss_and_writes_the_prior(data_dir, tmp_path):
     assert loaded.config == prior.config
     card = (result.model_dir / "MODEL_CARD.md").read_text()
     assert "30 steps" in card and f"{RATE} Hz" in card and f"{SEGMENT} samples" in card and "CPU" in card
+
+
+class _FixedDenoiserPrior:
+    """A prior stand-in whose denoiser is a fixed map of (x, σ)."""
+
+    def __init__(self, denoise, segment_length: int = SEGMENT):
+        self.denoiser, self.stems, self.segment_length = denoise, ("a", "b", "c", "d"), segment_length
+
+
+def test_denoising_measures_mse_and_sdr_against_closed_forms(data_dir):
+    """The identity's error is the noise (MSE σ², SDR 10 log10(‖x_0‖² / (Lσ²)) per chunk); returning zero scores
+    0 dB exactly, with MSE the stems' mean power."""
+    clean = random_chunks(data_dir, STEMS, 256, 32, seed=1)
+    power = clean.pow(2).mean(dim=(0, 2))
+    mse, sdr = denoising(_FixedDenoiserPrior(lambda x, sigma: x), clean, 0.05, torch.Generator().manual_seed(0))
+    torch.testing.assert_close(mse, torch.full((STEMS,), 0.05**2), rtol=0.05, atol=0)
+    expected = (10 * torch.log10(clean.pow(2).sum(dim=2) / (256 * 0.05**2))).median(dim=0).values
+    torch.testing.assert_close(sdr, expected, atol=0.3, rtol=0)
+    mse, sdr = denoising(_FixedDenoiserPrior(lambda x, sigma: torch.zeros_like(x)), clean, 0.3,
+                         torch.Generator().manual_seed(0))
+    torch.testing.assert_close(mse, power)
+    assert torch.equal(sdr, torch.zeros(STEMS))
+
+
+def test_exported_prior_has_the_finished_runs_card_with_loss_curve_and_denoising(data_dir, tmp_path):
+    settings = TrainSettings(steps=4, batch_size=2, lr=1e-3, checkpoint_every=2, validate_every=2, seed=0)
+    result = train_prior(tiny_prior(SEGMENT, RATE), data_dir, tmp_path / "run", settings, progress=False,
+                         valid_dir=data_dir)
+    exported, step = export_checkpoint(tmp_path / "run", tmp_path / "export", denoising_dir=data_dir)
+    assert step == 4
+    weights = ma.priors.load(exported).state_dict()
+    for name, tensor in ma.priors.load(result.model_dir).state_dict().items():
+        assert torch.equal(weights[name], tensor), name
+    finished, snapshot = ((path / "MODEL_CARD.md").read_text() for path in (result.model_dir, exported))
+    section = snapshot[snapshot.index("## Loss curve"):snapshot.index("## To complete")]
+    assert section == finished[finished.index("## Loss curve"):finished.index("## To complete")]
+    assert "| 1–1 |" in section and "| 4–4 |" in section  # 4 steps in spans of one
+    assert "| 2 |" in section and "| 4 |" in section  # the validation losses at steps 2 and 4
+    identity_column = [line.split(" | ")[1] for line in section.splitlines() if line.startswith("| 0.")
+                       or line.startswith("| 1 |")]
+    assert identity_column == ["1.00e-04", "1.00e-02", "9.00e-02", "2.50e-01", "1.00e+00"]
+    assert "4 steps" in snapshot and "(2 utterances, 0.00 h)" in snapshot
 
 
 def test_resume_after_a_crash_gives_the_uninterrupted_result(data_dir, tmp_path, monkeypatch):

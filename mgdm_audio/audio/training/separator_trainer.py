@@ -71,7 +71,7 @@ Waveforms in [−1, 1]. Load it with `mgdm_audio.audio.separators.load(<this dir
 
 | fact | value |
 |---|---|
-| training data | `{facts.data_dir}` ({facts.data_utterances} utterances, {facts.data_hours:.2f} h) |
+| training data | {facts.data()} |
 | sample rate | {separator.sample_rate} Hz |
 | segment length | {separator.segment_length} samples ({separator.segment_length / separator.sample_rate:.3f} s) |
 | parameters | {parameters / 1e6:.2f} M |

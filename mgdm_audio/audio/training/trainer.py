@@ -69,8 +69,8 @@ def train_prior(prior: MultiSourcePrior, data_dir: str | os.PathLike, out_dir: s
     facts = TrainingFacts(data_dir=str(Path(data_dir).resolve()), data_utterances=chunks[0].num_utterances,
                           data_hours=chunks[0].hours, final_loss=run.final_loss, final_loss_steps=run.final_loss_steps,
                           seconds=run.seconds, hardware=describe_device(device), init=init_name)
-    return TrainingResult(save_prior(prior, out_dir / PRIOR_DIR, model_card(prior, settings, facts)), run.start_step,
-                          facts)
+    card = model_card(prior, settings, facts, run_dir=out_dir, denoising_dir=valid_dir)
+    return TrainingResult(save_prior(prior, out_dir / PRIOR_DIR, card), run.start_step, facts)
 
 
 def _check_same_network(prior: MultiSourcePrior, source: MultiSourcePrior, name: str | None) -> None:

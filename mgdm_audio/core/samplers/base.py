@@ -138,23 +138,31 @@ def forward_model(prior: Prior, operator: Operator) -> Callable[[torch.Tensor], 
 
 
 class counting:
-    """Context: each call of the prior's network (its method named ``prior.network_method``) adds one to ``calls``:
-    to ``forward_backward`` when its input requires a gradient (the sampler differentiates through the call),
-    else to ``forward``. The one place samplers' costs are counted."""
+    """Context: counts the calls of the prior's network (its method named ``prior.network_method``) into ``calls``,
+    the one place samplers' costs are counted. A call is a forward call until a gradient flows back through its
+    output; then each backward pass through it is one forward+backward call (n backward passes through one
+    output, e.g. a Jacobian's n rows, are n)."""
 
     def __init__(self, prior: Prior, calls: DenoiserCalls):
         self.prior, self.calls = prior, calls
 
     def __enter__(self):
         name = self.prior.network_method
-        network = getattr(self.prior, name)
+        network, calls = getattr(self.prior, name), self.calls
 
-        def counted(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-            if torch.is_grad_enabled() and x.requires_grad:
-                self.calls.forward_backward += 1
-            else:
-                self.calls.forward += 1
-            return network(x, *args, **kwargs)
+        def counted(*args: Any, **kwargs: Any) -> torch.Tensor:
+            output = network(*args, **kwargs)
+            calls.forward += 1
+            if output.requires_grad:
+                backward_passes = [0]
+
+                def on_backward(gradient: torch.Tensor) -> None:
+                    calls.forward -= backward_passes[0] == 0  # the first backward pass: no longer forward-only
+                    calls.forward_backward += 1
+                    backward_passes[0] += 1
+
+                output.register_hook(on_backward)
+            return output
 
         setattr(self.prior, name, counted)  # the instance attribute shadows the method until __exit__
         return self.prior

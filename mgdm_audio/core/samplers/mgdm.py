@@ -26,11 +26,13 @@ class MGDMSettings:
     denoising_steps: M, the most grid points of the unconditional x̂0 | x_s chain.
     eta: η of the DDIM-style bridges (the x_t initialisation and the x̂0 chain).
     index_rule / mix_threshold / min_index: how s is chosen (see :mod:`.index_rules`).
-    intermediate_update: how x_s | x̂0, x_t is drawn: "variational" (published: Gaussian fit by Adam)
-        or "pcn" (derivative-free Metropolis; see :mod:`.intermediate`).
+    intermediate_update: how x_s | x̂0, x_t is drawn: "variational" (published: Gaussian fit by Adam),
+        "pcn" (derivative-free Metropolis) or "laplace" (Metropolis from a Gauss–Newton fit; see
+        :mod:`.intermediate`).
     grad_steps / lr: Adam steps and learning rate of the variational update, per outer step k
         (expressions in k, K).
-    metropolis_steps: Metropolis steps of the pcn update, per outer step k.
+    metropolis_steps: Metropolis steps of the pcn and laplace updates, per outer step k.
+    fit_steps: Gauss–Newton iterations of the laplace update (each: one backward pass per observed entry).
     scale_initial_noise: start from N(0, (1 − ᾱ_top) I) instead of N(0, I).
     """
 
@@ -45,6 +47,7 @@ class MGDMSettings:
     lr: StepSchedule | float | str
     intermediate_update: str = "variational"
     metropolis_steps: StepSchedule | int | str = 20
+    fit_steps: int = 2
     scale_initial_noise: bool = False
 
     def __post_init__(self):
@@ -56,6 +59,8 @@ class MGDMSettings:
             self.metropolis_steps = StepSchedule(self.metropolis_steps, "metropolis_steps")
         if self.steps < 4:
             raise ValueError(f"MGDM needs steps >= 4 (K − 3 outer steps), got {self.steps}")
+        if self.fit_steps < 0:
+            raise ValueError(f"fit_steps must be >= 0, got {self.fit_steps}")
         if self.gibbs_reps < 1 or self.denoising_steps < 1:
             raise ValueError("gibbs_reps and denoising_steps must be >= 1")
         if not 0.0 <= self.eta <= 1.0:
@@ -82,7 +87,7 @@ class MGDM(Sampler):
         grid = start.grid(prior, settings.steps)
         num_grid = len(grid)
         table = prior.alphas_cumprod
-        update_schedule = settings.metropolis_steps if settings.intermediate_update == "pcn" else settings.grad_steps
+        update_schedule = settings.grad_steps if settings.intermediate_update == "variational" else settings.metropolis_steps
         with torch.no_grad():
             x_next = start.state(prior, num_samples, grid[-1], generator, settings.scale_initial_noise)
             # A warm start's estimate is the first x̂0: x_next was drawn from it, so the pair is one draw of
@@ -120,6 +125,12 @@ class MGDM(Sampler):
 
         if self.settings.intermediate_update == "pcn":
             return intermediate.pcn(energy, bridge_mean, coefficients.std, steps, generator)
+        if self.settings.intermediate_update == "laplace":
+            def residual(x_s: torch.Tensor) -> torch.Tensor:  # (y − A D_s(x_s)) / σ_y, [B, n]
+                return (likelihood.residual(observe(prior.x0(x_s, s))) / likelihood.sigma_y).flatten(1)
+
+            return intermediate.laplace(residual, bridge_mean, coefficients.std, self.settings.fit_steps, steps,
+                                        generator)
         return intermediate.variational(energy, bridge_mean, coefficients.std, steps, lr, generator)
 
     def _denoise(self, prior: Prior, x_s: torch.Tensor, s: int, generator: torch.Generator | None) -> torch.Tensor:
