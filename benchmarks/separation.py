@@ -5,7 +5,7 @@ Every measurement runs the ``mgdm separate`` command line in child processes (on
 child's ``ru_maxrss``) are those of real runs.
 
 quality: separates every mixture of a data dir (e.g. synth4 test chunks made by
-``python -m mgdm_audio.audio.corpora.chunking``) once per RUN, scores it with ``mgdm score`` (MSDM
+``mgdm chunk-data-dir``) once per RUN, scores it with ``mgdm score`` (MSDM
 protocol, SI-SDRi), and prints per run: sampler settings, denoiser calls per second of audio (forward,
 forward+backward, and their cost in forward-equivalents, a forward+backward counted as 3 forwards),
 real-time factor and SI-SDRi per stem (mean ± 95 % CI). A RUN is ``LABEL=SAMPLER [mgdm separate

@@ -10,4 +10,4 @@ if [ $# -ne 5 ]; then
 fi
 options=(--chunk-samples "$2" --per-utterance "$3")
 [ "$4" -eq 0 ] || options+=(--min-active "$4")
-python -m mgdm_audio.audio.corpora.chunking "$1" "$5" "${options[@]}"
+mgdm chunk-data-dir "$1" "$5" "${options[@]}"

@@ -10,7 +10,7 @@ import soundfile
 import yaml
 
 from mgdm_audio.audio.corpora.kaldi import read_data_dir, read_list, validate_data_dir, write_data_dir
-from mgdm_audio.audio.corpora.slakh import CorpusError, join_chunks, main, prepare, write_chunks
+from mgdm_audio.audio.corpora.slakh import CorpusError, join_chunks, prepare, write_chunks
 from mgdm_audio.cli import main as mgdm
 
 RAW_RATE = 44100
@@ -99,7 +99,8 @@ def test_missing_or_incomplete_roots_are_one_line_errors(tmp_path, capsys):
     ]
     for arguments, message in cases:
         layout, source, *options = arguments
-        status = main(["prepare", layout, source, str(tmp_path / "data"), "--audio-dir", str(tmp_path / "a"), *options])
+        status = mgdm(["slakh", "prepare", layout, source, str(tmp_path / "data"), "--audio-dir", str(tmp_path / "a"),
+                       *options])
         error = capsys.readouterr().err
         assert status == 1 and error.count("\n") == 1 and message in error, (arguments, error)
     (root / "test" / "Track00001" / "metadata.yaml").unlink()

@@ -9,14 +9,12 @@ separate in every stem; at most ``per_utterance`` chunks of an utterance are kep
 spread evenly over its eligible ones. Chunk ``k`` of utterance ``u`` is ``u-c<k>``, with its WAV files
 under ``<out>/wav/<u>-c<k>/`` (PCM float, the input's rate) — written atomically; inputs are read only.
 
-Command line: ``python -m mgdm_audio.audio.corpora.chunking SRC_DIR OUT_DIR --chunk-samples N [--per-utterance K]
+Command line: ``mgdm chunk-data-dir SRC_DIR OUT_DIR --chunk-samples N [--per-utterance K]
 [--min-active M]``.
 """
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -80,24 +78,3 @@ def _write(path: Path, audio: np.ndarray, rate: int) -> str:
     with atomic_path(path) as temporary:
         soundfile.write(temporary, audio, rate, subtype="FLOAT", format="WAV")
     return str(path.resolve())
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mgdm_audio.audio.corpora.chunking", description=__doc__.split("\n")[0])
-    parser.add_argument("src_dir", help="data directory (wav.scp, spk1.scp … spkN.scp)")
-    parser.add_argument("out_dir", help="the chunked data directory to write")
-    parser.add_argument("--chunk-samples", type=int, required=True, help="chunk length in samples")
-    parser.add_argument("--per-utterance", type=int, default=1, help="chunks kept per utterance (default: 1)")
-    parser.add_argument("--min-active", type=int, help="sources that must be active in a chunk (default: all)")
-    args = parser.parse_args(argv)
-    try:
-        kept = chunk_data_dir(args.src_dir, args.out_dir, args.chunk_samples, args.per_utterance, args.min_active)
-    except (DataDirError, ValueError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    print(f"{args.out_dir}: {len(kept)} chunks of {args.chunk_samples} samples")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

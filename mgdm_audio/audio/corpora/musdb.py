@@ -13,15 +13,13 @@ writes the HQ layout from them.
 
 Command line::
 
-    python -m mgdm_audio.audio.corpora.musdb ROOT DATA_DIR --audio-dir DIR --prior PRIOR_DIR [--split test]
+    mgdm prepare-musdb ROOT DATA_DIR --audio-dir DIR --prior PRIOR_DIR [--split test]
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -102,26 +100,3 @@ def prepare(root: str | os.PathLike, data_dir: str | os.PathLike, audio_dir: str
         lengths[utt_id] = soundfile.info(outputs[0]).frames
     write_data_dir(data_dir, mixtures, sources, lengths)
     return sorted(mixtures)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mgdm_audio.audio.corpora.musdb", description=__doc__.split("\n")[0])
-    parser.add_argument("root", help="MUSDB18-HQ root holding <split>/<track>/")
-    parser.add_argument("data_dir", help="data directory to write")
-    parser.add_argument("--audio-dir", required=True, help="where the mono stems and mixtures are written")
-    parser.add_argument("--prior", required=True, help="prior directory: its stem order and sample rate are used")
-    parser.add_argument("--split", default="test", help="default: %(default)s")
-    parser.add_argument("--max-tracks", type=int, default=0, help="first N tracks only; 0: all")
-    args = parser.parse_args(argv)
-    try:
-        stems, rate = prior_stems(args.prior)
-        tracks = prepare(args.root, args.data_dir, args.audio_dir, stems, rate, args.split, args.max_tracks)
-    except (ValueError, OSError) as error:  # CorpusError and DataDirError are ValueErrors
-        print(f"{parser.prog}: error: {error}", file=sys.stderr)
-        return 1
-    print(f"{args.data_dir}: {len(tracks)} tracks of {args.root}/{args.split}, stems {', '.join(stems)} at {rate} Hz")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

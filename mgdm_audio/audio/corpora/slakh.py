@@ -22,15 +22,13 @@ each chunk a mixture file of its own (id ``<utt>-cNNNN``), to be separated indep
 
 Command line::
 
-    python -m mgdm_audio.audio.corpora.slakh prepare {raw,msdm} ROOT DATA_DIR --audio-dir DIR [--split test]
-    python -m mgdm_audio.audio.corpora.slakh chunk DATA_DIR OUT_DATA_DIR [--chunk 262144]
-    python -m mgdm_audio.audio.corpora.slakh join CHUNK_SEPARATIONS OUT_DATA_DIR SEPARATIONS
+    mgdm slakh prepare {raw,msdm} ROOT DATA_DIR --audio-dir DIR [--split test]
+    mgdm slakh chunk DATA_DIR OUT_DATA_DIR [--chunk 262144]
+    mgdm slakh join CHUNK_SEPARATIONS OUT_DATA_DIR SEPARATIONS
 """
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -233,47 +231,3 @@ def join_chunks(chunk_separations: str | os.PathLike, data_dir: str | os.PathLik
                 pieces.append(audio)
             write_wav(str(folder / f"{stem}.wav"), np.concatenate(pieces), rate, "FLOAT")
     return len(chunk_ids)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mgdm_audio.audio.corpora.slakh", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    prepare_parser = commands.add_parser("prepare", help="write a 4-stem data dir from a Slakh2100 root")
-    prepare_parser.add_argument("layout", choices=LAYOUTS, help="raw Slakh2100, or MSDM's pre-rendered 22 kHz set")
-    prepare_parser.add_argument("root", help="corpus root holding <split>/TrackNNNNN/")
-    prepare_parser.add_argument("data_dir", help="data directory to write")
-    prepare_parser.add_argument("--audio-dir", required=True, help="where converted audio is written")
-    prepare_parser.add_argument("--split", default="test", help="default: %(default)s")
-    prepare_parser.add_argument("--sample-rate", type=int, default=SAMPLE_RATE, help="Hz (default: %(default)s)")
-    prepare_parser.add_argument("--max-tracks", type=int, default=0, help="first N tracks only; 0: all")
-    chunk_parser = commands.add_parser("chunk", help="MSDM protocol: cut mixtures into whole chunks")
-    chunk_parser.add_argument("data_dir")
-    chunk_parser.add_argument("out_dir")
-    chunk_parser.add_argument("--chunk", type=int, default=MSDM_CHUNK, help="samples (default: %(default)s)")
-    join_parser = commands.add_parser("join", help="MSDM protocol: concatenate separated chunks per track")
-    join_parser.add_argument("chunk_separations", help="folder of <chunk id>/<stem>.wav")
-    join_parser.add_argument("data_dir", help="the data dir `chunk` wrote")
-    join_parser.add_argument("separations", help="folder to write <utt>/<stem>.wav to")
-    join_parser.add_argument("--stems", nargs="+", default=list(STEMS), help="default: %(default)s")
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "prepare":
-            tracks = prepare(args.layout, args.root, args.data_dir, args.audio_dir, args.split, args.sample_rate,
-                             args.max_tracks)
-            print(f"{args.data_dir}: {len(tracks)} tracks of {args.root}/{args.split} ({args.layout} layout)")
-        elif args.command == "chunk":
-            counts = write_chunks(args.data_dir, args.out_dir, args.chunk)
-            short = sum(1 for count in counts.values() if not count)
-            print(f"{args.out_dir}: {len(counts) - short} tracks, {sum(counts.values())} chunks of {args.chunk} "
-                  f"samples ({short} shorter than one chunk left out)")
-        else:
-            count = join_chunks(args.chunk_separations, args.data_dir, args.separations, args.stems)
-            print(f"{args.separations}: {count} tracks joined")
-    except (ValueError, OSError) as error:  # CorpusError and DataDirError are ValueErrors
-        print(f"{parser.prog} {args.command}: error: {error}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,8 +1,8 @@
 """Score a folder of ``mgdm restore`` outputs: PSNR / SSIM of every restored.png against its input.png.
 
-Run as a script::
+Command line::
 
-    python -m mgdm_audio.image.restoration.evaluate exp/restore_sr4_mgdm/out/image_default/sr4 exp/score_sr4_mgdm
+    mgdm restore-score exp/restore_sr4_mgdm/out/image_default/sr4 exp/score_sr4_mgdm
 
 writes ``scores.csv`` (one row per image) and ``summary.json`` (means with 95 % intervals, the
 settings and cost the sidecars record) into the score folder. The PSNR of observation.png (the
@@ -11,10 +11,8 @@ they are what anyone reading the outputs would measure.
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -65,24 +63,3 @@ def evaluate(restore_dir: Path, score_dir: Path) -> dict[str, Any]:
     with atomic_path(score_dir / "summary.json") as temporary:
         Path(temporary).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mgdm_audio.image.restoration.evaluate",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("restore_dir", type=Path, help="OUT/<prior>/<task> of mgdm restore")
-    parser.add_argument("score_dir", type=Path, help="where scores.csv and summary.json go")
-    args = parser.parse_args(argv)
-    try:
-        summary = evaluate(args.restore_dir, args.score_dir)
-    except (OSError, ValueError, KeyError) as error:
-        print(f"evaluate: error: {error}", file=sys.stderr)
-        return 1
-    print(f"{summary['task']} {summary['sampler']}: {summary['num_images']} images, "
-          f"PSNR {summary['psnr_mean']:.2f} ± {summary['psnr_ci95']:.2f} dB, "
-          f"SSIM {summary['ssim_mean']:.3f} ± {summary['ssim_ci95']:.3f}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,8 +1,8 @@
 """The image recipes' RESULTS.md: a PSNR / SSIM table over tasks × samplers, and one picture grid per task.
 
-Run as a script::
+Command line::
 
-    python -m mgdm_audio.image.restoration.report RESULTS.md exp/score_*/summary.json --grid-dir docs/images
+    mgdm restore-report RESULTS.md exp/score_*/summary.json --grid-dir docs/images
 
 Each summary is one (task, sampler) written by :mod:`.evaluate`. A task's grid shows its first
 ``--grid-rows`` images (by name, restored by every sampler): input, observation, then each sampler's
@@ -10,11 +10,8 @@ restored.png. Links to the grids are relative to the Markdown file.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -80,27 +77,3 @@ def write_report(path: Path, summaries: list[dict[str, Any]], grid_dir: Path, gr
     with atomic_path(path) as temporary:
         Path(temporary).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mgdm_audio.image.restoration.report",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("out", type=Path, help="the Markdown file to write")
-    parser.add_argument("summaries", type=Path, nargs="+", help="summary.json files of the evaluation step")
-    parser.add_argument("--grid-dir", type=Path, required=True, help="folder for the <prefix><task>.png grids")
-    parser.add_argument("--grid-prefix", default="", help="file name prefix of the grids (default: none)")
-    parser.add_argument("--grid-rows", type=int, default=6, help="images per grid (default: %(default)s)")
-    parser.add_argument("--note", action="append", default=[], help="a line for the list above the table")
-    args = parser.parse_args(argv)
-    try:
-        summaries = [json.loads(path.read_text(encoding="utf-8")) for path in args.summaries]
-        write_report(args.out, summaries, args.grid_dir, args.grid_prefix, args.grid_rows, args.note)
-    except (OSError, ValueError, KeyError) as error:
-        print(f"report: error: {error}", file=sys.stderr)
-        return 1
-    print(f"wrote {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

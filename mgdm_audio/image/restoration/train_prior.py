@@ -2,9 +2,9 @@
 
 The result is saved as a bare diffusers UNet folder (``config.json``, ``diffusion_pytorch_model.safetensors``,
 ``scheduler_config.json``), which :func:`mgdm_audio.priors.load` and ``UNet2DModel.from_pretrained`` read
-and which packages as flat data files. Run as a script::
+and which packages as flat data files. Command line::
 
-    python -m mgdm_audio.image.restoration.train_prior data/train/images.scp exp/prior_train --steps 6000
+    mgdm train-image-prior data/train/images.scp exp/prior_train --steps 6000
 
 Training stops at ``--steps`` or after ``--max-minutes``, whichever comes first; the weights saved are
 an exponential moving average (EMA) of the trained ones, which sample markedly better for small
@@ -13,7 +13,6 @@ horizontal flips and shifts of up to ``--max-shift`` pixels (reflected borders).
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import math
@@ -27,7 +26,7 @@ import torch
 from mgdm_audio.common.atomic import atomic_path
 from mgdm_audio.common.lists import read_list
 
-from .image_io import ImageInputError, read_image
+from .image_io import read_image
 
 LOG_FILE = "train_log.csv"
 FACTS_FILE = "training.json"
@@ -156,36 +155,3 @@ def _write_log(path: Path, rows: list[dict]) -> None:
         writer = csv.DictWriter(handle, fieldnames=["step", "loss", "seconds"])
         writer.writeheader()
         writer.writerows(rows)
-
-
-def main(argv: list[str] | None = None) -> int:
-    defaults = ImagePriorSettings()
-    parser = argparse.ArgumentParser(prog="python -m mgdm_audio.image.restoration.train_prior",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("scp", type=Path, help="'<id> <image path>' list of training images")
-    parser.add_argument("out_dir", type=Path, help="output folder: prior/, train_log.csv, training.json")
-    for name in ("resolution", "channels", "layers_per_block", "norm_num_groups", "steps", "batch_size",
-                 "warmup_steps", "max_shift", "seed", "log_every", "threads"):
-        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name),
-                            help="(default: %(default)s)")
-    for name in ("lr", "ema_decay", "max_minutes"):
-        parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name),
-                            help="(default: %(default)s)")
-    parser.add_argument("--block-out-channels", type=int, nargs="+", default=list(defaults.block_out_channels),
-                        help="UNet width per level (default: %(default)s)")
-    args = vars(parser.parse_args(argv))
-    scp, out_dir = args.pop("scp"), args.pop("out_dir")
-    settings = ImagePriorSettings(**{**args, "block_out_channels": tuple(args["block_out_channels"])})
-    try:
-        images = read_images(scp, settings)
-    except (ImageInputError, ValueError) as error:
-        print(f"train_prior: error: {error}", file=sys.stderr)
-        return 1
-    facts = train_image_prior(images, out_dir, settings)
-    print(f"trained {facts['parameters']:,} parameters for {facts['steps']} steps in {facts['seconds']} s "
-          f"on {facts['num_images']} images; final loss {facts['final_loss']:.4f}; prior in {out_dir / 'prior'}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

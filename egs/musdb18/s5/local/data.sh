@@ -26,8 +26,8 @@ prior_dir="$1"
 db="$2"
 data="$3"
 
-python -m mgdm_audio.audio.corpora.musdb "$MUSDB18HQ" "$data/$split" --audio-dir "$db/$split" --prior "$prior_dir" \
+mgdm prepare-musdb "$MUSDB18HQ" "$data/$split" --audio-dir "$db/$split" --prior "$prior_dir" \
   --split "$split" --max-tracks "$max_tracks"
 if [ "$chunk" -gt 0 ]; then
-  python -m mgdm_audio.audio.corpora.slakh chunk "$data/$split" "$data/${split}_msdm" --chunk "$chunk"
+  mgdm slakh chunk "$data/$split" "$data/${split}_msdm" --chunk "$chunk"
 fi

@@ -33,8 +33,8 @@ case "$layout" in
   msdm) root="$SLAKH2100_MSDM" ;;
   *) echo "$0: --layout must be raw or msdm, got '$layout'" >&2; exit 1 ;;
 esac
-python -m mgdm_audio.audio.corpora.slakh prepare "$layout" "$root" "$data/$split" --audio-dir "$db/$layout/$split" \
+mgdm slakh prepare "$layout" "$root" "$data/$split" --audio-dir "$db/$layout/$split" \
   --split "$split" --max-tracks "$max_tracks"
 if [ "$chunk" -gt 0 ]; then
-  python -m mgdm_audio.audio.corpora.slakh chunk "$data/$split" "$data/${split}_msdm" --chunk "$chunk"
+  mgdm slakh chunk "$data/$split" "$data/${split}_msdm" --chunk "$chunk"
 fi
