@@ -125,13 +125,14 @@ MUTANTS = (
     Mutant("no-project-ignored", "mgdm_audio/audio/separation/separator.py", "if self.settings.project:", "if True:",
            (GUARDS + "test_projection_spreads_the_residual_equally_and_no_project_keeps_it",)),
     # Recipes
-    Mutant("synth4-stop-stage-ignored", "egs/synth4/s5/run.sh", 'if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ]',
-           'if [ "$stage" -le 3 ]', (GATING,)),
+    Mutant("music-stop-stage-ignored", "recipes/steps/audio_stages.sh",
+           'if [ "$stage" -le "$score_stage" ] && [ "$stop_stage" -ge "$score_stage" ]',
+           'if [ "$stage" -le "$score_stage" ]', (GATING,)),
     Mutant("slakh-stage-1-when-skipped", "egs/slakh2100/s5/run.sh",
            'if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]', 'if [ "$stop_stage" -ge 1 ]', (GATING,)),
     # mgdm restore and image metrics
-    Mutant("restore-resume-by-mtime", "mgdm_audio/cli/restore.py",
-           '"input_sha256": hashlib.sha256(path.read_bytes()).hexdigest()', '"input_mtime_ns": path.stat().st_mtime_ns',
+    Mutant("restore-resume-by-mtime", "mgdm_audio/image/restoration/batch.py",
+           '"input_sha256": file_sha256(path)', '"input_mtime_ns": path.stat().st_mtime_ns',
            (RESTORE + "test_resume_sees_an_input_rewritten_with_the_same_size_and_time",)),
     Mutant("restore-resume-whatever-settings", "mgdm_audio/image/restoration/outputs.py",
            'return isinstance(record, dict) and same_settings(record.get("settings"), key)',

@@ -1,16 +1,20 @@
-"""``mgdm slakh``: Slakh2100 data dirs, and MSDM's chunk protocol (cut into whole chunks, join separations)."""
+"""``mgdm slakh``: Slakh2100 data dirs, and MSDM's chunk protocol (cut into whole chunks, their segment length,
+join separations)."""
 from __future__ import annotations
 
 import argparse
 import sys
 
-from mgdm_audio.audio.corpora.slakh import LAYOUTS, MSDM_CHUNK, SAMPLE_RATE, STEMS, join_chunks, prepare, write_chunks
+from mgdm_audio.audio.corpora.slakh import (LAYOUTS, MSDM_CHUNK, SAMPLE_RATE, STEMS, chunk_segment_seconds, join_chunks,
+                                            prepare, write_chunks)
+from mgdm_audio.core.priors.loading import describe
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("slakh", help="Slakh2100 data dirs and MSDM's chunk protocol",
                                    description="Slakh2100 data dirs (prepare) and MSDM's evaluation protocol: cut "
-                                               "mixtures into whole chunks (chunk), concatenate the separated "
+                                               "mixtures into whole chunks (chunk), the segment length that "
+                                               "separates one chunk at a time (segment), concatenate the separated "
                                                "chunks per track (join).")
     commands = parser.add_subparsers(dest="slakh_command", metavar="STEP", required=True)
     prepare_parser = commands.add_parser("prepare", help="write a 4-stem data dir from a Slakh2100 root")
@@ -25,6 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     chunk_parser.add_argument("data_dir")
     chunk_parser.add_argument("out_dir")
     chunk_parser.add_argument("--chunk", type=int, default=MSDM_CHUNK, help="samples (default: %(default)s)")
+    segment_parser = commands.add_parser("segment", help="MSDM protocol: mgdm separate's --segment for one model "
+                                                         "segment per chunk (seconds, printed)")
+    segment_parser.add_argument("data_dir", help="the data dir `chunk` wrote")
+    segment_parser.add_argument("prior", help="the prior (name or directory) that will separate the chunks")
     join_parser = commands.add_parser("join", help="MSDM protocol: concatenate separated chunks per track")
     join_parser.add_argument("chunk_separations", help="folder of <chunk id>/<stem>.wav")
     join_parser.add_argument("data_dir", help="the data dir `chunk` wrote")
@@ -44,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
             short = sum(1 for count in counts.values() if not count)
             print(f"{args.out_dir}: {len(counts) - short} tracks, {sum(counts.values())} chunks of {args.chunk} "
                   f"samples ({short} shorter than one chunk left out)")
+        elif args.slakh_command == "segment":
+            print(f"{chunk_segment_seconds(args.data_dir, int(describe(args.prior)['sample_rate'])):.9f}")
         else:
             count = join_chunks(args.chunk_separations, args.data_dir, args.separations, args.stems)
             print(f"{args.separations}: {count} tracks joined")

@@ -12,5 +12,5 @@ from mgdm_audio.core.samplers.base import register_presets
 from .priors import adm  # noqa: F401  (registers ADMPrior and its network with the loader)
 from .priors.diffusers_layout import is_diffusers_directory, load_diffusers_prior
 
-register_layout(is_diffusers_directory, load_diffusers_prior)
+register_layout("diffusers", is_diffusers_directory, load_diffusers_prior)
 register_presets(resources.files(__name__) / "presets")

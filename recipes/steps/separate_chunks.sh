@@ -32,21 +32,10 @@ prior_dir="$2"
 dir="$3"
 
 [ -f "$data/chunks/wav.scp" ] || { echo "$0: no $data/chunks/wav.scp (mgdm slakh chunk)" >&2; exit 1; }
-# One model segment per chunk file: mgdm separate reads a segment 3 samples shorter than the model
-# length it asks for, so ask for 4 samples more than a chunk (at the prior's rate, the data's).
-geometry=$(python -c 'import json, sys, soundfile
-from mgdm_audio.audio.corpora.kaldi import read_list
-chunks, config = sys.argv[1:]
-info = soundfile.info(next(iter(read_list(chunks).values())))
-rate = json.load(open(config))["prior"]["sample_rate"]
-if rate != info.samplerate:
-    sys.exit(f"{chunks}: chunks at {info.samplerate} Hz, the prior at {rate} Hz: prepare the data at the prior rate")
-print(info.frames, info.samplerate)' "$data/chunks/wav.scp" "$prior_dir/config.json")
-read -r chunk rate <<< "$geometry"
-segment=$(awk -v chunk="$chunk" -v rate="$rate" 'BEGIN { printf "%.9f", (chunk + 4) / rate }')
+# One model segment per chunk file, at the prior's rate (the data's).
+segment=$(mgdm slakh segment "$data" "$prior_dir")
 
 steps/separate.sh --nj "$nj" --cmd "$cmd" --sampler "$sampler" --conf "$conf" \
   --extra_opts "--segment $segment --overlap 0 --no-project $extra_opts" "$data/chunks" "$prior_dir" "$dir/chunks"
-stems=$(python -c 'import json, sys; print(" ".join(json.load(open(sys.argv[1]))["prior"]["stems"]))' "$prior_dir/config.json")
-read -r -a stems <<< "$stems"
+read -r -a stems <<< "$(mgdm prior-info "$prior_dir" stems)"
 mgdm slakh join "$dir/chunks" "$data" "$dir" --stems "${stems[@]}"

@@ -10,7 +10,7 @@ import soundfile
 import yaml
 
 from mgdm_audio.audio.corpora.kaldi import read_data_dir, read_list, validate_data_dir, write_data_dir
-from mgdm_audio.audio.corpora.slakh import CorpusError, join_chunks, prepare, write_chunks
+from mgdm_audio.audio.corpora.slakh import CorpusError, chunk_segment_seconds, join_chunks, prepare, write_chunks
 from mgdm_audio.cli import main as mgdm
 
 RAW_RATE = 44100
@@ -128,6 +128,10 @@ def test_msdm_protocol_chunks_drop_the_tail_and_join_back(tmp_path):
                      rate=1000)
     counts = write_chunks(data, tmp_path / "protocol", chunk=1000)
     assert counts == {"long": 2, "short": 0}
+    # One model segment per chunk: mgdm separate reads 3 samples fewer than it asks for, so 1004 samples.
+    assert chunk_segment_seconds(tmp_path / "protocol", 1000) == 1004 / 1000
+    with pytest.raises(ValueError, match="chunks at 1000 Hz, the prior at 2000 Hz"):
+        chunk_segment_seconds(tmp_path / "protocol", 2000)
     assert read_data_dir(tmp_path / "protocol").utt_ids == ["long"]  # shorter than a chunk: left out, as MSDM
     chunks = read_list(tmp_path / "protocol" / "chunks" / "wav.scp")
     assert list(chunks) == ["long-c0000", "long-c0001"]

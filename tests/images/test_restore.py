@@ -99,13 +99,13 @@ def test_unknown_task_and_unusable_task_exit_with_one_line(prior_dir, images, tm
 def restored(monkeypatch):
     """Names of the images each ``mgdm restore`` call restored (one list per call), recorded at the batch call."""
     calls = []
-    original = restore_cli._restore_batch
+    original = restore_cli.restore_batch
 
     def recording(prior, runner, operator, settings, batch, device):
-        calls[-1] += [job["path"].name for job in batch]
+        calls[-1] += [job.path.name for job in batch]
         return original(prior, runner, operator, settings, batch, device)
 
-    monkeypatch.setattr(restore_cli, "_restore_batch", recording)
+    monkeypatch.setattr(restore_cli, "restore_batch", recording)
 
     def run(*arguments):
         calls.append([])

@@ -208,6 +208,19 @@ def write_chunks(data_dir: str | os.PathLike, out_dir: str | os.PathLike, chunk:
     return counts
 
 
+def chunk_segment_seconds(data_dir: str | os.PathLike, sample_rate: int) -> float:
+    """``mgdm separate --segment`` (seconds) that makes one model segment of each chunk of ``data_dir/chunks``
+    (a :func:`write_chunks` output) for a prior at ``sample_rate`` Hz: ``mgdm separate`` reads a segment 3
+    samples shorter than the model length it asks for, so it asks for 4 samples more than a chunk.
+    DataDirError unless the chunks are at the prior's rate."""
+    scp = Path(data_dir) / CHUNKS_DIR / "wav.scp"
+    info = soundfile.info(next(iter(read_list(scp).values())))
+    if info.samplerate != sample_rate:
+        raise DataDirError(f"{scp}: chunks at {info.samplerate} Hz, the prior at {sample_rate} Hz: prepare the data "
+                           "at the prior rate")
+    return (info.frames + 4) / info.samplerate
+
+
 def join_chunks(chunk_separations: str | os.PathLike, data_dir: str | os.PathLike,
                 separations: str | os.PathLike, stems: Sequence[str] = STEMS) -> int:
     """Concatenate ``<chunk_separations>/<chunk id>/<stem>.wav`` over each track's chunks, in order, into

@@ -14,7 +14,7 @@ import json
 import os
 import struct
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 
@@ -38,8 +38,8 @@ NAMED_PRIORS = {folder.name: folder for folder in sorted(_ASSETS.iterdir()) if f
 #: and ``net``, its registered network (:mod:`mgdm_audio.core.pretrained`).
 PRIOR_TYPES: dict[str, type[Prior]] = {}
 
-#: Other directory layouts a plug-in reads: (is this layout?, build the prior on a device), tried in order.
-LAYOUTS: list[tuple[Callable[[Path], bool], Callable[[Path, torch.device | str], Prior]]] = []
+#: Other directory layouts plug-ins read, by name: (is this layout?, build the prior on a device), tried in order.
+LAYOUTS: dict[str, tuple[Callable[[Path], bool], Callable[[Path, torch.device | str], Prior]]] = {}
 
 
 def register_prior_type(cls: type[Prior]) -> type[Prior]:
@@ -48,10 +48,11 @@ def register_prior_type(cls: type[Prior]) -> type[Prior]:
     return cls
 
 
-def register_layout(detect: Callable[[Path], bool], build: Callable[[Path, torch.device | str], Prior]) -> None:
-    """Lets :func:`load` read another directory layout: ``build(directory, device)`` where ``detect(directory)``."""
-    if (detect, build) not in LAYOUTS:
-        LAYOUTS.append((detect, build))
+def register_layout(name: str, detect: Callable[[Path], bool],
+                    build: Callable[[Path, torch.device | str], Prior]) -> None:
+    """Lets :func:`load` read another directory layout ``name``: ``build(directory, device)`` where
+    ``detect(directory)``."""
+    register(LAYOUTS, name, (detect, build), "prior layout")
 
 
 def resolve(name_or_path: str | os.PathLike) -> Path:
@@ -73,7 +74,7 @@ def load(name_or_path: str | os.PathLike = "default", device: torch.device | str
     if not directory.is_dir():
         raise FileNotFoundError(f"{directory}: prior directory not found (expected {CONFIG_FILE} and {WEIGHTS_FILE})")
     load_plugins()
-    for detect, build in LAYOUTS:
+    for detect, build in LAYOUTS.values():
         if detect(directory):
             return build(directory, device)
     for name in (CONFIG_FILE, WEIGHTS_FILE):
@@ -88,6 +89,28 @@ def load(name_or_path: str | os.PathLike = "default", device: torch.device | str
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{directory / CONFIG_FILE}: cannot build {kind} from its \"prior\" entry: {error!r}") from None
     return prior.eval()
+
+
+def describe(name_or_path: str | os.PathLike) -> dict[str, Any]:
+    """What a prior directory (or a named one) is, read from its files without building the network: ``path``
+    (absolute), ``layout`` (``"mgdm"``: :func:`save_prior`'s files, or a plug-in's layout name, e.g.
+    ``"diffusers"``) and, for the ``"mgdm"`` layout, ``type`` and the prior's settings (e.g. a music prior's
+    ``sample_rate`` in Hz, ``segment_length`` in samples and ``stems``).
+
+    Raises:
+        FileNotFoundError / ValueError: no such directory, or no prior in it (the message names the path).
+    """
+    directory = resolve(name_or_path).resolve()
+    if not directory.is_dir():
+        raise FileNotFoundError(f"{directory}: prior directory not found")
+    load_plugins()
+    for name, (detect, _) in LAYOUTS.items():
+        if detect(directory):
+            return {"path": str(directory), "layout": name}
+    if not (directory / CONFIG_FILE).is_file():
+        raise FileNotFoundError(f"{directory / CONFIG_FILE}: missing; not a prior directory")
+    kind, settings = read_section(directory, "prior", PRIOR_TYPES)
+    return {"path": str(directory), "layout": "mgdm", "type": kind, **settings}
 
 
 def check_weights_file(path: Path) -> None:
