@@ -11,6 +11,8 @@ step, CPU-minutes, median per-stem SDR of D(x_0 + σ ε, σ) at each σ. Runs re
         --candidate "published=--init default --lr 1e-4" \\
         --candidate "wide σ=--init default --lr 1e-4 --log-sigma-mean -2 --log-sigma-std 1.5" \\
         --candidate "wide σ + EMA=--init default --lr 1e-4 --log-sigma-mean -2 --log-sigma-std 1.5 --ema-decay 0.999"
+
+Candidates with other segment lengths are measured on chunks of the same length (``--chunk-length``).
 """
 from __future__ import annotations
 
@@ -50,6 +52,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=20.0, help="training time per candidate (default: 20)")
     parser.add_argument("--eval-steps", type=int, default=200, help="steps between measurements (default: 200)")
     parser.add_argument("--chunks", type=int, default=24, help="held-out chunks (default: 24)")
+    parser.add_argument("--chunk-length", type=int,
+                        help="their samples, the same for every candidate (default: the first candidate's segment)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     out = Path(args.out)
@@ -69,7 +73,8 @@ def main() -> None:
             prior = load(snapshot)
             minutes = torch.load(run / "checkpoint.pt", weights_only=True)["seconds"] / 60
             if clean is None:
-                clean = random_chunks(args.valid_dir, len(prior.stems), prior.segment_length, args.chunks, 0)
+                clean = random_chunks(args.valid_dir, len(prior.stems), args.chunk_length or prior.segment_length,
+                                      args.chunks, 0)
             generator = torch.Generator().manual_seed(0)
             cells = [" / ".join(f"{float(v):+.1f}" for v in denoising(prior, clean, sigma, generator)[1])
                      for sigma in SIGMAS]
