@@ -13,6 +13,7 @@ from mgdm_audio.core import bridge
 from mgdm_audio.core.likelihoods import GaussianLikelihood
 from mgdm_audio.core.samplers import intermediate
 from mgdm_audio.core.samplers.base import counting, forward_model
+from mgdm_audio.core.samplers.mgdm import squared_operator_norm
 from mgdm_audio.samplers import DenoiserCalls, make_sampler, preset_names
 
 if sys.version_info >= (3, 11):
@@ -265,6 +266,51 @@ def test_mgdm_with_pcn_needs_no_gradients():
     assert result.calls.forward_backward == 0
     assert float(((x.mean(0) - posterior.means[0]) / sd).abs().max()) < 0.35
     assert torch.allclose(x.std(0) / sd, torch.ones(3, dtype=torch.float64), atol=0.25)
+
+
+def bridge_variance(prior, s, t):
+    """Var(x_s | x_0, x_t) of the DDPM forward process, (1 − ᾱ_s)(1 − ᾱ_t / ᾱ_s) / (1 − ᾱ_t), written out here."""
+    a_s, a_t = prior.alpha_bar(s), prior.alpha_bar(t)
+    return (1 - a_s) * (1 - a_t / a_s) / (1 - a_t)
+
+
+def test_auto_rule_picks_laplace_exactly_where_the_likelihood_is_sharp_against_the_bridge():
+    """"auto": laplace iff ρ_s = σ² ᾱ_s ‖A‖² / σ_y² > the threshold (σ² the bridge variance), else pcn; other
+    settings pass through. ‖A‖² by hand so that ρ_s = 0.9 and 1.1 × the threshold."""
+    prior = ma.priors.GaussianMixture([1.0], [[0.0]], [[[1.0]]])
+    s, t, sigma_y = 300, 310, 0.5
+    unit = bridge_variance(prior, s, t) * prior.alpha_bar(s) / sigma_y**2  # ρ_s per unit of ‖A‖²
+    for threshold in (1.0, 4.0):
+        sampler = make_sampler("mgdm", "gmm", intermediate_update="auto", sharpness_threshold=threshold)
+        assert sampler.choose_update(prior, s, t, 0.9 * threshold / unit, sigma_y) == "pcn"
+        assert sampler.choose_update(prior, s, t, 1.1 * threshold / unit, sigma_y) == "laplace"
+    for update in ("pcn", "variational", "laplace"):
+        assert make_sampler("mgdm", "gmm", intermediate_update=update).choose_update(prior, s, t, 1e9, 0.01) == update
+
+
+def test_squared_operator_norm_is_the_largest_squared_singular_value():
+    matrix = torch.randn(4, 80, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    operator = ma.operators.Linear(matrix)
+    estimate = squared_operator_norm(operator, torch.zeros(1, 80, dtype=torch.float64))
+    assert estimate == pytest.approx(float(torch.linalg.matrix_norm(matrix, 2)) ** 2, rel=1e-6)
+
+
+def test_auto_rule_is_pcn_on_an_uninformative_observation_and_fits_on_a_sharp_one():
+    """‖A‖ ≤ 1 and σ_y = 0.5 (the MCGdiff construction's scale): ρ_s < 1 at every step, so "auto" must give pcn's
+    samples bit for bit. σ_y = 0.2: laplace must run at exactly the outer steps where the hand-computed ρ_s
+    exceeds 1, each with fit_steps × d_y backward passes."""
+    prior, operator, y, _ = gaussian_problem(3, 2, 0.5, seed=5)
+    small = ma.operators.Linear(operator.matrix / torch.linalg.matrix_norm(operator.matrix, 2))
+    kwargs = dict(num_samples=64, seed=0, preset="gmm", steps=20, return_result=True)
+    auto = ma.sample(prior, small, y, sigma_y=0.5, intermediate_update="auto", **kwargs)
+    assert torch.equal(auto.samples, ma.sample(prior, small, y, sigma_y=0.5, intermediate_update="pcn", **kwargs).samples)
+    assert auto.calls.forward_backward == 0
+    sharp = ma.sample(prior, operator, y, sigma_y=0.2, intermediate_update="auto", **kwargs)
+    grid, norm_squared = prior.grid(20), float(torch.linalg.matrix_norm(operator.matrix, 2)) ** 2
+    sharp_steps = sum(bridge_variance(prior, grid[p - 1], grid[p]) * prior.alpha_bar(grid[p - 1]) * norm_squared
+                      / 0.2**2 > 1 for p in range(len(grid) - 2, 1, -1))  # 10 of 17
+    assert 0 < sharp_steps < len(grid) - 3
+    assert sharp.calls.forward_backward == sharp_steps * 2 * len(y)
 
 
 @pytest.mark.parametrize("sampler", ["mgdm", "dps"])

@@ -169,4 +169,5 @@ def _metropolis(log_weight: Callable[[torch.Tensor], torch.Tensor], centre: torc
 
 
 #: Names accepted by MGDM's ``intermediate_update`` setting.
-INTERMEDIATE_UPDATES = ("variational", "pcn", "laplace")
+#: ("auto" is MGDM's rule that picks pcn or laplace per outer step: core/samplers/mgdm.py.)
+INTERMEDIATE_UPDATES = ("variational", "pcn", "laplace", "auto")
