@@ -12,7 +12,8 @@ setup(
     license="MIT",
     python_requires=">=3.10",
     packages=find_packages(include=["mgdm_audio", "mgdm_audio.*"]),
-    package_data={"mgdm_audio": ["samplers/presets/*.toml", "assets/priors/*/*", "assets/separators/*/*"]},
+    package_data={"mgdm_audio": ["core/samplers/presets/*.toml", "audio/presets/*.toml", "image/presets/*.toml",
+                               "assets/priors/*/*", "assets/separators/*/*"]},
     install_requires=[
         "torch>=2.1",
         "torchaudio>=2.1",

@@ -5,7 +5,7 @@
 - **Stationary Wiener filter**: the same with each stem's power spectrum averaged over the chunks and frames (a
   stationary Gaussian prior per stem, fitted on the very chunks it is scored on).
 
-The same chunks and score as :func:`mgdm_audio.training.denoising.denoising` (median per-stem SDR over the
+The same chunks and score as :func:`mgdm_audio.audio.training.denoising.denoising` (median per-stem SDR over the
 chunks where the stem is active), so the rows compare with a prior's denoising table. A learned denoiser is not bound
 by either (it may use phase and what an instrument sounds like), but a result well above the oracle mask would be
 surprising.
@@ -18,8 +18,8 @@ import argparse
 
 import torch
 
-from mgdm_audio.metrics.separation import ACTIVITY_THRESHOLD
-from mgdm_audio.training.denoising import random_chunks
+from mgdm_audio.audio.metrics import ACTIVITY_THRESHOLD
+from mgdm_audio.audio.training.denoising import random_chunks
 
 SIGMAS = (0.1, 0.3, 1.0)
 FFT_SIZES = (256, 1024, 4096, 8192)

@@ -1,7 +1,7 @@
 """What one denoiser call of the published MSDM prior costs on this machine, and what a chunk costs per sampler.
 
 Builds MSDM's architecture (``MSDM_SLAKH_UNET_CONFIG``, ≈ 405 M parameters;
-docs/method.md#msdm-priors-and-checkpoints) with random weights inside an :class:`~mgdm_audio.nets.EDMDenoiser` (σ_d 0.2, clamp), and times on one
+docs/method.md#msdm-priors-and-checkpoints) with random weights inside an :class:`~mgdm_audio.audio.nets.EDMDenoiser` (σ_d 0.2, clamp), and times on one
 262,144-sample 4-stem chunk [1, 4, 262144]:
 
 - forward: D(x, σ) under ``torch.no_grad`` (what Dirac and MGDM's x̂0 chains call);
@@ -25,9 +25,9 @@ import time
 
 import torch
 
-from mgdm_audio.metrics.separation import MSDM_CHUNK
-from mgdm_audio.nets import EDMDenoiser, UNet1d
-from mgdm_audio.nets.msdm_keys import MSDM_SLAKH_UNET_CONFIG
+from mgdm_audio.audio.metrics import MSDM_CHUNK
+from mgdm_audio.audio.nets import EDMDenoiser, UNet1d
+from mgdm_audio.audio.nets.msdm_keys import MSDM_SLAKH_UNET_CONFIG
 
 #: Denoiser calls per chunk of each sampler's published setting: (forward, forward+backward).
 SAMPLER_CALLS = {"mgdm (audio preset)": (1430, 1020), "dirac + correction": (300, 0), "dps": (0, 1000)}

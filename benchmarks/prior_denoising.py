@@ -3,7 +3,7 @@
 For each σ, draws x = x_0 + σ ε on random aligned chunks of a data dir's references and prints the
 per-stem MSE of the prior's EDM denoiser D(x, σ) next to the identity's (σ²), and the per-stem SDR
 10·log10(‖x_0‖² / ‖D − x_0‖²) (median over the chunks where the stem is active by MSDM's rule; below
-0 dB the denoiser does worse than returning zero; :mod:`mgdm_audio.training.denoising`), then times one
+0 dB the denoiser does worse than returning zero; :mod:`mgdm_audio.audio.training.denoising`), then times one
 no-gradient call on a 10-second 4-stem input.
 
     python benchmarks/prior_denoising.py /data/synth4/data/test [--prior default] [--chunks 24]
@@ -16,8 +16,8 @@ import time
 
 import torch
 
+from mgdm_audio.audio.training.denoising import denoising_table
 from mgdm_audio.priors import load
-from mgdm_audio.training.denoising import denoising_table
 
 
 def main() -> None:

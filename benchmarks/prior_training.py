@@ -25,9 +25,9 @@ from pathlib import Path
 
 import torch
 
+from mgdm_audio.audio.training.denoising import denoising, random_chunks
+from mgdm_audio.audio.training.snapshot import export_checkpoint
 from mgdm_audio.priors import load
-from mgdm_audio.training.denoising import denoising, random_chunks
-from mgdm_audio.training.snapshot import export_checkpoint
 
 SIGMAS = (0.1, 0.3, 1.0)
 

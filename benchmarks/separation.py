@@ -5,7 +5,7 @@ Every measurement runs the ``mgdm separate`` command line in child processes (on
 child's ``ru_maxrss``) are those of real runs.
 
 quality: separates every mixture of a data dir (e.g. synth4 test chunks made by
-``python -m mgdm_audio.corpora.chunking``) once per RUN, scores it with ``mgdm score`` (MSDM
+``mgdm chunk-data-dir``) once per RUN, scores it with ``mgdm score`` (MSDM
 protocol, SI-SDRi), and prints per run: sampler settings, denoiser calls per second of audio (forward,
 forward+backward, and their cost in forward-equivalents, a forward+backward counted as 3 forwards),
 real-time factor and SI-SDRi per stem (mean ± 95 % CI). A RUN is ``LABEL=SAMPLER [mgdm separate
@@ -41,9 +41,9 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from mgdm_audio.corpora.kaldi import read_data_dir
-from mgdm_audio.evaluation.score import WINDOWS_FILE, score_separation
-from mgdm_audio.samplers import SAMPLERS
+from mgdm_audio.audio.corpora.kaldi import read_data_dir
+from mgdm_audio.audio.evaluation.score import WINDOWS_FILE, score_separation
+from mgdm_audio.samplers import sampler_names
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 #: SI-SDRi windows longer than any file: each file is scored whole, as one window.
@@ -90,7 +90,7 @@ def separate_command(inputs: Path, out: Path, prior: str, options: list[str]) ->
 def parse_run(spec: str) -> tuple[str, list[str]]:
     """``LABEL=SAMPLER [options]`` → (label, mgdm separate options); the label ends at the first "=" followed by a
     sampler name (labels and options may hold "=" too)."""
-    samplers = "|".join(map(re.escape, [*SAMPLERS, "none"]))
+    samplers = "|".join(map(re.escape, [*sampler_names(), "none"]))
     match = re.match(rf"^(.+?)=((?:{samplers})(?:\s.*)?)$", spec, re.S)
     if not match:
         raise SystemExit(f"error: --run {spec!r}: expected LABEL=SAMPLER [mgdm separate options]")
@@ -167,7 +167,7 @@ def quality(args: argparse.Namespace) -> None:
 def paired_difference(windows: Path, reference: Path) -> str:
     """All's SI-SDRi minus the reference run's, paired window by window: per stem, the mean difference over the
     windows where both scored it (the windows the headline averages); All, the mean of the stems' (as the headline's All), with the 95 % interval
-    1.96·sqrt(Σ SE_k²)/S of :func:`mgdm_audio.evaluation.summary.summarise_all`."""
+    1.96·sqrt(Σ SE_k²)/S of :func:`mgdm_audio.audio.evaluation.summary.summarise_all`."""
     def scores(path: Path) -> dict[tuple[str, str, str], float]:
         with open(path, newline="", encoding="utf-8") as handle:
             return {(row["utt"], row["start_s"], row["stem"]): float(row["si_sdri"]) for row in csv.DictReader(handle)

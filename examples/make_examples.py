@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from mgdm_audio.atomic import atomic_path
-from mgdm_audio.corpora.kaldi import read_list, speaker_file, write_data_dir
+from mgdm_audio.common.atomic import atomic_path
+from mgdm_audio.audio.corpora.kaldi import read_list, speaker_file, write_data_dir
 
 STEMS = ("bass", "drums", "guitar", "piano")
 LENGTH = 22 * 4096  # 90,112 samples ≈ 4.09 s at 22,050 Hz

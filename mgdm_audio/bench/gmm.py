@@ -26,11 +26,12 @@ from typing import Iterable
 
 import torch
 
-from .. import api
-from ..atomic import atomic_path
-from ..metrics import sliced_wasserstein
-from ..operators import Linear
-from ..priors import GaussianMixture
+from mgdm_audio.common.atomic import atomic_path
+from mgdm_audio.core import api
+from mgdm_audio.core.metrics import sliced_wasserstein
+from mgdm_audio.core.operators.linear import Linear
+from mgdm_audio.core.priors.gaussian_mixture import GaussianMixture
+from mgdm_audio.core.samplers.intermediate import INTERMEDIATE_UPDATES
 
 #: Columns of the per-run CSV, in order.
 FIELDS = ("construction", "dim", "obs_dim", "seed", "method", "intermediate_update", "gibbs_reps", "sliced_wasserstein",

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 
 #: Subcommand modules, in the order ``mgdm --help`` lists them.
-SUBCOMMANDS = ("bench", "prepare_synth4", "train_prior", "train_separator", "generate", "score", "separate", "results",
-               "convert_msdm", "convert_adm", "restore")
+SUBCOMMANDS = ("bench", "prepare_synth4", "prepare_musdb", "slakh", "chunk_data_dir", "train_prior", "train_separator",
+               "generate", "score", "separate", "results", "convert_msdm", "convert_adm", "prior_info",
+               "train_image_prior", "restore", "restore_score", "restore_report")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +29,3 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -5,9 +5,9 @@ import argparse
 import time
 from pathlib import Path
 
-from ..atomic import atomic_path
-from ..bench.gmm import BASELINES, CONSTRUCTIONS, MGPS_GAUSSIAN_CELL
-from ..samplers.intermediate import INTERMEDIATE_UPDATES
+from mgdm_audio.bench.gmm import BASELINES, CONSTRUCTIONS, MGPS_GAUSSIAN_CELL
+from mgdm_audio.common.atomic import atomic_path
+from mgdm_audio.core.samplers.intermediate import INTERMEDIATE_UPDATES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_gmm(args: argparse.Namespace) -> int:
-    from ..bench import gmm
+    from mgdm_audio.bench import gmm
 
     if args.quick:
         args.problems, args.num_samples, args.gibbs_reps = 3, 500, [1]

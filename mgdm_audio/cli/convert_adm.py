@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..nets.adm import ADM_PRESETS, GUIDED_DIFFUSION_DEFAULTS
-from ..priors.adm_checkpoint import convert, resolve_flags, verify
+from mgdm_audio.image.nets.adm import ADM_PRESETS, GUIDED_DIFFUSION_DEFAULTS
+from mgdm_audio.image.priors.adm_checkpoint import convert, resolve_flags, verify
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

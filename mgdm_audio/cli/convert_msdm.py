@@ -5,8 +5,8 @@ import argparse
 import sys
 import warnings
 
-from ..priors.msdm import SAMPLE_RATE, SEGMENT_LENGTH, convert, verify
-from ..priors.music import DEFAULT_STEMS
+from mgdm_audio.audio.priors.msdm import SAMPLE_RATE, SEGMENT_LENGTH, convert, verify
+from mgdm_audio.audio.priors.music import DEFAULT_STEMS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -11,10 +11,10 @@ import numpy as np
 import soundfile
 import torch
 
-from ..atomic import atomic_path
-from ..priors.loading import load, resolve
-from ..samplers.ancestral import sample_prior
-from ..training.hardware import describe_device, resolve_device
+from mgdm_audio.common.atomic import atomic_path
+from mgdm_audio.common.hardware import describe_device, resolve_device
+from mgdm_audio.core.priors.loading import load, resolve
+from mgdm_audio.core.samplers.ancestral import sample_prior
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

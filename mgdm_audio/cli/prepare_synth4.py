@@ -10,11 +10,11 @@ import os
 import sys
 import time
 
-from mgdm_audio.corpora.kaldi import DataDirError
-from mgdm_audio.corpora.synth4.build import (DEFAULT_NUM_TRACKS, DEFAULT_TRACK_SECONDS, SPLITS,
-                                             BuildConfig, build_corpus)
-from mgdm_audio.corpora.synth4.mixing import WAV_SUBTYPES
-from mgdm_audio.corpora.synth4.render import DEFAULT_SOUNDFONT, RenderError, find_synthesizer
+from mgdm_audio.audio.corpora.kaldi import DataDirError
+from mgdm_audio.audio.corpora.synth4.build import (DEFAULT_NUM_TRACKS, DEFAULT_TRACK_SECONDS, SPLITS, BuildConfig,
+                                                   build_corpus)
+from mgdm_audio.audio.corpora.synth4.mixing import WAV_SUBTYPES
+from mgdm_audio.audio.corpora.synth4.render import DEFAULT_SOUNDFONT, RenderError, find_synthesizer
 
 DEFAULT_SAMPLE_RATE = 22050
 

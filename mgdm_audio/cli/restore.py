@@ -2,23 +2,18 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
-import torch
+from mgdm_audio.common.hardware import resolve_device
+from mgdm_audio.core.priors.loading import load, resolve
+from mgdm_audio.core.samplers.base import load_preset, preset_names
+from mgdm_audio.image.operators import SIGMA_Y, TASKS, make_task
+from mgdm_audio.image.restoration.batch import Job, restore_batch, resume_key
+from mgdm_audio.image.restoration.image_io import ImageInputError, read_image
+from mgdm_audio.image.restoration.outputs import is_finished
+from mgdm_audio.image.restoration.restorer import RestoreSettings, make_restorer
 
-from ..checksum import file_sha256
-from ..operators.image import SIGMA_Y, TASKS, make_task
-from ..priors.loading import load, resolve
-from ..restoration.image_io import ImageInputError, read_image
-from ..restoration.outputs import is_finished, restored_image, write_outputs
-from ..restoration.restorer import RestoreSettings, observation_picture, observe, restore
-from ..restoration.scores import score
-from ..samplers import load_preset, make_sampler, preset_names
-from ..training.hardware import describe_device, resolve_device
 from .sampler_options import SAMPLER_FLAGS as COMMON_SAMPLER_FLAGS
 from .sampler_options import add_set_option, sampler_overrides, set_overrides
 
@@ -73,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
         if shape is None:
             raise ValueError(f"{resolve(args.prior)}: not an image prior (a {type(prior).__name__})")
         operator = make_task(settings.task, shape, settings.seed)
-        make_sampler(settings.sampler, settings.preset or prior.default_preset, **settings.overrides).check(
-            prior, operator)
+        runner = make_restorer(prior, settings)
+        runner.check(prior, operator)
     except (ValueError, OSError) as error:
         print(f"mgdm restore: error: {error}", file=sys.stderr)
         return 2
@@ -89,11 +84,11 @@ def run(args: argparse.Namespace) -> int:
     for start in range(0, len(jobs), size):
         batch = jobs[start:start + size]
         try:
-            _restore_batch(prior, operator, settings, batch, device)
+            restore_batch(prior, runner, operator, settings, batch, device)
             done += len(batch)
         except (RuntimeError, ValueError, OSError) as error:
             for job in batch:
-                _fail(failures, f"{job['path']}: {error}")
+                _fail(failures, f"{job.path}: {error}")
     print(f"restored {done} image(s) into {root}" + (f"; {len(failures)} error(s)" if failures else ""))
     return 1 if failures else 0
 
@@ -126,7 +121,7 @@ def _expand(inputs: list[str], failures: list[str]) -> list[Path]:
 
 
 def _read_inputs(files: list[Path], shape: tuple[int, int, int], root: Path, settings: RestoreSettings,
-                 prior_path: Path, resume: bool, failures: list[str]) -> list[dict[str, Any]]:
+                 prior_path: Path, resume: bool, failures: list[str]) -> list[Job]:
     """One job per readable, not yet finished image: its tensor, output folder and resume key."""
     jobs, owners = [], {}
     for position, path in enumerate(files):
@@ -140,39 +135,14 @@ def _read_inputs(files: list[Path], shape: tuple[int, int, int], root: Path, set
             continue
         owners[path.stem] = path
         folder = root / path.stem
-        # The input's content, not its modification time: a rewrite within one clock tick is still seen.
-        key = {**settings.as_dict(), "prior": str(prior_path), "input": str(path.resolve()),
-               "input_sha256": file_sha256(path), "position": position}
+        key = resume_key(settings, prior_path, path, position)
         if resume and is_finished(folder, key):
             _notice(f"{path}: already restored in {folder} (--resume): skipped")
             continue
         for line in notices:
             _notice(line)
-        jobs.append({"path": path, "image": image, "folder": folder, "key": key, "notices": notices,
-                     "seed": settings.seed + position})
+        jobs.append(Job(path, image, folder, key, notices, settings.seed + position))
     return jobs
-
-
-def _restore_batch(prior, operator, settings: RestoreSettings, batch: list[dict[str, Any]],
-                   device: torch.device) -> None:
-    """Observe, restore and write one batch of jobs (one sampler call)."""
-    started = time.perf_counter()
-    clean = torch.stack([job["image"] for job in batch]).to(device, prior.dtype)
-    y = observe(operator.to(device), clean, settings.sigma_y, [job["seed"] for job in batch])
-    result = restore(prior, operator, y, settings, seed=batch[0]["seed"])
-    pictures = observation_picture(operator, y, prior.image_shape)
-    restored = torch.stack([restored_image(samples) for samples in result.samples])
-    scores = score(clean, restored)
-    seconds = time.perf_counter() - started
-    for i, job in enumerate(batch):
-        record = {"input": str(job["path"].resolve()), "settings": job["key"], "sampler_settings": result.settings,
-                  "observation_seed": job["seed"], "sampler_seed": batch[0]["seed"],
-                  "batch": [str(other["path"]) for other in batch], "notices": job["notices"],
-                  "psnr_db": scores["psnr"][i], "ssim": scores["ssim"][i],
-                  "scores_note": "restored.png against input.png, both 8-bit, on [0, 1]",
-                  "denoiser_calls": dataclasses.asdict(result.calls), "batch_seconds": round(seconds, 3),
-                  "device": describe_device(device)}
-        write_outputs(job["folder"], clean[i], pictures[i], result.samples[i], record)
 
 
 def _fail(failures: list[str], line: str) -> None:

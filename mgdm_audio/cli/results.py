@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..evaluation.results import default_label, load_run, write_results
+from mgdm_audio.audio.evaluation.results import default_label, load_run, write_results
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

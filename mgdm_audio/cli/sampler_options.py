@@ -5,7 +5,7 @@ import argparse
 import dataclasses
 from typing import Any, Mapping
 
-from ..samplers import SAMPLERS
+from mgdm_audio.core.samplers import sampler_class
 
 #: Sampler options → the settings names they set (only on samplers that have that setting).
 SAMPLER_FLAGS = {"steps": "--steps", "gibbs_reps": "--gibbs-reps", "grad_steps": "--grad-steps", "lr": "--lr"}
@@ -13,7 +13,7 @@ SAMPLER_FLAGS = {"steps": "--steps", "gibbs_reps": "--gibbs-reps", "grad_steps":
 
 def setting_names(sampler: str) -> set[str]:
     """The settings sampler ``sampler`` has."""
-    return {field.name for field in dataclasses.fields(SAMPLERS[sampler].Settings)}
+    return {field.name for field in dataclasses.fields(sampler_class(sampler).Settings)}
 
 
 def sampler_overrides(args: argparse.Namespace, flags: Mapping[str, str] = SAMPLER_FLAGS) -> dict[str, Any]:

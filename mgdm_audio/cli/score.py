@@ -6,8 +6,8 @@ import sys
 import warnings
 from pathlib import Path
 
-from ..evaluation import DEFAULT_STEMS, score_separation
-from ..evaluation.summary import markdown_table
+from mgdm_audio.audio.evaluation import DEFAULT_STEMS, score_separation
+from mgdm_audio.audio.evaluation.summary import markdown_table
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -8,15 +8,16 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..nets.pretrained import CONFIG_FILE
-from ..priors.loading import NAMED_PRIORS
-from ..samplers import load_preset
-from ..separation.audio_io import AUDIO_EXTENSIONS, AudioInfo, InputError, expand_inputs
-from ..separation.engine import StemSeparator, build_settings, choose_quality
-from ..separation.output import CLIP_MODES, FORMATS
-from ..separation.quality import DEFAULT_QUALITY, QUALITIES
-from ..separation.report import plot_spectrograms
-from ..separation.separator import INITS, SeparationSettings
+from mgdm_audio.audio.separation.audio_io import AUDIO_EXTENSIONS, AudioInfo, InputError, expand_inputs
+from mgdm_audio.audio.separation.engine import StemSeparator, build_settings, choose_quality
+from mgdm_audio.audio.separation.output import CLIP_MODES, FORMATS
+from mgdm_audio.audio.separation.quality import DEFAULT_QUALITY, QUALITIES
+from mgdm_audio.audio.separation.report import plot_spectrograms
+from mgdm_audio.audio.separation.separator import INITS, SeparationSettings
+from mgdm_audio.core.pretrained import CONFIG_FILE
+from mgdm_audio.core.priors.loading import NAMED_PRIORS
+from mgdm_audio.core.samplers.base import load_preset
+
 from .sampler_options import SAMPLER_FLAGS, add_set_option, sampler_overrides, set_overrides
 
 

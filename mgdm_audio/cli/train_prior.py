@@ -6,14 +6,15 @@ import sys
 
 import torch
 
-from ..corpora.kaldi import DataDirError
-from ..nets import EDMDenoiser, UNet1d
-from ..priors.loading import load as load_prior
-from ..priors.loading import resolve
-from ..priors.music import MultiSourcePrior
-from ..training import architecture, train_prior
-from ..training.data import StemChunks
-from ..training.hardware import describe_device, resolve_device
+from mgdm_audio.audio.corpora.kaldi import DataDirError
+from mgdm_audio.audio.nets import EDMDenoiser, UNet1d
+from mgdm_audio.audio.priors.music import MultiSourcePrior
+from mgdm_audio.audio.training import architecture, train_prior
+from mgdm_audio.audio.training.data import StemChunks
+from mgdm_audio.common.hardware import describe_device, resolve_device
+from mgdm_audio.core.priors.loading import load as load_prior
+from mgdm_audio.core.priors.loading import resolve
+
 from .training_options import add_training_options, export, segment_length, training_settings
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..corpora.kaldi import DataDirError
-from ..nets.spectral_mask import SpectralMask
-from ..nets.tasnet import ConvTasNet
-from ..separators.model import MixtureSeparator
-from ..training.hardware import describe_device, resolve_device
-from ..training.separator_trainer import REMIX_PROBABILITY, train_separator
-from ..training.settings import TrainSettings
+from mgdm_audio.audio.corpora.kaldi import DataDirError
+from mgdm_audio.audio.nets.spectral_mask import SpectralMask
+from mgdm_audio.audio.nets.tasnet import ConvTasNet
+from mgdm_audio.audio.separators.model import MixtureSeparator
+from mgdm_audio.audio.training.separator_trainer import REMIX_PROBABILITY, train_separator
+from mgdm_audio.audio.training.settings import TrainSettings
+from mgdm_audio.common.hardware import describe_device, resolve_device
+
 from .sampler_options import parse_number
 from .train_prior import summary
 from .training_options import add_training_options, export, segment_length, training_settings

@@ -4,9 +4,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..priors.music import DEFAULT_STEMS
-from ..training.settings import LR_SCHEDULES, TrainSettings
-from ..training.snapshot import export_checkpoint
+from mgdm_audio.audio.priors.music import DEFAULT_STEMS
+from mgdm_audio.audio.training.settings import LR_SCHEDULES, TrainSettings
+from mgdm_audio.audio.training.snapshot import export_checkpoint
+
 from .prepare_synth4 import DEFAULT_SAMPLE_RATE
 
 

@@ -1,11 +1,14 @@
-"""Diffusion priors in the variance-preserving view (see :class:`Prior`)."""
-from .base import Prior
-from .diffusers_latent import DiffusersLatentPrior
-from .diffusers_pixel import DiffusersPixelPrior
-from .gaussian_mixture import GaussianMixture
-from .isdm import StemwiseNets  # registers the ISDM network, so load() reads converted ISDM priors
-from .loading import MultiSourcePrior, load
-from .ve import VEDenoiserPrior
+"""Diffusion priors in the variance-preserving view (see :class:`Prior`): the core's, and the plug-ins' on first use."""
+from .._lazy import lazy_attributes
+from ..core.priors import GaussianMixture, Prior, VEDenoiserPrior, load, save_prior
+
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), {
+    "MultiSourcePrior": "mgdm_audio.audio.priors.music:MultiSourcePrior",
+    "StemwiseNets": "mgdm_audio.audio.priors.isdm:StemwiseNets",
+    "DiffusersPixelPrior": "mgdm_audio.image.priors.diffusers_pixel:DiffusersPixelPrior",
+    "DiffusersLatentPrior": "mgdm_audio.image.priors.diffusers_latent:DiffusersLatentPrior",
+    "ADMPrior": "mgdm_audio.image.priors.adm:ADMPrior",
+})
 
 __all__ = ["Prior", "GaussianMixture", "VEDenoiserPrior", "MultiSourcePrior", "DiffusersPixelPrior",
-           "DiffusersLatentPrior", "StemwiseNets", "load"]
+           "DiffusersLatentPrior", "ADMPrior", "StemwiseNets", "load", "save_prior"]

@@ -57,6 +57,6 @@ if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
       summaries+=("exp/score_${task}_$sampler/summary.json")
     done
   done
-  python -m mgdm_audio.restoration.report exp/RESULTS.md "${summaries[@]}" --grid-dir "$grid_dir" \
+  mgdm restore-report exp/RESULTS.md "${summaries[@]}" --grid-dir "$grid_dir" \
     --grid-prefix "$grid_prefix" "${notes[@]}"
 fi

@@ -8,13 +8,7 @@ if [ $# -ne 2 ]; then
   echo "$usage" >&2
   exit 1
 fi
-prior_dir=$(python -c 'import sys
-from mgdm_audio.priors.diffusers_layout import is_diffusers_directory
-from mgdm_audio.priors.loading import resolve
-directory = resolve(sys.argv[1]).resolve()
-if not is_diffusers_directory(directory):
-    sys.exit(f"resolve_image_prior.sh: no diffusers prior in {directory} (model_index.json, unet/ or scheduler_config.json)")
-print(directory)' "$1") || exit 1
+prior_dir=$(mgdm prior-info "$1" path --layout diffusers) || exit 1
 mkdir -p "$(dirname "$2")"
 echo "$prior_dir" > "$2"
 echo "$0: prior $prior_dir recorded in $2"

@@ -10,11 +10,8 @@ if [ $# -ne 2 ]; then
 fi
 prior="$1"
 out_file="$2"
-prior_dir=$(python -c 'import sys
-from mgdm_audio.priors.loading import resolve
-print(resolve(sys.argv[1]).resolve())' "$prior")
-if [ ! -f "$prior_dir/config.json" ]; then
-  echo "$0: no prior in $prior_dir (no config.json); train one (--train_prior true) or pass --prior DIR" >&2
+if ! prior_dir=$(mgdm prior-info "$prior" path --layout mgdm); then
+  echo "$0: no prior at $prior; train one (--train_prior true) or pass --prior DIR" >&2
   exit 1
 fi
 mkdir -p "$(dirname "$out_file")"

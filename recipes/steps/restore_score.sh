@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Score the restorations of <restore-dir>/images (PSNR / SSIM against each input) into <score-dir>:
-# scores.csv and summary.json (python -m mgdm_audio.restoration.evaluate).
+# scores.csv and summary.json (mgdm restore-score).
 set -euo pipefail
 
 usage="Usage: $0 <restore-dir> <score-dir>"
@@ -8,4 +8,4 @@ if [ $# -ne 2 ]; then
   echo "$usage" >&2
   exit 1
 fi
-python -m mgdm_audio.restoration.evaluate "$1/images" "$2"
+mgdm restore-score "$1/images" "$2"

@@ -9,7 +9,7 @@ train_opts=
 help_message="Usage: $0 [options] <data-dir> <exp-dir>
 Options:
   --cmd CMD          job launcher (default: $cmd)
-  --train_opts OPTS  options of python -m mgdm_audio.restoration.train_prior, e.g. \"--steps 6000\" (default: none)"
+  --train_opts OPTS  options of mgdm train-image-prior, e.g. \"--steps 6000\" (default: none)"
 
 # shellcheck source=SCRIPTDIR/../utils/parse_options.sh
 . utils/parse_options.sh
@@ -24,5 +24,5 @@ dir="$2"
 
 read -r -a options <<< "$train_opts"
 echo "$0: training on $(wc -l < "$data/images.scp") image(s) of $data, log in $dir/log/train.log"
-$cmd "$dir/log/train.log" python -m mgdm_audio.restoration.train_prior "$data/images.scp" "$dir" "${options[@]}"
+$cmd "$dir/log/train.log" mgdm train-image-prior "$data/images.scp" "$dir" "${options[@]}"
 tail -n 1 "$dir/log/train.log"

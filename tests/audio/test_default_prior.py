@@ -6,8 +6,8 @@ import pytest
 import soundfile
 import torch
 
+from mgdm_audio.core.priors.loading import NAMED_PRIORS
 from mgdm_audio.priors import load
-from mgdm_audio.priors.loading import NAMED_PRIORS
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

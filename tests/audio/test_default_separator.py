@@ -6,8 +6,8 @@ import numpy as np
 import soundfile
 import torch
 
-from mgdm_audio import separators
-from mgdm_audio.metrics.separation import si_snr
+from mgdm_audio.audio import separators
+from mgdm_audio.audio.metrics import si_snr
 from mgdm_audio.priors import load as load_prior
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 import soundfile
 import torch
+from tests.audio.test_music_prior import tiny_prior
 
 from mgdm_audio.cli import main
+from mgdm_audio.core.priors.loading import save_prior
+from mgdm_audio.core.samplers.ancestral import sample_prior
 from mgdm_audio.priors import GaussianMixture
-from mgdm_audio.priors.loading import save_prior
-from mgdm_audio.samplers.ancestral import sample_prior
-from tests.audio.test_music_prior import tiny_prior
 
 
 def _mixture() -> GaussianMixture:

@@ -13,9 +13,9 @@ import pytest
 import torch
 
 import mgdm_audio as ma
+from mgdm_audio.audio.priors.music import SigmaSchedule
 from mgdm_audio.operators import Mixing
 from mgdm_audio.priors import VEDenoiserPrior
-from mgdm_audio.priors.music import SigmaSchedule
 
 VARIANCES = (0.04, 0.01)  # stem standard deviations 0.2 and 0.1: audio-like scale
 LENGTH = 64

@@ -9,11 +9,11 @@ import pytest
 import torch
 
 import mgdm_audio as ma
-from mgdm_audio.nets import EDMDenoiser, UNet1d, from_pretrained
-from mgdm_audio.priors.loading import NAMED_PRIORS, save_prior
-from mgdm_audio.priors.music import MultiSourcePrior
-from mgdm_audio.schedules import karras_sigmas
-from mgdm_audio.training import unet_config
+from mgdm_audio.audio.nets import EDMDenoiser, UNet1d, from_pretrained
+from mgdm_audio.audio.priors.music import MultiSourcePrior
+from mgdm_audio.audio.training import unet_config
+from mgdm_audio.core.priors.loading import NAMED_PRIORS, save_prior
+from mgdm_audio.core.schedules import karras_sigmas
 
 # Length multiple 2 · 2 · 2 = 8 samples.
 TINY_NET = dict(channels=8, patch_factor=2, multipliers=[1, 2, 2], factors=[2, 2], blocks=1, attention_levels=1,
@@ -114,3 +114,18 @@ def test_default_name_resolves_to_the_packaged_directory(monkeypatch, tmp_path):
     monkeypatch.setitem(NAMED_PRIORS, "default", tmp_path / "packaged")
     assert ma.priors.load("default").config == tiny_prior().config
     assert ma.priors.load().config == tiny_prior().config
+
+
+def test_prior_info_prints_what_the_saved_prior_holds(tmp_path, capsys):
+    """``mgdm prior-info`` (what recipes ask of a prior) reads the facts back from the files save_prior wrote."""
+    from mgdm_audio.cli import main
+
+    prior = tiny_prior(segment_length=128, sample_rate=11025)
+    directory = save_prior(prior, tmp_path / "prior")
+    assert main(["prior-info", str(directory), "stems", "sample_rate", "segment_length", "path", "layout"]) == 0
+    assert capsys.readouterr().out.splitlines() == [" ".join(prior.stems), "11025", "128", str(directory.resolve()),
+                                                    "mgdm"]
+    assert main(["prior-info", str(directory), "--layout", "diffusers"]) == 1
+    assert capsys.readouterr().err.count("\n") == 1
+    assert main(["prior-info", str(tmp_path), "stems"]) == 1
+    assert f"{tmp_path / 'config.json'}: missing" in capsys.readouterr().err

@@ -5,21 +5,20 @@ from __future__ import annotations
 import csv
 import math
 
-import soundfile
-
 import numpy as np
 import pytest
+import soundfile
 import torch
-
-from mgdm_audio import separators
-from mgdm_audio.nets.spectral_mask import SpectralMask
-from mgdm_audio.nets.tasnet import ConvTasNet
-from mgdm_audio.separators.model import ERROR_FLOOR, MixtureSeparator
-from mgdm_audio.training import StemChunks, TrainSettings
-from mgdm_audio.training.loop import _WeightAverage
-from mgdm_audio.training.separator_trainer import train_separator
-from mgdm_audio.training.snapshot import export_checkpoint
 from tests.audio.test_training import RATE, SEGMENT, STEMS, data_dir  # noqa: F401  (the data_dir fixture)
+
+from mgdm_audio.audio import separators
+from mgdm_audio.audio.nets.spectral_mask import SpectralMask
+from mgdm_audio.audio.nets.tasnet import ConvTasNet
+from mgdm_audio.audio.separators.model import ERROR_FLOOR, MixtureSeparator
+from mgdm_audio.audio.training import StemChunks, TrainSettings
+from mgdm_audio.audio.training.loop import _WeightAverage
+from mgdm_audio.audio.training.separator_trainer import train_separator
+from mgdm_audio.audio.training.snapshot import export_checkpoint
 
 TINY_TASNET = dict(enc_kernel_size=4, enc_num_feats=8, msk_num_feats=8, msk_num_hidden_feats=8, msk_num_layers=2,
                    msk_num_stacks=1)
@@ -83,8 +82,9 @@ def test_save_and_load_give_the_same_separator(tmp_path):
 
 
 def test_a_prior_directory_is_not_a_separator(tmp_path):
-    from mgdm_audio.priors.loading import save_prior
     from tests.audio.test_music_prior import tiny_prior
+
+    from mgdm_audio.core.priors.loading import save_prior
     directory = save_prior(tiny_prior(), tmp_path / "prior")
     with pytest.raises(ValueError, match=r"config\.json: no \"separator\" entry"):
         separators.load(directory)

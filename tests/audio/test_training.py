@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 import soundfile
 import torch
+from tests.audio.test_music_prior import TINY_NET, tiny_prior
 
 import mgdm_audio as ma
+from mgdm_audio.audio.corpora.kaldi import DataDirError, write_data_dir
+from mgdm_audio.audio.training import StemChunks, TrainSettings, train_prior
+from mgdm_audio.audio.training.denoising import denoising, random_chunks
+from mgdm_audio.audio.training.snapshot import export_checkpoint
 from mgdm_audio.cli import main
-from mgdm_audio.corpora.kaldi import DataDirError, write_data_dir
-from mgdm_audio.training import StemChunks, TrainSettings, train_prior
-from mgdm_audio.training.denoising import denoising, random_chunks
-from mgdm_audio.training.snapshot import export_checkpoint
-from tests.audio.test_music_prior import TINY_NET, tiny_prior
 
 RATE = 8000
 STEMS = 4

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 import mgdm_audio as ma
+from mgdm_audio.core.samplers.start import WarmStart
 from mgdm_audio.samplers import make_sampler
-from mgdm_audio.samplers.start import WarmStart
 
 N = 1000
 
@@ -143,8 +143,9 @@ def test_audio_preset_baselines_separate_a_mixture(sampler, settings, tolerance)
     `mgdm separate` runs them: the stems' sum stays near the mixture (noiseless, σ_y = 1e-4). Measured relative
     residuals: ΠGDM 2.7e-5, DAPS 4.9e-4, PnP-DM 3.4e-3, RED-diff 0.042; the prior alone (ΠGDM without guidance)
     0.37."""
-    from mgdm_audio.operators import Mixing
     from tests.audio.test_mixing_and_dirac import mixing_residual, mixture_problem
+
+    from mgdm_audio.operators import Mixing
 
     prior, y, wiener, _ = mixture_problem()
     samples = ma.sample(prior, Mixing(num_stems=2), y, 1e-4, sampler=sampler, preset="audio", num_samples=4, seed=0,

@@ -3,10 +3,10 @@ import math
 
 import pytest
 import torch
+from tests.conftest import random_covariance
 
 import mgdm_audio as ma
-from mgdm_audio.schedules import karras_sigmas
-from tests.conftest import random_covariance
+from mgdm_audio.core.schedules import karras_sigmas
 
 
 def make_mixture(dim, num_components, generator, full=True):

@@ -6,13 +6,15 @@ from pathlib import Path
 
 import pytest
 import torch
+from tests.conftest import random_covariance
 
 import mgdm_audio as ma
-from mgdm_audio.likelihoods import GaussianLikelihood
-from mgdm_audio.samplers import DenoiserCalls, intermediate, make_sampler, preset_names
-from mgdm_audio.samplers.base import forward_model
-from mgdm_audio.samplers.mgdm import squared_operator_norm
-from tests.conftest import random_covariance
+from mgdm_audio.core import bridge
+from mgdm_audio.core.likelihoods import GaussianLikelihood
+from mgdm_audio.core.samplers import intermediate
+from mgdm_audio.core.samplers.base import counting, forward_model
+from mgdm_audio.core.samplers.mgdm import squared_operator_norm
+from mgdm_audio.samplers import DenoiserCalls, make_sampler, preset_names
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -67,7 +69,7 @@ def gaussian_intermediate_conditional(seed, n, sigma_y=0.5):
     s, t = 300, 400
     x0 = prior.means.expand(n, 2).clone()
     x_t = torch.full((n, 2), 0.3, dtype=torch.float64)
-    coefficients = ma.bridge.bridge(prior.alphas_cumprod, 0, s, t)
+    coefficients = bridge.bridge(prior.alphas_cumprod, 0, s, t)
     gain, mu = denoiser_gain(prior, s), prior.means[0]
     m = coefficients.mean(x0[0], x_t[0])
     AG = operator.matrix @ gain
@@ -84,8 +86,9 @@ def test_variational_update_fits_the_exact_gaussian_conditional():
     problem = gaussian_intermediate_conditional(3, n)
     mean, precision = problem.mean, problem.precision
     calls = DenoiserCalls()
-    x_s = intermediate.variational(problem.energy, problem.bridge_mean, problem.bridge_std, steps=800, lr=0.004,
-                                   generator=torch.Generator().manual_seed(0), calls=calls)
+    with counting(problem.prior, calls):  # the samplers' one call counter, as Sampler.__call__ holds it
+        x_s = intermediate.variational(problem.energy, problem.bridge_mean, problem.bridge_std, steps=800, lr=0.004,
+                                       generator=torch.Generator().manual_seed(0))
     mean_field_sd = (1 / torch.diagonal(precision)).sqrt()
     assert torch.allclose(x_s.mean(0), mean, atol=4 * float(mean_field_sd.max()) / math.sqrt(n) + 2e-3)
     assert torch.allclose(x_s.std(0), mean_field_sd, rtol=0.08)
@@ -99,8 +102,9 @@ def test_pcn_update_samples_the_exact_gaussian_conditional(seed):
     n = 4000
     problem = gaussian_intermediate_conditional(seed, n)
     calls = DenoiserCalls()
-    x_s = intermediate.pcn(problem.energy, problem.bridge_mean, problem.bridge_std, steps=100,
-                           generator=torch.Generator().manual_seed(0), calls=calls)
+    with counting(problem.prior, calls):
+        x_s = intermediate.pcn(problem.energy, problem.bridge_mean, problem.bridge_std, steps=100,
+                               generator=torch.Generator().manual_seed(0))
     assert_gaussian_draws(x_s, problem.mean, torch.linalg.inv(problem.precision))
     assert (calls.forward, calls.forward_backward) == (101, 0)
 
@@ -115,8 +119,9 @@ def test_laplace_update_samples_a_sharp_gaussian_conditional():
     residual = lambda x_s: (problem.likelihood.residual(problem.operator(problem.prior.x0(x_s, problem.s)))
                             / problem.likelihood.sigma_y).flatten(1)
     calls = DenoiserCalls()
-    x_s = intermediate.laplace(residual, problem.bridge_mean, problem.bridge_std, fit_steps=2, steps=10,
-                               generator=torch.Generator().manual_seed(0), calls=calls)
+    with counting(problem.prior, calls):
+        x_s = intermediate.laplace(residual, problem.bridge_mean, problem.bridge_std, fit_steps=2, steps=10,
+                                   generator=torch.Generator().manual_seed(0))
     assert_gaussian_draws(x_s, problem.mean, torch.linalg.inv(problem.precision))
     assert calls.forward_backward == 2 and 11 + 2 <= calls.forward <= 11 + 2 * intermediate.BACKTRACK
 
@@ -127,7 +132,7 @@ def nonlinear_intermediate_conditional():
     bridge mean (scalar), bridge sd and the conditional's exact mean and sd by quadrature on 20,001 points."""
     prior = ma.priors.GaussianMixture([0.5, 0.5], [[-2.0], [2.0]], [[[0.3]], [[0.3]]])
     s, t, y, sigma_y = 200, 300, torch.tensor([1.0], dtype=torch.float64), 0.3
-    coefficients = ma.bridge.bridge(prior.alphas_cumprod, 0, s, t)
+    coefficients = bridge.bridge(prior.alphas_cumprod, 0, s, t)
     m = float(coefficients.mean(torch.tensor([[0.5]], dtype=torch.float64), torch.tensor([[0.2]], dtype=torch.float64)))
     points = torch.linspace(m - 8 * coefficients.std, m + 8 * coefficients.std, 20001, dtype=torch.float64)[:, None]
     log_density = (-0.5 * ((y - prior.x0(points, s)[:, 0]) / sigma_y) ** 2
@@ -150,10 +155,10 @@ def test_laplace_update_corrects_its_fit_on_a_nonlinear_conditional():
     n = 4000
     start = torch.full((n, 1), m, dtype=torch.float64)
     fit_only = intermediate.laplace(residual, start, bridge_std, fit_steps=2, steps=0,
-                                    generator=torch.Generator().manual_seed(0), calls=DenoiserCalls())
+                                    generator=torch.Generator().manual_seed(0))
     assert abs(float(fit_only.mean()) - mean) > 0.4 * sd
     x_s = intermediate.laplace(residual, start, bridge_std, fit_steps=2, steps=300,
-                               generator=torch.Generator().manual_seed(0), calls=DenoiserCalls())
+                               generator=torch.Generator().manual_seed(0))
     assert float(x_s.mean()) == pytest.approx(mean, abs=4 * sd / math.sqrt(n))
     assert float(x_s.std()) == pytest.approx(sd, rel=0.04)
 
@@ -173,7 +178,7 @@ def test_mgdm_draws_x_s_against_the_likelihood_of_its_denoised_estimate():
     sampler = make_sampler("mgdm", "gmm", intermediate_update="pcn")
     x_s = sampler._draw_intermediate(problem.prior, forward_model(problem.prior, problem.operator),
                                      problem.likelihood, problem.x0, problem.x_t, problem.s, problem.t, steps=100,
-                                     lr=0.0, generator=torch.Generator().manual_seed(0), calls=DenoiserCalls())
+                                     lr=0.0, generator=torch.Generator().manual_seed(0))
     assert_gaussian_draws(x_s, problem.mean, torch.linalg.inv(problem.precision))
 
 
@@ -183,7 +188,7 @@ def test_denoising_chain_samples_the_prior_posterior():
     sampler = make_sampler("mgdm", "gmm", denoising_steps=1000)
     s, n = 60, 20000
     x_s = torch.full((n, 1), 0.4, dtype=torch.float64)
-    x0 = sampler._denoise(prior, x_s, s, torch.Generator().manual_seed(0), DenoiserCalls())
+    x0 = sampler._denoise(prior, x_s, s, torch.Generator().manual_seed(0))
     alpha_bar = prior.alpha_bar(s)
     posterior_var = 1 / (1 / 0.8 + alpha_bar / (1 - alpha_bar))
     posterior_mean = posterior_var * (1.0 / 0.8 + math.sqrt(alpha_bar) * 0.4 / (1 - alpha_bar))
@@ -351,14 +356,19 @@ def test_trace_keeps_one_estimate_per_outer_step():
     assert result.settings["seed"] == 0 and result.settings["steps"] == 10
 
 
-PRESET_FOLDER = Path(ma.__file__).parent / "samplers" / "presets"
+#: Every preset file the package ships, by name: the core's and the plug-ins' ``presets/`` folders.
+PRESET_FILES = {path.stem: path for path in Path(ma.__file__).parent.glob("**/presets/*.toml")}
+
+
+def test_preset_names_are_the_shipped_files():
+    assert preset_names() == sorted(PRESET_FILES) and len(PRESET_FILES) == 5
 
 
 @pytest.mark.parametrize("preset", preset_names())
 def test_every_shipped_preset_builds_with_the_values_its_file_holds(preset):
     """Each table of ``presets/<preset>.toml``, read here with tomllib, builds its sampler with exactly those
     values; per-step expressions give, at every outer step k of K = steps, what Python itself evaluates."""
-    with open(PRESET_FOLDER / f"{preset}.toml", "rb") as handle:
+    with open(PRESET_FILES[preset], "rb") as handle:
         tables = tomllib.load(handle)
     assert {"mgdm", "dps"} <= set(tables)
     for sampler, table in tables.items():
@@ -393,3 +403,18 @@ def test_bad_arguments_raise_clear_errors():
         ma.sample(prior, operator, y, sigma_y=0.5, intermediate_update="langevin")
     with pytest.raises(ValueError, match="NaN"):
         ma.sample(prior, operator, torch.tensor([0.0, float("nan")]), sigma_y=0.5)
+
+
+def test_a_built_sampler_and_one_observation_per_sample_go_through_the_same_entry():
+    """``ma.sample`` with a sampler built once (as separation and restoration pass it) draws what the sampler's
+    name draws; y repeated once per sample gives the same draws as y itself; a built sampler takes no settings."""
+    prior, operator, y, _ = gaussian_problem(2, 1, 0.5, seed=4)
+    by_name = ma.sample(prior, operator, y, sigma_y=0.5, num_samples=3, seed=5, preset="gmm", steps=12)
+    runner = make_sampler("mgdm", "gmm", steps=12)
+    assert torch.equal(ma.sample(prior, operator, y, sigma_y=0.5, sampler=runner, num_samples=3, seed=5), by_name)
+    rows = y.expand(3, *y.shape)
+    assert torch.equal(ma.sample(prior, operator, rows, sigma_y=0.5, sampler=runner, num_samples=3, seed=5), by_name)
+    with pytest.raises(ValueError, match="a built sampler has its preset and settings"):
+        ma.sample(prior, operator, y, sigma_y=0.5, sampler=runner, steps=5)
+    with pytest.raises(ValueError, match=r"observation y has shape \(2, 1\)"):
+        ma.sample(prior, operator, y.expand(2, *y.shape), sigma_y=0.5, sampler=runner, num_samples=3)

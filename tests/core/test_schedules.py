@@ -4,9 +4,9 @@ import math
 import pytest
 import torch
 
-from mgdm_audio import schedules
-from mgdm_audio.bridge import bridge
-from mgdm_audio.priors import parametrization
+from mgdm_audio.core import schedules
+from mgdm_audio.core.bridge import bridge
+from mgdm_audio.core.priors import parametrization
 
 TABLES = {
     "linear_beta": schedules.linear_beta_table(),

@@ -1,6 +1,6 @@
 import pytest
 
-from mgdm_audio.samplers.step_schedule import StepSchedule
+from mgdm_audio.core.samplers.step_schedule import StepSchedule
 
 
 def test_published_schedules():

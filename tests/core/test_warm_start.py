@@ -8,13 +8,13 @@ import math
 
 import pytest
 import torch
-
-import mgdm_audio as ma
-from mgdm_audio.operators import Mixing
-from mgdm_audio.samplers.start import WarmStart
-from mgdm_audio.schedules import sigmas_from_table
 from tests.audio.test_mixing_and_dirac import mixture_problem
 from tests.core.test_samplers import gaussian_problem
+
+import mgdm_audio as ma
+from mgdm_audio.core.samplers.start import WarmStart
+from mgdm_audio.core.schedules import sigmas_from_table
+from mgdm_audio.operators import Mixing
 
 N = 800
 SETTINGS = {"mgdm": dict(preset="image_pixel", steps=50), "dps": dict(zeta=0.5, steps=100)}

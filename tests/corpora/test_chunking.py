@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from mgdm_audio.corpora.chunking import chunk_data_dir, main, spread
-from mgdm_audio.metrics.separation import chunk_starts
-from mgdm_audio.corpora.kaldi import DataDirError, read_data_dir, write_data_dir
+from mgdm_audio.audio.corpora.chunking import chunk_data_dir, spread
+from mgdm_audio.audio.corpora.kaldi import DataDirError, read_data_dir, write_data_dir
+from mgdm_audio.audio.metrics import chunk_starts
+from mgdm_audio.cli import main
 
 RATE = 8000
 CHUNK = 100
@@ -64,7 +65,7 @@ def test_no_qualifying_chunk_is_an_error_naming_the_dir(tmp_path, capsys):
     _data_dir(tmp_path, silent_chunks=range(5))
     with pytest.raises(DataDirError, match="no chunk of 100 samples has 2 of its 2 sources active"):
         chunk_data_dir(tmp_path / "src", tmp_path / "out", CHUNK)
-    assert main([str(tmp_path / "src"), str(tmp_path / "out"), "--chunk-samples", "100"]) == 1
+    assert main(["chunk-data-dir", str(tmp_path / "src"), str(tmp_path / "out"), "--chunk-samples", "100"]) == 1
     assert str(tmp_path / "src") in capsys.readouterr().err
 
 

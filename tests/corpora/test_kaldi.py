@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from mgdm_audio.corpora.kaldi import (DataDirError, atomic_path, read_data_dir, read_list,
-                                      validate_data_dir, write_data_dir, write_list)
+from mgdm_audio.audio.corpora.kaldi import (DataDirError, read_data_dir, read_list, validate_data_dir, write_data_dir,
+                                            write_list)
+from mgdm_audio.common.atomic import atomic_path
 
 
 def _write_wav(path, num_samples, sample_rate=8000):

@@ -8,11 +8,12 @@ import pytest
 import soundfile
 import torch
 
-from mgdm_audio.corpora.kaldi import validate_data_dir
-from mgdm_audio.corpora.musdb import main, prepare
-from mgdm_audio.nets import EDMDenoiser, UNet1d
-from mgdm_audio.priors.loading import save_prior
-from mgdm_audio.priors.music import MultiSourcePrior
+from mgdm_audio.audio.corpora.kaldi import validate_data_dir
+from mgdm_audio.audio.corpora.musdb import prepare
+from mgdm_audio.audio.nets import EDMDenoiser, UNet1d
+from mgdm_audio.audio.priors.music import MultiSourcePrior
+from mgdm_audio.cli import main
+from mgdm_audio.core.priors.loading import save_prior
 
 TINY = dict(in_channels=4, channels=8, patch_factor=2, patch_blocks=1, resnet_groups=2, kernel_multiplier_downsample=2,
             multipliers=[1, 2, 2], factors=[2, 2], num_blocks=[1, 1], attentions=[False, True], attention_heads=2,
@@ -43,7 +44,8 @@ def make_musdb_hq(root: Path, seconds: float = 1.0, split: str = "test") -> Path
 def test_stems_follow_the_prior_mono_at_its_rate_and_sum_to_the_mixture(tmp_path, capsys):
     root = make_musdb_hq(tmp_path / "musdb")
     prior = tiny_prior(tmp_path / "prior", sample_rate=16000)
-    assert main([str(root), str(tmp_path / "data"), "--audio-dir", str(tmp_path / "audio"), "--prior", str(prior)]) == 0
+    assert main(["prepare-musdb", str(root), str(tmp_path / "data"), "--audio-dir", str(tmp_path / "audio"), "--prior",
+                 str(prior)]) == 0
     assert "2 tracks" in capsys.readouterr().out
     data = validate_data_dir(tmp_path / "data", num_speakers=4, sample_rate=16000)
     assert data.utt_ids == ["A_Band_-_First_Song", "B_Band_-_Second_Song"]
@@ -70,7 +72,8 @@ def test_refusals_name_the_path_and_the_way_out(tmp_path, capsys):
         (incomplete, prior, "B Band - Second Song: incomplete MUSDB18-HQ track, missing other.wav"),
     ]
     for root, prior_dir, message in cases:
-        status = main([str(root), str(tmp_path / "data"), "--audio-dir", str(tmp_path / "a"), "--prior", str(prior_dir)])
+        status = main(["prepare-musdb", str(root), str(tmp_path / "data"), "--audio-dir", str(tmp_path / "a"),
+                       "--prior", str(prior_dir)])
         error = capsys.readouterr().err
         assert status == 1 and error.count("\n") == 1 and message in error, (root, error)
     with pytest.raises(ValueError, match="incomplete"):

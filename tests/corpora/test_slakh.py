@@ -9,9 +9,9 @@ import pytest
 import soundfile
 import yaml
 
+from mgdm_audio.audio.corpora.kaldi import read_data_dir, read_list, validate_data_dir, write_data_dir
+from mgdm_audio.audio.corpora.slakh import CorpusError, chunk_segment_seconds, join_chunks, prepare, write_chunks
 from mgdm_audio.cli import main as mgdm
-from mgdm_audio.corpora.kaldi import read_data_dir, read_list, validate_data_dir, write_data_dir
-from mgdm_audio.corpora.slakh import CorpusError, join_chunks, main, prepare, write_chunks
 
 RAW_RATE = 44100
 FREQUENCIES = {"Bass": 55.0, "Drums": 300.0, "Guitar": 220.0, "Strings": 440.0, "Piano": 330.0}
@@ -99,7 +99,8 @@ def test_missing_or_incomplete_roots_are_one_line_errors(tmp_path, capsys):
     ]
     for arguments, message in cases:
         layout, source, *options = arguments
-        status = main(["prepare", layout, source, str(tmp_path / "data"), "--audio-dir", str(tmp_path / "a"), *options])
+        status = mgdm(["slakh", "prepare", layout, source, str(tmp_path / "data"), "--audio-dir", str(tmp_path / "a"),
+                       *options])
         error = capsys.readouterr().err
         assert status == 1 and error.count("\n") == 1 and message in error, (arguments, error)
     (root / "test" / "Track00001" / "metadata.yaml").unlink()
@@ -127,6 +128,10 @@ def test_msdm_protocol_chunks_drop_the_tail_and_join_back(tmp_path):
                      rate=1000)
     counts = write_chunks(data, tmp_path / "protocol", chunk=1000)
     assert counts == {"long": 2, "short": 0}
+    # One model segment per chunk: mgdm separate reads 3 samples fewer than it asks for, so 1004 samples.
+    assert chunk_segment_seconds(tmp_path / "protocol", 1000) == 1004 / 1000
+    with pytest.raises(ValueError, match="chunks at 1000 Hz, the prior at 2000 Hz"):
+        chunk_segment_seconds(tmp_path / "protocol", 2000)
     assert read_data_dir(tmp_path / "protocol").utt_ids == ["long"]  # shorter than a chunk: left out, as MSDM
     chunks = read_list(tmp_path / "protocol" / "chunks" / "wav.scp")
     assert list(chunks) == ["long-c0000", "long-c0001"]

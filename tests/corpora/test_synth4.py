@@ -7,17 +7,16 @@ import numpy as np
 import pytest
 import soundfile
 
+from mgdm_audio.audio.corpora.kaldi import validate_data_dir
+from mgdm_audio.audio.corpora.synth4.arrangement import DRUM_KITS, PROGRAMS, STEMS, generate_arrangement
+from mgdm_audio.audio.corpora.synth4.build import BuildConfig, TrackSpec, build_corpus, track_seed, wav_path
+from mgdm_audio.audio.corpora.synth4.drums import DRUM_CHANNEL
+from mgdm_audio.audio.corpora.synth4.harmony import Key, diatonic_chord
+from mgdm_audio.audio.corpora.synth4.midi import ChannelSetup, Note, midi_bytes
+from mgdm_audio.audio.corpora.synth4.mixing import PEAK_LIMIT, mix_stems
+from mgdm_audio.audio.corpora.synth4.render import DEFAULT_SOUNDFONT, find_synthesizer
+from mgdm_audio.audio.corpora.synth4.song import Timeline
 from mgdm_audio.cli import prepare_synth4
-from mgdm_audio.corpora.kaldi import validate_data_dir
-from mgdm_audio.corpora.synth4.arrangement import DRUM_KITS, PROGRAMS, STEMS, generate_arrangement
-from mgdm_audio.corpora.synth4.build import (BuildConfig, TrackSpec, build_corpus, track_seed,
-                                             wav_path)
-from mgdm_audio.corpora.synth4.drums import DRUM_CHANNEL
-from mgdm_audio.corpora.synth4.harmony import Key, diatonic_chord
-from mgdm_audio.corpora.synth4.midi import ChannelSetup, Note, midi_bytes
-from mgdm_audio.corpora.synth4.mixing import PEAK_LIMIT, mix_stems
-from mgdm_audio.corpora.synth4.render import DEFAULT_SOUNDFONT, find_synthesizer
-from mgdm_audio.corpora.synth4.song import Timeline
 
 HAVE_FLUIDSYNTH = shutil.which("fluidsynth") is not None and os.path.isfile(DEFAULT_SOUNDFONT)
 needs_fluidsynth = pytest.mark.skipif(

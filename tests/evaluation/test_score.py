@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import soundfile
 
+from mgdm_audio.audio.corpora.kaldi import write_data_dir
+from mgdm_audio.audio.evaluation import score_separation
 from mgdm_audio.cli import main
-from mgdm_audio.corpora.kaldi import write_data_dir
-from mgdm_audio.evaluation import score_separation
 
 RATE = 8000
 STEMS = ("bass", "drums", "guitar", "piano")
@@ -63,7 +63,7 @@ def test_score_writes_all_four_files(dirs, tmp_path, capsys):
 
 
 def test_a_window_longer_than_the_files_scores_each_file_whole(dirs, tmp_path):
-    from mgdm_audio.metrics.separation import si_snr
+    from mgdm_audio.audio.metrics import si_snr
 
     data, separated = dirs
     out = tmp_path / "whole"

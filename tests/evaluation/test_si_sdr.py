@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from mgdm_audio.metrics.separation import msdm_chunks, museval_sdr, si_snr, window_starts, windowed_si_sdri
+from mgdm_audio.audio.metrics import msdm_chunks, museval_sdr, si_snr, window_starts, windowed_si_sdri
 
 N = 8000  # one second at 8 kHz
 

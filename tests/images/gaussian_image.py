@@ -4,8 +4,8 @@ from __future__ import annotations
 import torch
 
 import mgdm_audio as ma
+from mgdm_audio.core.schedules import linear_beta_table
 from mgdm_audio.priors import GaussianMixture, Prior
-from mgdm_audio.schedules import linear_beta_table
 
 
 class ImageGaussian(Prior):

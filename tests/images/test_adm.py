@@ -13,11 +13,11 @@ import pytest
 import torch
 
 from mgdm_audio.cli import main
-from mgdm_audio.nets.adm import ADM_PRESETS, GUIDED_DIFFUSION_DEFAULTS, ADMUNet, adm_config_from_flags
-from mgdm_audio.nets.pretrained import CONFIG_FILE
+from mgdm_audio.core.pretrained import CONFIG_FILE
+from mgdm_audio.core.priors.loading import MODEL_CARD_FILE
+from mgdm_audio.image.nets.adm import ADM_PRESETS, GUIDED_DIFFUSION_DEFAULTS, ADMUNet, adm_config_from_flags
+from mgdm_audio.image.priors.adm import ADMPrior
 from mgdm_audio.priors import load
-from mgdm_audio.priors.adm import ADMPrior
-from mgdm_audio.priors.loading import MODEL_CARD_FILE
 
 #: Overrides of the ffhq256 preset giving a 0.8 M-parameter model on 32×32 images (attention at 16×16).
 TINY = dict(image_size=32, num_channels=32, num_res_blocks=1, channel_mult="1,2")

@@ -1,12 +1,12 @@
 """DiffPIR: its proximal solver, its samples against an exact Gaussian posterior, and its refusals."""
 import pytest
 import torch
+from tests.images.gaussian_image import inpainting_problem, smooth_image_prior
 
 import mgdm_audio as ma
-from mgdm_audio.operators.image import make_task
+from mgdm_audio.core.samplers.diffpir import conjugate_gradient
+from mgdm_audio.image.operators import make_task
 from mgdm_audio.samplers import make_sampler
-from mgdm_audio.samplers.diffpir import conjugate_gradient
-from tests.images.gaussian_image import inpainting_problem, smooth_image_prior
 
 SHAPE = (1, 8, 8)
 

@@ -9,11 +9,10 @@ import pytest
 import torch
 
 diffusers = pytest.importorskip("diffusers")
-from diffusers import (AutoencoderKL, DDPMPipeline, DDPMScheduler, LDMPipeline, UNet2DModel,  # noqa: E402
-                       VQModel)
+from diffusers import AutoencoderKL, DDPMPipeline, DDPMScheduler, LDMPipeline, UNet2DModel, VQModel  # noqa: E402
 
 import mgdm_audio as ma  # noqa: E402
-from mgdm_audio.operators.image import make_task  # noqa: E402
+from mgdm_audio.image.operators import make_task  # noqa: E402
 from mgdm_audio.priors import DiffusersLatentPrior, DiffusersPixelPrior, load  # noqa: E402
 
 PREDICTIONS = ("epsilon", "v_prediction", "sample")
@@ -189,7 +188,7 @@ def test_bad_directories_fail_with_the_file_named(tmp_path):
 
 
 def test_training_writes_a_loadable_prior_and_its_loss_log(tmp_path):
-    from mgdm_audio.restoration.train_prior import ImagePriorSettings, train_image_prior
+    from mgdm_audio.image.restoration.train_prior import ImagePriorSettings, train_image_prior
 
     settings = ImagePriorSettings(resolution=8, block_out_channels=(8, 16), steps=3, batch_size=2, log_every=2,
                                   warmup_steps=1, max_shift=1, threads=1)

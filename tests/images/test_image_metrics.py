@@ -7,7 +7,7 @@ import pytest
 import torch
 from skimage.metrics import structural_similarity
 
-from mgdm_audio.metrics import image as metrics
+from mgdm_audio.image import metrics
 
 
 def test_psnr_of_a_known_error():

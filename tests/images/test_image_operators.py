@@ -9,12 +9,12 @@ import torch.nn.functional as F
 from PIL import Image
 from skimage import data
 
+from mgdm_audio.image.operators import JPEG, SIGMA_Y, TASKS, make_task, masks
+from mgdm_audio.image.operators.gaussian_blur import gaussian_kernel
+from mgdm_audio.image.operators.jpeg import quality_tables
+from mgdm_audio.image.operators.motion_blur import motion_kernel
+from mgdm_audio.image.operators.padding import ReflectPad2d
 from mgdm_audio.operators import LinearOperator
-from mgdm_audio.operators.image import SIGMA_Y, TASKS, JPEG, make_task, masks
-from mgdm_audio.operators.image.gaussian_blur import gaussian_kernel
-from mgdm_audio.operators.image.jpeg import quality_tables
-from mgdm_audio.operators.image.motion_blur import motion_kernel
-from mgdm_audio.operators.image.padding import ReflectPad2d
 
 SHAPE = (3, 32, 32)
 LINEAR_TASKS = [name for name in TASKS if make_task(name, SHAPE).linear]

@@ -1,7 +1,8 @@
 """MGDM through the generic core on an image-shaped prior and an image operator."""
-import mgdm_audio as ma
-from mgdm_audio.operators.image import make_task
 from tests.images.gaussian_image import inpainting_problem
+
+import mgdm_audio as ma
+from mgdm_audio.image.operators import make_task
 
 SHAPE = (1, 8, 8)
 

@@ -14,8 +14,8 @@ from diffusers import DDPMPipeline, DDPMScheduler, UNet2DModel  # noqa: E402
 
 from mgdm_audio.cli import main  # noqa: E402
 from mgdm_audio.cli import restore as restore_cli  # noqa: E402
-from mgdm_audio.metrics.image import ssim  # noqa: E402
-from mgdm_audio.noise import standard_normal  # noqa: E402
+from mgdm_audio.core.noise import standard_normal  # noqa: E402
+from mgdm_audio.image.metrics import ssim  # noqa: E402
 
 FAST = ["--steps", "5", "--grad-steps", "1", "--sampler", "mgdm"]
 
@@ -99,13 +99,13 @@ def test_unknown_task_and_unusable_task_exit_with_one_line(prior_dir, images, tm
 def restored(monkeypatch):
     """Names of the images each ``mgdm restore`` call restored (one list per call), recorded at the batch call."""
     calls = []
-    original = restore_cli._restore_batch
+    original = restore_cli.restore_batch
 
-    def recording(prior, operator, settings, batch, device):
-        calls[-1] += [job["path"].name for job in batch]
-        return original(prior, operator, settings, batch, device)
+    def recording(prior, runner, operator, settings, batch, device):
+        calls[-1] += [job.path.name for job in batch]
+        return original(prior, runner, operator, settings, batch, device)
 
-    monkeypatch.setattr(restore_cli, "_restore_batch", recording)
+    monkeypatch.setattr(restore_cli, "restore_batch", recording)
 
     def run(*arguments):
         calls.append([])

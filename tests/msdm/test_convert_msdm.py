@@ -11,11 +11,11 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from mgdm_audio.audio.nets import EDMDenoiser, UNet1d
 from mgdm_audio.cli import main
-from mgdm_audio.nets import EDMDenoiser, UNet1d
-from mgdm_audio.nets.pretrained import CONFIG_FILE, WEIGHTS_FILE
+from mgdm_audio.core.pretrained import CONFIG_FILE, WEIGHTS_FILE
+from mgdm_audio.core.priors.loading import MODEL_CARD_FILE
 from mgdm_audio.priors import MultiSourcePrior, StemwiseNets, load
-from mgdm_audio.priors.loading import MODEL_CARD_FILE
 
 adp = pytest.importorskip("audio_diffusion_pytorch")
 

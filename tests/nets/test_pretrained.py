@@ -7,8 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from mgdm_audio.nets import UNet1d, from_pretrained, register_net, save_pretrained
-from mgdm_audio.nets.pretrained import CONFIG_FILE, WEIGHTS_FILE, registered_nets
+from mgdm_audio.audio.nets import UNet1d, from_pretrained, register_net, save_pretrained
+from mgdm_audio.core.pretrained import CONFIG_FILE, WEIGHTS_FILE, registered_nets
 
 TINY = dict(in_channels=2, channels=8, patch_factor=2, patch_blocks=1, resnet_groups=2,
             kernel_multiplier_downsample=2, multipliers=[1, 2, 2], factors=[2, 2], num_blocks=[1, 1],

@@ -9,9 +9,9 @@ import pytest
 import torch
 from torch import nn
 
-from mgdm_audio.nets import (EDMDenoiser, UNet1d, from_pretrained, msdm_denoiser_kwargs,
-                             msdm_state_dict_to_unet, msdm_unet_config, save_pretrained)
-from mgdm_audio.nets.msdm_keys import MSDM_SLAKH_UNET_CONFIG
+from mgdm_audio.audio.nets import (EDMDenoiser, UNet1d, from_pretrained, msdm_denoiser_kwargs, msdm_state_dict_to_unet,
+                                   msdm_unet_config, save_pretrained)
+from mgdm_audio.audio.nets.msdm_keys import MSDM_SLAKH_UNET_CONFIG
 
 MSDM_FLAGS = dict(kernel_sizes_init=[1, 3, 7], use_nearest_upsample=False, use_skip_scale=True,
                   use_attention_bottleneck=True, use_context_time=True)

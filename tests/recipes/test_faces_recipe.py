@@ -77,9 +77,9 @@ def test_ffhq_recipe_names_the_missing_folders(tmp_path):
 def test_ffhq_recipe_converts_an_adm_checkpoint_once(tmp_path):
     import torch
 
-    from mgdm_audio.nets.adm import ADM_PRESETS, ADMUNet, adm_config_from_flags
+    from mgdm_audio.image.nets.adm import ADM_PRESETS, ADMUNet, adm_config_from_flags
+    from mgdm_audio.image.priors.adm import ADMPrior
     from mgdm_audio.priors import load
-    from mgdm_audio.priors.adm import ADMPrior
     tiny = dict(image_size=32, num_channels=32, num_res_blocks=1, channel_mult="1,2")
     net = ADMUNet(**adm_config_from_flags({**ADM_PRESETS["ffhq256"], **tiny}))
     torch.save(net.state_dict(), tmp_path / "ffhq_tiny.pt")

@@ -28,6 +28,8 @@ def _stubbed_recipe(corpus: str, destination: Path) -> Path:
         if (recipe / name).exists():
             (shutil.copytree if (recipe / name).is_dir() else shutil.copy2)(recipe / name, destination / name)
     (destination / "utils").symlink_to(REPO / "recipes" / "utils")
+    (destination / "steps").mkdir()
+    (destination / "steps" / "audio_stages.sh").symlink_to(REPO / "recipes" / "steps" / "audio_stages.sh")
     for script in STAGES[corpus]:
         (destination / script).parent.mkdir(exist_ok=True)
         (destination / script).write_text(STUB)

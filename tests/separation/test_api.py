@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import soundfile
 import torch
+from tests.separation.test_cli import STEMS, _separate, _stems, prior_dir  # noqa: F401 (fixture)
 
 import mgdm_audio as ma
-from mgdm_audio.separation import StemSeparator
-from tests.separation.test_cli import STEMS, _separate, _stems, prior_dir  # noqa: F401 (fixture)
+from mgdm_audio.audio.separation import StemSeparator
 
 #: FAST's settings as keyword arguments.
 OPTIONS = dict(quality="paper", overrides={"steps": 5, "gibbs_reps": 1, "grad_steps": 1})

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from mgdm_audio.separation.audio_io import (alignment, read_block, resample, resampled_length,
-                                            resampling_context)
+from mgdm_audio.audio.separation.audio_io import alignment, read_block, resample, resampled_length, resampling_context
 
 
 @pytest.mark.parametrize("from_rate, to_rate", [(44100, 8000), (16000, 22050), (22050, 22050)])

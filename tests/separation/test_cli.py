@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-
-from mgdm_audio.cli import main
-from mgdm_audio.priors.loading import save_prior
-from mgdm_audio.samplers.base import load_preset
-from mgdm_audio.separation.audio_io import resample
-from mgdm_audio.separation.output import StemFiles
-from mgdm_audio.separation.separator import TrackSeparator
 from tests.audio.test_music_prior import tiny_prior
+
+from mgdm_audio.audio.separation.audio_io import resample
+from mgdm_audio.audio.separation.output import StemFiles
+from mgdm_audio.audio.separation.separator import TrackSeparator
+from mgdm_audio.cli import main
+from mgdm_audio.core.priors.loading import save_prior
+from mgdm_audio.core.samplers.base import load_preset
 
 STEMS = ("bass", "drums", "guitar", "piano")
 FAST = ["--quality", "paper", "--steps", "5", "--gibbs-reps", "1", "--grad-steps", "1", "--device", "cpu"]
@@ -169,8 +169,9 @@ def test_an_output_folder_holding_an_input_is_refused(prior_dir, tmp_path, capsy
 
 @pytest.fixture(scope="module")
 def separator_dir(tmp_path_factory) -> Path:
-    from mgdm_audio.separators import save_separator
     from tests.audio.test_separator import tiny_separator
+
+    from mgdm_audio.audio.separators import save_separator
     return save_separator(tiny_separator(segment=512, rate=8000), tmp_path_factory.mktemp("s") / "tiny_sep")
 
 
@@ -181,7 +182,8 @@ def _with_separator(prior_dir: Path, separator_dir: Path, out: Path, *arguments:
 
 def test_fast_quality_writes_the_separators_estimate_projected_onto_the_mixture(prior_dir, separator_dir, tmp_path):
     import torch
-    from mgdm_audio.separators import load as load_separator
+
+    from mgdm_audio.audio.separators import load as load_separator
     from mgdm_audio.priors import load as load_prior
     mixture = _write(tmp_path / "m.wav", 8000, 0.1)[:, 0]  # 800 samples: one segment of 0.2 s, no resampling
     assert _with_separator(prior_dir, separator_dir, tmp_path / "out", str(tmp_path / "m.wav"), "--quality", "fast",

@@ -16,14 +16,14 @@ import numpy as np
 import pytest
 import soundfile
 import torch
-
-import mgdm_audio as ma
-from mgdm_audio.cli import main
-from mgdm_audio.separation import output
 from tests.audio.test_music_prior import TINY_NET
 from tests.audio.test_training import make_data_dir
 from tests.separation.test_cli import (FAST, STEMS, _separate, _stems, _with_separator, _write, prior_dir,  # noqa: F401
                                        separator_dir)
+
+import mgdm_audio as ma
+from mgdm_audio.audio.separation import output
+from mgdm_audio.cli import main
 
 #: The separator's estimate alone (no sampler): the whole engine but the draws, ≈ 25 ms a segment here.
 QUICK = ["--quality", "fast"]
@@ -171,8 +171,9 @@ def test_a_broken_prior_directory_fails_with_one_line_naming_the_file(prior_dir,
 
 
 def test_a_separator_of_other_rate_fails_with_one_line_naming_both_configs(prior_dir, tmp_path, capsys):
-    from mgdm_audio.separators import save_separator
     from tests.audio.test_separator import tiny_separator
+
+    from mgdm_audio.audio.separators import save_separator
     other = save_separator(tiny_separator(segment=512, rate=16000), tmp_path / "sep16k")
     _write(tmp_path / "a.wav", 8000, 0.2)
     assert main(["separate", "--prior", str(prior_dir), "--separator", str(other), "--quality", "fast", "-o",

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-
-from mgdm_audio.separation import audio_io
 from tests.separation.test_cli import _stems, _with_separator, prior_dir, separator_dir  # noqa: F401 (fixtures)
+
+from mgdm_audio.audio.separation import audio_io
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 

@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pytest
-
-from mgdm_audio import api
 from tests.separation.test_cli import _separate, _stems, _write, prior_dir  # noqa: F401 (a fixture)
+
+from mgdm_audio.core import api
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mgdm_audio.separation.segments import fade_weights, overlap_add, plan_segments
+from mgdm_audio.audio.separation.segments import fade_weights, overlap_add, plan_segments
 
 CASES = [(1000, 128, 0.25), (1000, 128, 0.0), (1000, 128, 0.5), (100, 128, 0.25), (128, 128, 0.25),
          (129, 128, 0.25), (977, 100, 0.3)]

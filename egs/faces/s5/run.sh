@@ -32,7 +32,7 @@ Options (defaults in brackets):
   --samplers \"S ...\"           samplers, each with conf_dir/restore_<S>[_<task>].conf [$samplers]
   --prior NAME|DIR             prior when not training one [$prior]
   --train_prior true|false     train a prior on data/train into exp/prior_train instead [$train_prior]
-  --train_opts \"OPTS\"          python -m mgdm_audio.restoration.train_prior options [$train_opts]
+  --train_opts \"OPTS\"          mgdm train-image-prior options [$train_opts]
   --test_set NAME              data/<NAME> to restore [$test_set]
   --max_images N               only its first N images, 0: all [$max_images]
   --conf_dir DIR               sampler conf files [$conf_dir]

@@ -42,8 +42,8 @@ Options (defaults in brackets):
 . utils/parse_options.sh
 
 case "$protocol" in
-  msdm) eval_set="${test_set}_msdm"; data_chunk="$chunk"; separate=steps/separate_chunks.sh; crop=--crop ;;
-  full) eval_set="$test_set"; data_chunk=0; separate=steps/separate.sh; crop= ;;
+  msdm) eval_set="${test_set}_msdm"; data_chunk="$chunk"; separate=steps/separate_chunks.sh; score_crop=true ;;
+  full) eval_set="$test_set"; data_chunk=0 ;;
   *) echo "$0: --protocol must be full or msdm, got '$protocol'" >&2; exit 1 ;;
 esac
 
@@ -54,29 +54,8 @@ if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
   local/data.sh --split "$test_set" --chunk "$data_chunk" --max_tracks "$max_tracks" \
     "$(cat exp/prior/prior_path)" db data
 fi
-prior_dir=$(cat exp/prior/prior_path)
-
-if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
-  echo "stage 1: separation"
-  for sampler in $samplers; do
-    $separate --nj "$nj" --cmd "$separate_cmd" --sampler "$sampler" --conf "$conf_dir/separate_$sampler.conf" \
-      --extra_opts "$sampler_overrides" "data/$eval_set" "$prior_dir" "exp/separate_$sampler"
-  done
-fi
-
-if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
-  echo "stage 2: scoring"
-  stems=$(python -c 'import sys; from mgdm_audio.corpora.musdb import prior_stems
-print(" ".join(prior_stems(sys.argv[1])[0]))' "$prior_dir")
-  for sampler in $samplers; do
-    steps/score.sh --cmd "$score_cmd" --score_opts "--stems $stems $crop $score_opts" \
-      "data/$eval_set" "exp/separate_$sampler" "exp/score_$sampler"
-  done
-fi
-
-if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ]; then
-  echo "stage 3: results"
-  read -r -a sampler_list <<< "$samplers"
-  steps/results.sh --conf_dir "$conf_dir" --extra_opts "$sampler_overrides" \
-    --note "test set: data/$eval_set (MUSDB18-HQ, protocol $protocol)" exp "${sampler_list[@]}"
-fi
+separate_stage=1
+score_prior_stems=true
+results_note="test set: data/$eval_set (MUSDB18-HQ, protocol $protocol)"
+# shellcheck source=../../../recipes/steps/audio_stages.sh
+. steps/audio_stages.sh

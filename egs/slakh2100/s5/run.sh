@@ -81,29 +81,11 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
   fi
 fi
 
-if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
-  echo "stage 2: separation"
-  separate=steps/separate.sh
-  [ "$protocol" = full ] || separate=steps/separate_chunks.sh
-  for sampler in $samplers; do
-    $separate --nj "$nj" --cmd "$separate_cmd" --sampler "$sampler" --conf "$conf_dir/separate_$sampler.conf" \
-      --extra_opts "$sampler_overrides" "data/$eval_set" "$(cat exp/prior/prior_path)" "exp/separate_$sampler"
-  done
+separate_stage=2
+if [ "$protocol" != full ]; then
+  separate=steps/separate_chunks.sh
+  score_crop=true  # the references cut to the separated whole chunks
 fi
-
-if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ]; then
-  echo "stage 3: scoring"
-  crop=
-  [ "$protocol" = full ] || crop=--crop  # the references cut to the separated whole chunks
-  for sampler in $samplers; do
-    steps/score.sh --cmd "$score_cmd" --score_opts "$crop $score_opts" \
-      "data/$eval_set" "exp/separate_$sampler" "exp/score_$sampler"
-  done
-fi
-
-if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
-  echo "stage 4: results"
-  read -r -a sampler_list <<< "$samplers"
-  steps/results.sh --conf_dir "$conf_dir" --extra_opts "$sampler_overrides" \
-    --note "test set: data/$eval_set ($layout layout, protocol $protocol)" exp "${sampler_list[@]}"
-fi
+results_note="test set: data/$eval_set ($layout layout, protocol $protocol)"
+# shellcheck source=../../../recipes/steps/audio_stages.sh
+. steps/audio_stages.sh

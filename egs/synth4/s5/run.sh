@@ -74,8 +74,7 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
   fi
 fi
 
-if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
-  echo "stage 2: separation"
+prepare_eval_set() {  # data/<eval_set>: the test set, or its first utterances, or their chunks
   subset="$test_set"
   if [ "$max_utts" -gt 0 ]; then
     subset="${test_set}_first$max_utts"
@@ -85,24 +84,8 @@ if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
     utils/chunk_data_dir.sh "data/$subset" "$chunk_samples" "$chunks_per_utt" "$chunk_min_active" \
       "data/$eval_set"
   fi
-  for sampler in $samplers; do
-    steps/separate.sh --nj "$nj" --cmd "$separate_cmd" --sampler "$sampler" \
-      --conf "$conf_dir/separate_$sampler.conf" --extra_opts "$sampler_overrides" \
-      "data/$eval_set" "$(cat exp/prior/prior_path)" "exp/separate_$sampler"
-  done
-fi
-
-if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ]; then
-  echo "stage 3: scoring"
-  for sampler in $samplers; do
-    steps/score.sh --cmd "$score_cmd" --score_opts "$score_opts" \
-      "data/$eval_set" "exp/separate_$sampler" "exp/score_$sampler"
-  done
-fi
-
-if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
-  echo "stage 4: results"
-  read -r -a sampler_list <<< "$samplers"
-  steps/results.sh --conf_dir "$conf_dir" --extra_opts "$sampler_overrides" --note "test set: data/$eval_set" \
-    exp "${sampler_list[@]}"
-fi
+}
+separate_stage=2
+results_note="test set: data/$eval_set"
+# shellcheck source=../../../recipes/steps/audio_stages.sh
+. steps/audio_stages.sh

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from mgdm_audio.corpora.kaldi import write_list
+from mgdm_audio.audio.corpora.kaldi import write_list
 
 #: lfw_subset() holds 100 faces followed by 100 non-faces (scikit-image documentation).
 NUM_FACES = 100

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stage 0 of the musdb18 recipe: the data dir <data-dir>/<split> of MUSDB18-HQ ($MUSDB18HQ in db.sh),
-# mono at the prior's rate with spk1.scp … in the prior's stem order (mgdm_audio.corpora.musdb), and
+# mono at the prior's rate with spk1.scp … in the prior's stem order (mgdm_audio.audio.corpora.musdb), and
 # with --chunk N > 0 also <data-dir>/<split>_msdm, the MSDM protocol's whole chunks.
 set -euo pipefail
 
@@ -26,8 +26,8 @@ prior_dir="$1"
 db="$2"
 data="$3"
 
-python -m mgdm_audio.corpora.musdb "$MUSDB18HQ" "$data/$split" --audio-dir "$db/$split" --prior "$prior_dir" \
+mgdm prepare-musdb "$MUSDB18HQ" "$data/$split" --audio-dir "$db/$split" --prior "$prior_dir" \
   --split "$split" --max-tracks "$max_tracks"
 if [ "$chunk" -gt 0 ]; then
-  python -m mgdm_audio.corpora.slakh chunk "$data/$split" "$data/${split}_msdm" --chunk "$chunk"
+  mgdm slakh chunk "$data/$split" "$data/${split}_msdm" --chunk "$chunk"
 fi

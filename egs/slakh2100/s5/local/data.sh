@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stage 0 of the slakh2100 recipe: the 4-stem (bass, drums, guitar, piano) 22,050 Hz mono data dir
-# <data-dir>/<split> from a Slakh2100 root (db.sh), written by mgdm_audio.corpora.slakh, and with
+# <data-dir>/<split> from a Slakh2100 root (db.sh), written by mgdm_audio.audio.corpora.slakh, and with
 # --chunk N > 0 also <data-dir>/<split>_msdm: the tracks of at least one N-sample chunk and their
 # mixtures cut into whole chunks (MSDM protocol). Converted audio goes to <db-dir>/<layout>/<split>.
 set -euo pipefail
@@ -33,8 +33,8 @@ case "$layout" in
   msdm) root="$SLAKH2100_MSDM" ;;
   *) echo "$0: --layout must be raw or msdm, got '$layout'" >&2; exit 1 ;;
 esac
-python -m mgdm_audio.corpora.slakh prepare "$layout" "$root" "$data/$split" --audio-dir "$db/$layout/$split" \
+mgdm slakh prepare "$layout" "$root" "$data/$split" --audio-dir "$db/$layout/$split" \
   --split "$split" --max-tracks "$max_tracks"
 if [ "$chunk" -gt 0 ]; then
-  python -m mgdm_audio.corpora.slakh chunk "$data/$split" "$data/${split}_msdm" --chunk "$chunk"
+  mgdm slakh chunk "$data/$split" "$data/${split}_msdm" --chunk "$chunk"
 fi

@@ -1,0 +1,1 @@
+"""What every part shares that is not sampling: atomic writes, streamed checksums, device choice."""

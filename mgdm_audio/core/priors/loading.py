@@ -1,0 +1,158 @@
+"""Prior directories: ``config.json`` + ``model.safetensors`` (+ optional ``MODEL_CARD.md``).
+
+The network is stored with :mod:`mgdm_audio.core.pretrained`; ``config.json`` is that module's
+network document with one more entry, ``"prior"``, holding the prior's type and settings::
+
+    {"format": "mgdm_audio.net", "version": 1, "class_name": "UNet1d", "config": {...},
+     "prior": {"type": "MultiSourcePrior", "sample_rate": 22050, "stems": [...], ...}}
+
+so :func:`mgdm_audio.core.pretrained.from_pretrained` also reads the bare network of a prior directory.
+"""
+from __future__ import annotations
+
+import json
+import os
+import struct
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from mgdm_audio.common.atomic import atomic_path
+
+from ..plugins import load_plugins
+from ..pretrained import CONFIG_FILE, WEIGHTS_FILE, from_pretrained, read_section, save_pretrained
+from ..registry import register
+from .base import Prior
+
+MODEL_CARD_FILE = "MODEL_CARD.md"
+
+#: Names that :func:`load` resolves to packaged directories (a name wins over a same-named path): every folder
+#: of ``mgdm_audio/assets/priors``, by its name.
+_ASSETS = Path(__file__).resolve().parents[2] / "assets" / "priors"
+NAMED_PRIORS = {folder.name: folder for folder in sorted(_ASSETS.iterdir()) if folder.is_dir()} if _ASSETS.is_dir() \
+    else {}
+
+#: Prior types a directory may record, by the name stored under ``"prior"]["type"]``; plug-ins add theirs with
+#: :func:`register_prior_type`. A type has ``config`` (JSON-serialisable settings), ``from_config(net, config)``
+#: and ``net``, its registered network (:mod:`mgdm_audio.core.pretrained`).
+PRIOR_TYPES: dict[str, type[Prior]] = {}
+
+#: Other directory layouts plug-ins read, by name: (is this layout?, build the prior on a device), tried in order.
+LAYOUTS: dict[str, tuple[Callable[[Path], bool], Callable[[Path, torch.device | str], Prior]]] = {}
+
+
+def register_prior_type(cls: type[Prior]) -> type[Prior]:
+    """Class decorator: :func:`load` builds ``cls`` from directories whose ``"prior"`` entry names it."""
+    register(PRIOR_TYPES, cls.__name__, cls, "prior type")
+    return cls
+
+
+def register_layout(name: str, detect: Callable[[Path], bool],
+                    build: Callable[[Path, torch.device | str], Prior]) -> None:
+    """Lets :func:`load` read another directory layout ``name``: ``build(directory, device)`` where
+    ``detect(directory)``."""
+    register(LAYOUTS, name, (detect, build), "prior layout")
+
+
+def resolve(name_or_path: str | os.PathLike) -> Path:
+    """The directory a prior name (see :data:`NAMED_PRIORS`) or path stands for."""
+    return NAMED_PRIORS.get(str(name_or_path), Path(name_or_path))
+
+
+def load(name_or_path: str | os.PathLike = "default", device: torch.device | str = "cpu") -> Prior:
+    """The prior saved in a directory (or a named one, e.g. ``"default"``), in eval mode on ``device``.
+
+    Reads the layouts and prior types the plug-ins register (:mod:`mgdm_audio.core.plugins`), e.g. the
+    diffusers layout (``model_index.json``, ``unet/``, ``scheduler_config.json``) of image priors.
+
+    Raises:
+        FileNotFoundError: the directory, its config or its weights are missing (message names the path).
+        ValueError: the files are not a prior this version can build (message names the file).
+    """
+    directory = resolve(name_or_path)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"{directory}: prior directory not found (expected {CONFIG_FILE} and {WEIGHTS_FILE})")
+    load_plugins()
+    for detect, build in LAYOUTS.values():
+        if detect(directory):
+            return build(directory, device)
+    for name in (CONFIG_FILE, WEIGHTS_FILE):
+        if not (directory / name).is_file():
+            raise FileNotFoundError(f"{directory / name}: missing; a prior directory holds {CONFIG_FILE} and "
+                                    f"{WEIGHTS_FILE} (written by save_prior)")
+    check_weights_file(directory / WEIGHTS_FILE)
+    net = from_pretrained(directory, device)
+    kind, settings = read_section(directory, "prior", PRIOR_TYPES)
+    try:
+        prior = PRIOR_TYPES[kind].from_config(net, settings)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{directory / CONFIG_FILE}: cannot build {kind} from its \"prior\" entry: {error!r}") from None
+    return prior.eval()
+
+
+def describe(name_or_path: str | os.PathLike) -> dict[str, Any]:
+    """What a prior directory (or a named one) is, read from its files without building the network: ``path``
+    (absolute), ``layout`` (``"mgdm"``: :func:`save_prior`'s files, or a plug-in's layout name, e.g.
+    ``"diffusers"``) and, for the ``"mgdm"`` layout, ``type`` and the prior's settings (e.g. a music prior's
+    ``sample_rate`` in Hz, ``segment_length`` in samples and ``stems``).
+
+    Raises:
+        FileNotFoundError / ValueError: no such directory, or no prior in it (the message names the path).
+    """
+    directory = resolve(name_or_path).resolve()
+    if not directory.is_dir():
+        raise FileNotFoundError(f"{directory}: prior directory not found")
+    load_plugins()
+    for name, (detect, _) in LAYOUTS.items():
+        if detect(directory):
+            return {"path": str(directory), "layout": name}
+    if not (directory / CONFIG_FILE).is_file():
+        raise FileNotFoundError(f"{directory / CONFIG_FILE}: missing; not a prior directory")
+    kind, settings = read_section(directory, "prior", PRIOR_TYPES)
+    return {"path": str(directory), "layout": "mgdm", "type": kind, **settings}
+
+
+def check_weights_file(path: Path) -> None:
+    """ValueError naming ``path`` when it is not a whole safetensors file: an 8-byte little-endian header length,
+    a JSON header, then the tensors' bytes up to the largest ``data_offsets`` end (the format's layout,
+    https://github.com/huggingface/safetensors#format). A copy or download cut short fails here, not as a
+    shape mismatch."""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        start = handle.read(8)
+        if len(start) < 8:
+            raise ValueError(f"{path}: truncated or not a safetensors file ({size} bytes, no header)")
+        (header_length,) = struct.unpack("<Q", start)
+        if 8 + header_length > size:
+            raise ValueError(f"{path}: truncated or not a safetensors file ({size} bytes; its header alone "
+                             f"needs {8 + header_length})")
+        try:
+            header = json.loads(handle.read(header_length))
+            end = max((entry["data_offsets"][1] for name, entry in header.items() if name != "__metadata__"),
+                      default=0)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            raise ValueError(f"{path}: not a safetensors file (unreadable header)") from None
+    if size < 8 + header_length + end:
+        raise ValueError(f"{path}: truncated ({size} bytes; its header describes {8 + header_length + end})")
+
+
+def save_prior(prior: Prior, directory: str | os.PathLike, model_card: str | None = None) -> Path:
+    """Writes ``prior`` to ``directory`` (created if needed) so that :func:`load` rebuilds it; returns it.
+
+    Every file is replaced atomically (temporary file + rename). ``model_card``: Markdown text
+    for ``MODEL_CARD.md`` (left alone when None).
+    """
+    name = type(prior).__name__
+    if PRIOR_TYPES.get(name) is not type(prior):
+        raise ValueError(f"cannot save a {name}; known prior types: {sorted(PRIOR_TYPES)}")
+    directory = save_pretrained(prior.net, directory, {"prior": {"type": name, **prior.config}})
+    if model_card is not None:
+        write_model_card(directory, model_card)
+    return directory
+
+
+def write_model_card(directory: Path, text: str) -> None:
+    """``directory/MODEL_CARD.md``, replaced atomically."""
+    with atomic_path(directory / MODEL_CARD_FILE) as temporary:
+        Path(temporary).write_text(text, encoding="utf-8")

@@ -1,0 +1,188 @@
+"""What every sampler shares: settings from presets, call counting, results."""
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
+
+import torch
+
+from ..likelihoods import GaussianLikelihood
+from ..operators.base import Operator
+from ..plugins import load_plugins
+from ..priors.base import Prior
+from .start import COLD, ColdStart
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+
+#: Folders of preset files ``<name>.toml``: the core's generic presets, then those plug-ins register.
+PRESET_FOLDERS: list[Traversable] = [resources.files(__package__) / "presets"]
+
+
+def register_presets(folder: Traversable) -> None:
+    """Adds a plug-in's folder of presets (``<name>.toml``) to :func:`preset_names`."""
+    if folder not in PRESET_FOLDERS:
+        PRESET_FOLDERS.append(folder)
+
+
+def _preset_files() -> dict[str, Traversable]:
+    return {entry.name[:-5]: entry for folder in PRESET_FOLDERS for entry in folder.iterdir()
+            if entry.name.endswith(".toml")}
+
+
+def preset_names() -> list[str]:
+    """Names of the shipped presets: the core's and every plug-in's (see :mod:`mgdm_audio.core.plugins`)."""
+    load_plugins()
+    return sorted(_preset_files())
+
+
+def load_preset(name: str) -> dict[str, dict[str, Any]]:
+    """A preset: one table of settings per sampler name."""
+    files = _preset_files()
+    if name not in files:  # perhaps a plug-in's, not imported yet
+        load_plugins()
+        files = _preset_files()
+    if name not in files:
+        raise ValueError(f"unknown preset {name!r}; available: {', '.join(sorted(files))}")
+    with files[name].open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@dataclass
+class DenoiserCalls:
+    """How many times the denoiser ran, without and with a backward pass (per batch of samples)."""
+
+    forward: int = 0
+    forward_backward: int = 0
+
+
+@dataclass
+class SamplingResult:
+    """Samples [num_samples, *event_shape] (decoded for latent priors), and how they were made."""
+
+    samples: torch.Tensor
+    sampler: str
+    settings: dict[str, Any]
+    calls: DenoiserCalls
+    seconds: float
+    trace: list[torch.Tensor] = field(default_factory=list)
+
+
+class Sampler:
+    """A posterior sampler over the prior / operator / likelihood contracts.
+
+    Subclasses define ``name``, a ``Settings`` dataclass, and :meth:`_run`.
+    """
+
+    name: ClassVar[str]
+    Settings: ClassVar[type]
+
+    def __init__(self, preset: str, **overrides: Any):
+        values = dict(load_preset(preset).get(self.name, {}))
+        known = {f.name for f in dataclasses.fields(self.Settings)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise ValueError(f"unknown {self.name} setting(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}")
+        values.update(overrides)
+        try:
+            self.settings = self.Settings(**values)
+        except TypeError as error:  # a setting missing from the preset
+            raise ValueError(f"preset {preset!r}, sampler {self.name}: {error}") from None
+        self.preset = preset
+
+    def settings_dict(self) -> dict[str, Any]:
+        """Settings as plain, JSON-serialisable values (schedules as their expressions)."""
+        return {key: getattr(value, "spec", value) for key, value in dataclasses.asdict(self.settings).items()}
+
+    def __call__(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
+                 generator: torch.Generator | None = None, trace: bool = False,
+                 start: ColdStart = COLD) -> SamplingResult:
+        """Draw ``num_samples`` samples, from noise or from ``start`` (a :class:`.start.WarmStart`)."""
+        if num_samples < 1:
+            raise ValueError(f"num_samples must be >= 1, got {num_samples}")
+        self.check(prior, operator)
+        calls = DenoiserCalls()
+        steps: list[torch.Tensor] = []
+        record: Callable[[torch.Tensor], None] = (lambda x0: steps.append(x0.detach().cpu())) if trace else (lambda x0: None)
+        started = time.perf_counter()
+        with frozen(prior), counting(prior, calls):
+            samples = self._run(prior, operator, likelihood, num_samples, generator, record, start)
+            samples = prior.decode(samples).detach()
+        return SamplingResult(samples, self.name, {"preset": self.preset, **self.settings_dict()}, calls,
+                              time.perf_counter() - started, steps)
+
+    def check(self, prior: Prior, operator: Operator) -> None:
+        """Raise a clear error if this sampler cannot work with ``prior`` and ``operator`` (default: any)."""
+
+    def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
+             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
+             start: ColdStart) -> torch.Tensor:
+        """Return clean estimates [num_samples, *event_shape] in the prior's (latent) space, starting as ``start``
+        says (its grid and initial state)."""
+        raise NotImplementedError
+
+
+def forward_model(prior: Prior, operator: Operator) -> Callable[[torch.Tensor], torch.Tensor]:
+    """x̂0 ↦ A(decode(x̂0)): the forward model applied to a clean estimate of the prior's space."""
+    return lambda x0: operator(prior.decode(x0))
+
+
+class counting:
+    """Context: counts the calls of the prior's network (its method named ``prior.network_method``) into ``calls``,
+    the one place samplers' costs are counted. A call is a forward call until a gradient flows back through its
+    output; then each backward pass through it is one forward+backward call (n backward passes through one
+    output, e.g. a Jacobian's n rows, are n)."""
+
+    def __init__(self, prior: Prior, calls: DenoiserCalls):
+        self.prior, self.calls = prior, calls
+
+    def __enter__(self):
+        name = self.prior.network_method
+        network, calls = getattr(self.prior, name), self.calls
+
+        def counted(*args: Any, **kwargs: Any) -> torch.Tensor:
+            output = network(*args, **kwargs)
+            calls.forward += 1
+            if output.requires_grad:
+                backward_passes = [0]
+
+                def on_backward(gradient: torch.Tensor) -> None:
+                    calls.forward -= backward_passes[0] == 0  # the first backward pass: no longer forward-only
+                    calls.forward_backward += 1
+                    backward_passes[0] += 1
+
+                output.register_hook(on_backward)
+            return output
+
+        setattr(self.prior, name, counted)  # the instance attribute shadows the method until __exit__
+        return self.prior
+
+    def __exit__(self, *exc):
+        delattr(self.prior, self.prior.network_method)
+
+
+class frozen:
+    """Context: the prior's parameters need no gradients (samplers differentiate w.r.t. x only)."""
+
+    def __init__(self, module: torch.nn.Module):
+        self.module = module
+
+    def __enter__(self):
+        self.flags = [(p, p.requires_grad) for p in self.module.parameters()]
+        for p, _ in self.flags:
+            p.requires_grad_(False)
+        return self.module
+
+    def __exit__(self, *exc):
+        for p, flag in self.flags:
+            p.requires_grad_(flag)

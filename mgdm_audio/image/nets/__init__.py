@@ -1,0 +1,1 @@
+"""Image networks written in-project: guided-diffusion's ADM UNet (:mod:`.adm`)."""

@@ -1,0 +1,79 @@
+"""The image recipes' RESULTS.md: a PSNR / SSIM table over tasks × samplers, and one picture grid per task.
+
+Command line::
+
+    mgdm restore-report RESULTS.md exp/score_*/summary.json --grid-dir docs/images
+
+Each summary is one (task, sampler) written by :mod:`.evaluate`. A task's grid shows its first
+``--grid-rows`` images (by name, restored by every sampler): input, observation, then each sampler's
+restored.png. Links to the grids are relative to the Markdown file.
+"""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from mgdm_audio.common.atomic import atomic_path
+
+from .grid import picture_grid
+from .image_io import write_png
+from .outputs import INPUT, OBSERVATION, RESTORED, SIDECAR
+
+
+def _cell(mean: float, ci95: float, digits: int) -> str:
+    if math.isnan(mean):
+        return "–"
+    return f"{mean:.{digits}f} ± {ci95:.{digits}f}" if not math.isnan(ci95) else f"{mean:.{digits}f}"
+
+
+def task_grid(summaries: list[dict[str, Any]], rows: int) -> Image.Image:
+    """Input, observation and each summary's restoration for the first ``rows`` images all of them restored."""
+    folders = [Path(summary["restore_dir"]) for summary in summaries]
+    names = sorted(set.intersection(*({f.name for f in folder.iterdir() if (f / SIDECAR).is_file()}
+                                      for folder in folders)))[:rows]
+    if not names:
+        raise ValueError(f"task {summaries[0]['task']}: no image restored by every sampler")
+    first = folders[0]
+    grid_rows = [[Image.open(first / name / INPUT), Image.open(first / name / OBSERVATION)]
+                 + [Image.open(folder / name / RESTORED) for folder in folders] for name in names]
+    return picture_grid(grid_rows, ["input", "observation", *(summary["sampler"] for summary in summaries)])
+
+
+def write_report(path: Path, summaries: list[dict[str, Any]], grid_dir: Path, grid_prefix: str, rows: int,
+                 notes: list[str]) -> Path:
+    """Write the Markdown report and the grids ``grid_dir/<prefix><task>.png``; return the report's path."""
+    tasks = list(dict.fromkeys(summary["task"] for summary in summaries))
+    samplers = list(dict.fromkeys(summary["sampler"] for summary in summaries))
+    by_key = {(summary["task"], summary["sampler"]): summary for summary in summaries}
+    lines = ["# Results", "", *(f"- {note}" for note in notes), "",
+             "PSNR (dB) and SSIM of restored.png against input.png (8-bit, on [0, 1]), mean ± 95 % interval "
+             "(1.96 standard errors) over the images; observation: the PSNR of observation.png (the observation "
+             "shown as an image, e.g. the blocks of sr4, grey holes of inpainting) for reference; seconds: the "
+             "sampler's wall time for all images.", "",
+             "| task | sampler | images | PSNR (dB) | SSIM | observation PSNR (dB) | seconds | settings |",
+             "|---|---|---|---|---|---|---|---|"]
+    for task in tasks:
+        for sampler in samplers:
+            summary = by_key.get((task, sampler))
+            if summary is None:
+                continue
+            settings = ", ".join(f"{key} {value}" for key, value in summary["sampler_settings"].items()
+                                 if key not in ("preset",))
+            lines.append(f"| {task} | {sampler} | {summary['num_images']} | "
+                         f"{_cell(summary['psnr_mean'], summary['psnr_ci95'], 2)} | "
+                         f"{_cell(summary['ssim_mean'], summary['ssim_ci95'], 3)} | "
+                         f"{_cell(summary['observation_psnr_mean'], summary['observation_psnr_ci95'], 2)} | "
+                         f"{summary['seconds']} | "
+                         f"{settings} |")
+    grid_dir.mkdir(parents=True, exist_ok=True)
+    for task in tasks:
+        picture = write_png(task_grid([s for s in summaries if s["task"] == task], rows),
+                            grid_dir / f"{grid_prefix}{task}.png")
+        lines += ["", f"## {task}", "", f"![{task}]({Path(os.path.relpath(picture, path.parent)).as_posix()})"]
+    with atomic_path(path) as temporary:
+        Path(temporary).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
