@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+import torch
+
 from mgdm_audio.audio.corpora.kaldi import DataDirError
 from mgdm_audio.audio.nets.spectral_mask import SpectralMask
 from mgdm_audio.audio.nets.tasnet import ConvTasNet
@@ -61,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         device = resolve_device(args.device)
         settings = training_settings(args)
+        torch.manual_seed(settings.seed)  # the initial weights too: one --seed, one separator
         net = build_net(args.architecture, len(args.stems), args.net)
         length = segment_length(args.segment_seconds, args.sample_rate, 1)
         separator = MixtureSeparator(net, args.sample_rate, length, args.stems)

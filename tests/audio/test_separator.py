@@ -180,7 +180,13 @@ def test_cli_trains_exports_and_refuses_bad_network_settings(data_dir, tmp_path,
     assert type(trained.net).__name__ == "SpectralMask" and trained.net.config["channels"] == 8
     assert main(["train-separator", data_dir, str(tmp_path / "run"), "--export", str(tmp_path / "snap")]) == 0
     assert "step 3 of" in capsys.readouterr().out
+    snapshot = separators.load(tmp_path / "snap").state_dict()
     for name, tensor in trained.state_dict().items():
-        assert torch.equal(separators.load(tmp_path / "snap").state_dict()[name], tensor), name
+        assert torch.equal(snapshot[name], tensor), name
+    assert main(["train-separator", data_dir, str(tmp_path / "again"), "--steps", "3", "--batch-size", "2",
+                 "--segment-seconds", "0.016", "--sample-rate", str(RATE), "--device", "cpu", *tiny]) == 0
+    again = separators.load(tmp_path / "again" / "separator").state_dict()  # --seed also seeds the initial weights
+    for name, tensor in trained.state_dict().items():
+        assert torch.equal(again[name], tensor), name
     assert main(["train-separator", data_dir, str(tmp_path / "bad"), "--net", "width=3", "--device", "cpu"]) == 1
     assert "--net width=3: expected NAME=VALUE with NAME one of enc_kernel_size" in capsys.readouterr().err
