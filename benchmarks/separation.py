@@ -43,6 +43,7 @@ import soundfile
 
 from mgdm_audio.audio.corpora.kaldi import read_data_dir
 from mgdm_audio.audio.evaluation.score import WINDOWS_FILE, score_separation
+from mgdm_audio.core.priors.loading import resolve
 from mgdm_audio.samplers import sampler_names
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -87,6 +88,13 @@ def separate_command(inputs: Path, out: Path, prior: str, options: list[str]) ->
             "--resume", *options]
 
 
+def run_prior(options: list[str], default: str) -> str:
+    """The prior a run's mgdm separate options choose (the last --prior, as argparse reads them), else ``default``."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--prior", default=default)
+    return parser.parse_known_args(options)[0].prior
+
+
 def parse_run(spec: str) -> tuple[str, list[str]]:
     """``LABEL=SAMPLER [options]`` → (label, mgdm separate options); the label ends at the first "=" followed by a
     sampler name (labels and options may hold "=" too)."""
@@ -128,7 +136,6 @@ def run_costs(separations: Path, utts: list[str]) -> dict[str, float]:
 def quality(args: argparse.Namespace) -> None:
     out = Path(args.out)
     utts, inputs = link_mixtures(args.data_dir, out / f"mixtures{args.jobs}", args.jobs)
-    prior_name = "default" if args.prior == "default" else Path(args.prior).resolve().name
     header = "| run | sampler options | fwd / s audio | fwd+bwd / s audio | cost (fwd-eq) / s | RTF |"
     rows = []
     stems: list[str] = []
@@ -138,6 +145,7 @@ def quality(args: argparse.Namespace) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         child = run_children([separate_command(job, folder, args.prior, options) for job in inputs],
                              [folder / f"separate.{n}.log" for n in range(1, len(inputs) + 1)])
+        prior_name = resolve(run_prior(options, args.prior)).name  # mgdm separate writes under the prior's name
         costs = run_costs(folder / prior_name, utts)
         result = score_separation(args.data_dir, folder / prior_name, folder / "score", museval=args.museval,
                                   **(WHOLE_FILES if args.whole_files else {}))
