@@ -46,8 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--resnet-groups", type=int, default=architecture.RESNET_GROUPS,
         help="GroupNorm groups; must divide the channels of every level (default: %(default)s)")
     add("--sigma-data", type=_sigma_data, default=None,
-        help="EDM σ_data: a number, or 'auto' for the training stems' RMS (default: that of --init, else 0.2 as MSDM; "
-             "a σ_data far above the data's makes the network cancel the skip connection's noise at high σ)")
+        help="EDM σ_data: a number, or 'auto' for the training stems' RMS (default: that of --init, else auto; from "
+             "scratch, auto denoised 3-6 dB better than MSDM's 0.2 after 400 steps on synth4, whose stems' RMS is "
+             "0.053: benchmarks/results/prior_training.md)")
     add("--log-sigma-mean", type=float, default=-3.0,
         help="training noise levels: ln σ ~ N(mean, std²) (default: %(default)s, as MSDM)")
     add("--log-sigma-std", type=float, default=1.0, help="(default: %(default)s, as MSDM)")
@@ -96,14 +97,14 @@ def _sigma_data(text: str) -> float | str:
 
 
 def _resolve_sigma_data(args: argparse.Namespace, init: MultiSourcePrior | None, length: int) -> float:
-    """--sigma-data as a number: 'auto' measures the training stems (rounded to 3 decimals, so the config reads
-    plainly); unset keeps --init's or MSDM's 0.2."""
-    if args.sigma_data == "auto":
+    """--sigma-data as a number: 'auto' (or unset without --init) measures the training stems (rounded to 3
+    decimals, so the config reads plainly); unset with --init keeps its σ_data."""
+    if args.sigma_data is None and init is not None:
+        return init.denoiser.sigma_data
+    if args.sigma_data in ("auto", None):
         chunks = StemChunks(args.data_dir, len(args.stems), length, args.sample_rate, tuple(args.stems))
         return round(chunks.standard_deviation(), 3)
-    if args.sigma_data is not None:
-        return args.sigma_data
-    return init.denoiser.sigma_data if init is not None else 0.2
+    return args.sigma_data
 
 
 def summary(result, steps: int, what: str) -> str:

@@ -192,13 +192,12 @@ def test_cli_trains_a_tiny_prior(data_dir, tmp_path, capsys):
                "--attention-heads", str(net["attention_heads"]),
                "--attention-features", str(net["attention_features"]), "--resnet-groups", str(net["resnet_groups"])]
     status = main(["train-prior", data_dir, str(tmp_path / "run"), "--steps", "3", "--batch-size", "2",
-                   "--segment-seconds", "0.0075", "--sample-rate", str(RATE), "--device", "cpu", "--sigma-data", "auto",
-                   *options])
+                   "--segment-seconds", "0.0075", "--sample-rate", str(RATE), "--device", "cpu", *options])
     out = capsys.readouterr().out
     assert status == 0 and "segment 64 samples" in out and "prior written to" in out
     prior = ma.priors.load(tmp_path / "run" / "prior")
     assert prior.segment_length == SEGMENT  # 60 samples rounded to 64
-    assert prior.denoiser.sigma_data == pytest.approx(np.sqrt(0.3**2 / 2 + 0.01**2), rel=0.03)  # 'auto': the stems' RMS
+    assert prior.denoiser.sigma_data == pytest.approx(np.sqrt(0.3**2 / 2 + 0.01**2), rel=0.03)  # by default ('auto'): the stems' RMS
     status = main(["train-prior", data_dir, str(tmp_path / "bad"), "--sample-rate", "16000", "--device", "cpu",
                    "--segment-seconds", "0.004", *options])
     assert status == 1 and "expected 16000" in capsys.readouterr().err
