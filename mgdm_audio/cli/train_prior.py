@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="GroupNorm groups; must divide the channels of every level (default: %(default)s)")
     add("--sigma-data", type=_sigma_data, default=None,
         help="EDM σ_data: a number, or 'auto' for the training stems' RMS (default: that of --init, else auto; from "
-             "scratch, auto denoised 3-6 dB better than MSDM's 0.2 after 400 steps on synth4, whose stems' RMS is "
+             "scratch, auto denoised about 3-5 dB better than MSDM's 0.2 after 400 steps on synth4, whose stems' RMS is "
              "0.053: benchmarks/results/prior_training.md)")
     add("--log-sigma-mean", type=float, default=-3.0,
         help="training noise levels: ln σ ~ N(mean, std²) (default: %(default)s, as MSDM)")
