@@ -95,7 +95,8 @@ def squared_operator_norm(observe: Callable[[torch.Tensor], torch.Tensor], at: t
 
 class MGDM(Sampler):
     """Mixture-guided Gibbs sampling: per outer step, draw s, then R sweeps of
-    x_s | x̂0, x_t (Gaussian variational fit, or pCN Metropolis) → x̂0 | x_s (prior chain) → x_t | x_s, x_next (bridge)."""
+    x_s | x̂0, x_t (the Gaussian variational fit, pCN Metropolis, or laplace: a Gauss–Newton fit corrected by
+    Metropolis; "auto" picks pCN or laplace per step) → x̂0 | x_s (prior chain) → x_t | x_s, x_next (bridge)."""
 
     name = "mgdm"
     Settings = MGDMSettings
