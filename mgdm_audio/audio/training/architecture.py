@@ -6,10 +6,10 @@ from typing import Any
 
 from ..nets.msdm_keys import AUDIO_DIFFUSION_MODEL_DEFAULTS
 
-# docs/method.md#embedded-prior: the embedded-prior shape (22.6 M parameters with 4 stems; lengths a multiple of 4,096).
+# docs/method.md#embedded-prior: the embedded-prior shape (8.6 M parameters with 4 stems; lengths a multiple of 4,096).
 CHANNELS = 64
 PATCH_FACTOR = 8
-MULTIPLIERS = (1, 2, 2, 4, 4, 4, 4)
+MULTIPLIERS = (1, 2, 2, 2, 2, 2, 2)
 FACTORS = (4, 4, 4, 2, 2, 2)
 BLOCKS = 2
 ATTENTION_LEVELS = 3
