@@ -100,3 +100,25 @@ def test_denoising_of_a_gaussian_prior_matches_the_closed_form():
 def test_denoising_rejects_a_non_positive_noise_level():
     with pytest.raises(ValueError, match="noise level must be positive, got 0"):
         nearest_level(gaussian_prior(1.0, 2), 0)
+
+
+def test_image_denoising_command_prints_the_table_of_a_trained_prior(tmp_path, images, capsys):
+    from PIL import Image
+
+    from mgdm_audio.cli import main
+
+    train_image_prior(images, tmp_path / "run", tiny_settings(steps=2))
+    lines = []
+    for index, image in enumerate(images[:3]):
+        path = tmp_path / f"image{index}.png"
+        Image.fromarray(((image[0] + 1) * 127.5).round().byte().numpy(), "L").save(path)
+        lines.append(f"image{index} {path}")
+    (tmp_path / "images.scp").write_text("\n".join(lines) + "\n")
+    assert main(["image-denoising", str(tmp_path / "run" / "prior"), str(tmp_path / "images.scp"), "--sigmas", "0.1",
+                 "1", "--json", str(tmp_path / "rows.json")]) == 0
+    output = capsys.readouterr().out.splitlines()
+    assert output[0] == f"3 images of {tmp_path / 'images.scp'}, noise seed 0:"
+    assert len(output) == 5 and output[3].startswith("| 0.1 (") and output[4].startswith("| 1 (")
+    assert [row["sigma"] for row in json.loads((tmp_path / "rows.json").read_text())] == [0.1, 1.0]
+    assert main(["image-denoising", str(tmp_path / "run" / "prior"), str(tmp_path / "missing.scp")]) == 1
+    assert capsys.readouterr().err.startswith(f"mgdm image-denoising: error: {tmp_path / 'missing.scp'}")
