@@ -122,3 +122,21 @@ def test_image_denoising_command_prints_the_table_of_a_trained_prior(tmp_path, i
     assert [row["sigma"] for row in json.loads((tmp_path / "rows.json").read_text())] == [0.1, 1.0]
     assert main(["image-denoising", str(tmp_path / "run" / "prior"), str(tmp_path / "missing.scp")]) == 1
     assert capsys.readouterr().err.startswith(f"mgdm image-denoising: error: {tmp_path / 'missing.scp'}")
+
+
+def test_packaged_photo_prior_denoises_a_held_out_photo():
+    """image_photos32 on 32 × 32 patches of scikit-image's camera (a validation photo, never trained on), resized
+    as egs/photos/s5 does: at σ = 0.2 it gains well over 5 dB (8.3 dB measured on its 91 validation patches)."""
+    skimage_data = pytest.importorskip("skimage.data")
+    import numpy as np
+    from PIL import Image
+
+    from mgdm_audio.priors import load
+
+    prior = load("image_photos32")
+    assert prior.image_shape == (1, 32, 32) and prior.default_preset == "image_pixel"
+    photo = Image.fromarray(skimage_data.camera()).resize((192, 192), Image.Resampling.BICUBIC)
+    array = torch.from_numpy(np.asarray(photo, dtype=np.float32)) / 127.5 - 1
+    patches = torch.stack([array[r:r + 32, c:c + 32] for r in range(0, 192, 32) for c in range(0, 192, 32)])[:, None]
+    (row,) = denoising_rows(prior, patches, sigmas=(0.2,))
+    assert row["psnr"] - row["identity_psnr"] > 5.0
