@@ -34,7 +34,8 @@ setup(
         # The package MSDM was built with: only a test oracle for converted checkpoints (mgdm convert-msdm).
         "msdm": ["audio-diffusion-pytorch==0.0.43"],
         # The offline image recipe egs/faces/s5: scikit-image ships the LFW face crops in its wheel.
-        "images": ["scikit-image>=0.19"],
+        # egs/photos/s5: its photos ship in the scikit-image and scikit-learn wheels.
+        "images": ["scikit-image>=0.19", "scikit-learn>=1.0"],
     },
     entry_points={"console_scripts": ["mgdm = mgdm_audio.cli:main"]},
 )

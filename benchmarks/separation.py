@@ -44,12 +44,12 @@ import soundfile
 from mgdm_audio.audio.corpora.kaldi import read_data_dir
 from mgdm_audio.audio.evaluation.score import WINDOWS_FILE, score_separation
 from mgdm_audio.core.priors.loading import resolve
+from mgdm_audio.core.samplers.base import FORWARDS_PER_BACKWARD
 from mgdm_audio.samplers import sampler_names
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 #: SI-SDRi windows longer than any file: each file is scored whole, as one window.
 WHOLE_FILES = dict(window_s=1e6, hop_s=1e6)
-FORWARDS_PER_BACKWARD = 3  # cost of a forward+backward denoiser call, in forward calls (the usual rule of thumb)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--task", required=True, metavar="NAME", help="degradation to simulate: " + ", ".join(TASKS))
     add("-o", "--out", type=Path, default=Path("restored"), help="output root (default: %(default)s)")
     add("--prior", default="image_default",
-        help="'image_default' (the packaged 24x24 grey faces prior) or a diffusers directory (default: %(default)s)")
+        help="'image_default' (the packaged 24x24 grey faces prior), 'image_photos32' (32x32 grey photo "
+             "patches) or a diffusers directory (default: %(default)s)")
     image_samplers = sorted(set().union(*(load_preset(name) for name in preset_names() if name.startswith("image"))))
     add("--sampler", default="mgdm", choices=image_samplers, help="posterior sampler (default: %(default)s)")
     add("--preset", help="sampler settings preset (default: the prior's, e.g. image_pixel)")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
-# Stages 2-4 of the image restoration recipes (egs/faces/s5, egs/ffhq/s5), sourced by their run.sh
+# Stages 2-4 of the image restoration recipes (egs/faces/s5, egs/ffhq/s5, egs/photos/s5), sourced by their run.sh
 # after stages 0 (data) and 1 (prior, recorded in exp/prior/prior_path):
 #   stage 2: restore data/<test_set> for every task x sampler (steps/restore_images.sh; resumable)
 #   stage 3: PSNR / SSIM per task x sampler (steps/restore_score.sh)
@@ -8,7 +8,8 @@
 # Uses run.sh's variables: stage, stop_stage, tasks, samplers, test_set, max_images, conf_dir,
 # restore_overrides, grid_dir, grid_prefix, restore_cmd.
 # A sampler's options come from $conf_dir/restore_<sampler>_<task>.conf when it exists, else
-# $conf_dir/restore_<sampler>.conf.
+# $conf_dir/restore_<sampler>.conf. An entry <sampler>-<variant> of $samplers (e.g. dps-1500) runs
+# <sampler> with the conf files of that name, into exp/restore_<task>_<sampler>-<variant>, as its own row.
 
 eval_set="$test_set"
 if [ "$max_images" -gt 0 ]; then
@@ -31,7 +32,7 @@ if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
   fi
   for task in $tasks; do
     for sampler in $samplers; do
-      steps/restore_images.sh --cmd "$restore_cmd" --task "$task" --sampler "$sampler" \
+      steps/restore_images.sh --cmd "$restore_cmd" --task "$task" --sampler "${sampler%%-*}" \
         --conf "$(conf_of "$sampler" "$task")" --extra_opts "$restore_overrides" \
         "data/$eval_set" "$(cat exp/prior/prior_path)" "exp/restore_${task}_$sampler"
     done
@@ -42,7 +43,7 @@ if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ]; then
   echo "stage 3: evaluation"
   for task in $tasks; do
     for sampler in $samplers; do
-      steps/restore_score.sh "exp/restore_${task}_$sampler" "exp/score_${task}_$sampler"
+      steps/restore_score.sh --label "$sampler" "exp/restore_${task}_$sampler" "exp/score_${task}_$sampler"
     done
   done
 fi

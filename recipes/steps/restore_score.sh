@@ -3,9 +3,20 @@
 # scores.csv and summary.json (mgdm restore-score).
 set -euo pipefail
 
-usage="Usage: $0 <restore-dir> <score-dir>"
+label=
+help_message="Usage: $0 [options] <restore-dir> <score-dir>
+Options:
+  --label NAME   the rows' name in the report (default: the sampler's)"
+
+# shellcheck source=SCRIPTDIR/../utils/parse_options.sh
+. utils/parse_options.sh
+
 if [ $# -ne 2 ]; then
-  echo "$usage" >&2
+  echo "$help_message" >&2
   exit 1
 fi
-mgdm restore-score "$1/images" "$2"
+options=()
+if [ -n "$label" ]; then
+  options=(--label "$label")
+fi
+mgdm restore-score "${options[@]}" "$1/images" "$2"

@@ -58,12 +58,21 @@ def load_preset(name: str) -> dict[str, dict[str, Any]]:
         return tomllib.load(handle)
 
 
+#: Cost of a forward+backward denoiser call in forward calls (the usual rule of thumb), for equal-cost comparisons.
+FORWARDS_PER_BACKWARD = 3
+
+
 @dataclass
 class DenoiserCalls:
     """How many times the denoiser ran, without and with a backward pass (per batch of samples)."""
 
     forward: int = 0
     forward_backward: int = 0
+
+    @property
+    def forward_equivalents(self) -> int:
+        """The cost in forward calls, a forward+backward counted as :data:`FORWARDS_PER_BACKWARD`."""
+        return self.forward + FORWARDS_PER_BACKWARD * self.forward_backward
 
 
 @dataclass

@@ -25,8 +25,9 @@ from .outputs import INPUT, OBSERVATION, RESTORED, SIDECAR
 from .scores import mean_ci95, score
 
 
-def evaluate(restore_dir: Path, score_dir: Path) -> dict[str, Any]:
-    """Score every ``<image>/`` of ``restore_dir`` that has a sidecar; write and return the summary.
+def evaluate(restore_dir: Path, score_dir: Path, label: str | None = None) -> dict[str, Any]:
+    """Score every ``<image>/`` of ``restore_dir`` that has a sidecar; write and return the summary (its
+    ``label``, the report's name for the row, is ``label`` or else the sampler's name).
 
     Raises:
         FileNotFoundError: no finished restoration in ``restore_dir``.
@@ -46,7 +47,8 @@ def evaluate(restore_dir: Path, score_dir: Path) -> dict[str, Any]:
     batches = {tuple(record["batch"]): record for record in records}
     summary: dict[str, Any] = {
         "restore_dir": str(restore_dir.resolve()), "task": records[0]["settings"]["task"],
-        "sampler": records[0]["settings"]["sampler"], "prior": records[0]["settings"]["prior"],
+        "sampler": records[0]["settings"]["sampler"], "label": label or records[0]["settings"]["sampler"],
+        "prior": records[0]["settings"]["prior"],
         "sigma_y": records[0]["settings"]["sigma_y"], "sampler_settings": records[0]["sampler_settings"],
         "num_images": len(folders), "seconds": round(sum(r["batch_seconds"] for r in batches.values()), 1),
         "denoiser_calls_per_batch": records[0]["denoiser_calls"], "num_batches": len(batches),

@@ -4,7 +4,8 @@ Command line::
 
     mgdm restore-report RESULTS.md exp/score_*/summary.json --grid-dir docs/images
 
-Each summary is one (task, sampler) written by :mod:`.evaluate`. A task's grid shows its first
+Each summary is one (task, sampler setting) written by :mod:`.evaluate`, named by its label (the sampler's
+name unless restore-score was given another, e.g. dps-1500 for a second DPS setting). A task's grid shows its first
 ``--grid-rows`` images (by name, restored by every sampler): input, observation, then each sampler's
 restored.png. Links to the grids are relative to the Markdown file.
 """
@@ -18,6 +19,7 @@ from typing import Any
 from PIL import Image
 
 from mgdm_audio.common.atomic import atomic_path
+from mgdm_audio.core.samplers.base import FORWARDS_PER_BACKWARD, DenoiserCalls
 
 from .grid import picture_grid
 from .image_io import write_png
@@ -40,22 +42,37 @@ def task_grid(summaries: list[dict[str, Any]], rows: int) -> Image.Image:
     first = folders[0]
     grid_rows = [[Image.open(first / name / INPUT), Image.open(first / name / OBSERVATION)]
                  + [Image.open(folder / name / RESTORED) for folder in folders] for name in names]
-    return picture_grid(grid_rows, ["input", "observation", *(summary["sampler"] for summary in summaries)])
+    return picture_grid(grid_rows, ["input", "observation", *(_label(summary) for summary in summaries)])
+
+
+def _label(summary: dict[str, Any]) -> str:
+    return summary.get("label", summary["sampler"])  # summaries written before labels existed
+
+
+def _cost(summary: dict[str, Any]) -> str:
+    """Denoiser calls per batch: forward + with gradient, and in forward-equivalents."""
+    calls = summary.get("denoiser_calls_per_batch")
+    if calls is None:
+        return "–"
+    cost = DenoiserCalls(**calls)
+    return f"{cost.forward:,} + {cost.forward_backward:,} ({cost.forward_equivalents:,})"
 
 
 def write_report(path: Path, summaries: list[dict[str, Any]], grid_dir: Path, grid_prefix: str, rows: int,
                  notes: list[str]) -> Path:
     """Write the Markdown report and the grids ``grid_dir/<prefix><task>.png``; return the report's path."""
     tasks = list(dict.fromkeys(summary["task"] for summary in summaries))
-    samplers = list(dict.fromkeys(summary["sampler"] for summary in summaries))
-    by_key = {(summary["task"], summary["sampler"]): summary for summary in summaries}
+    samplers = list(dict.fromkeys(_label(summary) for summary in summaries))
+    by_key = {(summary["task"], _label(summary)): summary for summary in summaries}
     lines = ["# Results", "", *(f"- {note}" for note in notes), "",
              "PSNR (dB) and SSIM of restored.png against input.png (8-bit, on [0, 1]), mean ± 95 % interval "
              "(1.96 standard errors) over the images; observation: the PSNR of observation.png (the observation "
              "shown as an image, e.g. the blocks of sr4, grey holes of inpainting) for reference; seconds: the "
-             "sampler's wall time for all images.", "",
-             "| task | sampler | images | PSNR (dB) | SSIM | observation PSNR (dB) | seconds | settings |",
-             "|---|---|---|---|---|---|---|---|"]
+             "sampler's wall time for all images; denoiser calls per batch of images: without + with gradient "
+             f"(forward-equivalents, one with gradient counted as {FORWARDS_PER_BACKWARD}).", "",
+             "| task | sampler | images | PSNR (dB) | SSIM | observation PSNR (dB) | seconds | denoiser calls "
+             "| settings |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for task in tasks:
         for sampler in samplers:
             summary = by_key.get((task, sampler))
@@ -67,7 +84,7 @@ def write_report(path: Path, summaries: list[dict[str, Any]], grid_dir: Path, gr
                          f"{_cell(summary['psnr_mean'], summary['psnr_ci95'], 2)} | "
                          f"{_cell(summary['ssim_mean'], summary['ssim_ci95'], 3)} | "
                          f"{_cell(summary['observation_psnr_mean'], summary['observation_psnr_ci95'], 2)} | "
-                         f"{summary['seconds']} | "
+                         f"{summary['seconds']} | {_cost(summary)} | "
                          f"{settings} |")
     grid_dir.mkdir(parents=True, exist_ok=True)
     for task in tasks:

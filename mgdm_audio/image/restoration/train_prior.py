@@ -6,10 +6,17 @@ and which packages as flat data files. Command line::
 
     mgdm train-image-prior data/train/images.scp exp/prior_train --steps 6000
 
-Training stops at ``--steps`` or after ``--max-minutes``, whichever comes first; the weights saved are
-an exponential moving average (EMA) of the trained ones, which sample markedly better for small
-data. Images are read with :func:`read_image` (fitted to the resolution) and augmented by random
+Training stops at ``--steps`` or after ``--max-minutes`` of training time, whichever comes first; the
+weights saved are an exponential moving average (EMA) of the trained ones, which sample markedly better for
+small data. Images are read with :func:`read_image` (fitted to the resolution) and augmented by random
 horizontal flips and shifts of up to ``--max-shift`` pixels (reflected borders).
+
+Every ``--checkpoint-every`` steps, and when training stops, ``OUT_DIR/checkpoint.pt`` records the whole
+training state (weights, EMA, Adam, learning-rate schedule, random generators, loss log, training time).
+A run into an OUT_DIR that holds one resumes from it, bit-identically to a run that was never
+interrupted; raising ``--steps`` or ``--max-minutes`` continues a finished run. With ``--valid-scp``, the
+saved prior's held-out denoising (:mod:`.denoising`) is measured at the end and written to
+``OUT_DIR/denoising.json``.
 """
 from __future__ import annotations
 
@@ -30,6 +37,10 @@ from .image_io import read_image
 
 LOG_FILE = "train_log.csv"
 FACTS_FILE = "training.json"
+CHECKPOINT_FILE = "checkpoint.pt"
+DENOISING_FILE = "denoising.json"
+#: Settings a run may change when it resumes from a checkpoint (limits and speed, not the training itself).
+RESUMABLE_CHANGES = ("steps", "max_minutes", "threads", "checkpoint_every")
 
 
 @dataclass
@@ -38,8 +49,9 @@ class ImagePriorSettings:
 
     resolution: H = W in pixels (a multiple of 2^(levels − 1)). channels: 1 (grey) or 3 (RGB).
     block_out_channels: UNet width per level; attention only on the last (coarsest) level.
-    steps: Adam steps at most; max_minutes: wall-clock limit (checked every step).
-    ema_decay: decay of the saved EMA weights. max_shift: augmentation shift in pixels.
+    steps: Adam steps at most; max_minutes: limit on the training time, all resumed runs together
+    (checked every step). ema_decay: decay of the saved EMA weights. max_shift: augmentation shift in
+    pixels. checkpoint_every: steps between checkpoints (one is also written when training stops).
     """
 
     resolution: int = 32
@@ -60,6 +72,7 @@ class ImagePriorSettings:
     seed: int = 0
     log_every: int = 100
     threads: int = 2
+    checkpoint_every: int = 1000
 
 
 def build_unet(settings: ImagePriorSettings):
@@ -88,9 +101,16 @@ def augment(batch: torch.Tensor, max_shift: int, generator: torch.Generator) -> 
     return torch.stack([padded[i, :, dy:dy + height, dx:dx + width] for i, (dy, dx) in enumerate(shifts.tolist())])
 
 
-def train_image_prior(images: torch.Tensor, out_dir: Path, settings: ImagePriorSettings) -> dict:
-    """Train on ``images`` [N, C, H, W] in [−1, 1]; write ``out_dir/prior`` (a bare UNet folder), the
-    loss log ``out_dir/train_log.csv`` and ``out_dir/training.json``; return the training facts."""
+def train_image_prior(images: torch.Tensor, out_dir: Path, settings: ImagePriorSettings,
+                      valid: torch.Tensor | None = None) -> dict:
+    """Train on ``images`` [N, C, H, W] in [−1, 1], resuming from ``out_dir/checkpoint.pt`` when there is
+    one; write ``out_dir/prior`` (a bare UNet folder), the loss log ``out_dir/train_log.csv``, the checkpoint
+    and ``out_dir/training.json``; with ``valid`` [M, C, H, W] in [−1, 1] also the saved prior's held-out
+    denoising (``out_dir/denoising.json``, :func:`.denoising.denoising_rows`). Returns the training facts.
+
+    Raises:
+        ValueError: the checkpoint was written with other settings or data (the message names it).
+    """
     from diffusers import DDPMScheduler
     from diffusers.training_utils import EMAModel
 
@@ -104,7 +124,13 @@ def train_image_prior(images: torch.Tensor, out_dir: Path, settings: ImagePriorS
     optimizer = torch.optim.Adam(unet.parameters(), lr=settings.lr)
     warmup = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / settings.warmup_steps))
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows, window, started, step = [], [], time.perf_counter(), 0
+    state = {"step": 0, "rows": [], "window": [], "seconds": 0.0}
+    parts = {"unet": unet, "ema": ema, "optimizer": optimizer, "warmup": warmup}
+    if (out_dir / CHECKPOINT_FILE).is_file():
+        state = _load_checkpoint(out_dir / CHECKPOINT_FILE, parts, generator, settings, len(images))
+        print(f"resuming from {out_dir / CHECKPOINT_FILE} at step {state['step']}", file=sys.stderr, flush=True)
+    rows, window, step = state["rows"], state["window"], state["step"]
+    started = time.perf_counter() - state["seconds"]  # the time limit counts earlier runs' training time too
     while step < settings.steps and time.perf_counter() - started < 60.0 * settings.max_minutes:
         chosen = torch.randint(0, len(images), (settings.batch_size,), generator=generator)
         clean = augment(images[chosen], settings.max_shift, generator)
@@ -122,19 +148,70 @@ def train_image_prior(images: torch.Tensor, out_dir: Path, settings: ImagePriorS
         if step % settings.log_every == 0:
             rows.append(_log_row(step, window, started))
             window = []
+        if step % settings.checkpoint_every == 0:
+            _save_checkpoint(out_dir / CHECKPOINT_FILE, parts, generator, settings, len(images),
+                             step, rows, window, started)
+    seconds = time.perf_counter() - started
+    _save_checkpoint(out_dir / CHECKPOINT_FILE, parts, generator, settings, len(images), step, rows, window, started)
     if window:  # the steps since the last row, when the step or time limit fell between rows
-        rows.append(_log_row(step, window, started))
+        rows = rows + [_log_row(step, window, started)]
     ema.copy_to(unet.parameters())
     unet.eval().save_pretrained(out_dir / "prior")
     scheduler.save_pretrained(out_dir / "prior")
-    facts = {"steps": step, "seconds": round(time.perf_counter() - started, 1), "num_images": len(images),
+    facts = {"steps": step, "seconds": round(seconds, 1), "num_images": len(images),
              "parameters": sum(p.numel() for p in unet.parameters()),
              "final_loss": rows[-1]["loss"] if rows else math.nan,
-             "settings": {**asdict(settings), "block_out_channels": list(settings.block_out_channels)}}
+             "settings": _settings_dict(settings)}
     _write_log(out_dir / LOG_FILE, rows)
-    with atomic_path(out_dir / FACTS_FILE) as temporary:
-        Path(temporary).write_text(json.dumps(facts, indent=2) + "\n", encoding="utf-8")
+    if valid is not None:
+        from mgdm_audio.core.priors.loading import load
+
+        from .denoising import denoising_rows
+        facts["denoising"] = denoising_rows(load(out_dir / "prior"), valid, seed=settings.seed)
+        _write_json(out_dir / DENOISING_FILE, facts["denoising"])
+    _write_json(out_dir / FACTS_FILE, facts)
     return facts
+
+
+def _settings_dict(settings: ImagePriorSettings) -> dict:
+    return {**asdict(settings), "block_out_channels": list(settings.block_out_channels)}
+
+
+def _save_checkpoint(path: Path, parts: dict, generator: torch.Generator, settings: ImagePriorSettings,
+                     num_images: int, step: int, rows: list[dict], window: list[float], started: float) -> None:
+    """Everything the next step depends on, written atomically (an interrupted write keeps the last one)."""
+    state = {name: part.state_dict() for name, part in parts.items()}
+    state.update(generator=generator.get_state(), torch_rng=torch.get_rng_state(), step=step, rows=rows,
+                 window=window, seconds=time.perf_counter() - started, num_images=num_images,
+                 settings=_settings_dict(settings))
+    with atomic_path(path) as temporary:
+        torch.save(state, temporary)
+
+
+def _load_checkpoint(path: Path, parts: dict, generator: torch.Generator, settings: ImagePriorSettings,
+                     num_images: int) -> dict:
+    """Restore ``parts`` and the generators from ``path``; return its step, loss rows, window and seconds."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # a truncated or foreign file: say which file
+        raise ValueError(f"{path}: unreadable checkpoint ({error})") from None
+    ours, theirs = _settings_dict(settings), state["settings"]
+    changed = sorted(name for name in ours if name not in RESUMABLE_CHANGES and ours[name] != theirs.get(name))
+    if changed:
+        raise ValueError(f"{path}: written with other settings ({', '.join(f'{n} {theirs.get(n)}' for n in changed)}); "
+                         "use them, another output folder, or remove the checkpoint")
+    if state["num_images"] != num_images:
+        raise ValueError(f"{path}: written for {state['num_images']} training images, not {num_images}")
+    for name, part in parts.items():
+        part.load_state_dict(state[name])
+    generator.set_state(state["generator"])
+    torch.set_rng_state(state["torch_rng"])
+    return state
+
+
+def _write_json(path: Path, value) -> None:
+    with atomic_path(path) as temporary:
+        Path(temporary).write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
 
 
 def read_images(scp: Path, settings: ImagePriorSettings) -> torch.Tensor:

@@ -1,0 +1,1 @@
+../../synth4/s5/path.sh
