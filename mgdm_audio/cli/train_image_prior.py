@@ -35,8 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     options = {name: value for name, value in vars(args).items()
                if name not in ("scp", "out_dir", "command", "func", "valid_scp")}
-    settings = ImagePriorSettings(**{**options, "block_out_channels": tuple(options["block_out_channels"])})
     try:
+        settings = ImagePriorSettings(**{**options, "block_out_channels": tuple(options["block_out_channels"])})
         images = read_images(args.scp, settings)
         valid = None if args.valid_scp is None else read_images(args.valid_scp, settings)
         facts = train_image_prior(images, args.out_dir, settings, valid)

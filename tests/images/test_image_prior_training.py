@@ -140,3 +140,12 @@ def test_packaged_photo_prior_denoises_a_held_out_photo():
     patches = torch.stack([array[r:r + 32, c:c + 32] for r in range(0, 192, 32) for c in range(0, 192, 32)])[:, None]
     (row,) = denoising_rows(prior, patches, sigmas=(0.2,))
     assert row["psnr"] - row["identity_psnr"] > 5.0
+
+
+def test_a_step_count_below_one_is_refused_in_one_line(tmp_path, capsys):
+    from mgdm_audio.cli import main
+
+    scp = tmp_path / "images.scp"
+    scp.write_text("")
+    assert main(["train-image-prior", str(scp), str(tmp_path / "out"), "--checkpoint-every", "0"]) == 1
+    assert capsys.readouterr().err.strip() == "mgdm train-image-prior: error: checkpoint-every must be >= 1, got 0"

@@ -74,6 +74,11 @@ class ImagePriorSettings:
     threads: int = 2
     checkpoint_every: int = 1000
 
+    def __post_init__(self):
+        for name in ("steps", "batch_size", "warmup_steps", "log_every", "threads", "checkpoint_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
+
 
 def build_unet(settings: ImagePriorSettings):
     """A fresh ``UNet2DModel`` of the settings' shape (attention on the coarsest level only)."""
