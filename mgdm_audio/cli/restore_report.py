@@ -21,13 +21,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--grid-prefix", default="", help="file name prefix of the grids (default: none)")
     add("--grid-rows", type=int, default=6, help="images per grid (default: %(default)s)")
     add("--note", action="append", default=[], help="a line for the list above the table")
+    add("--paired", action="append", default=[], metavar="A:B",
+        help="also tabulate per-image differences A − B of these two labels (repeatable)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        summaries = [json.loads(path.read_text(encoding="utf-8")) for path in args.summaries]
-        write_report(args.out, summaries, args.grid_dir, args.grid_prefix, args.grid_rows, args.note)
+        pairs = [tuple(pair.split(":")) for pair in args.paired]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ValueError(f"--paired takes A:B, got {' '.join(args.paired)}")
+        summaries = [{**json.loads(path.read_text(encoding="utf-8")), "score_dir": str(path.parent)}
+                     for path in args.summaries]
+        write_report(args.out, summaries, args.grid_dir, args.grid_prefix, args.grid_rows, args.note, pairs)
     except (OSError, ValueError, KeyError) as error:
         print(f"mgdm restore-report: error: {error}", file=sys.stderr)
         return 1

@@ -6,7 +6,8 @@
 #   stage 3: PSNR / SSIM per task x sampler (steps/restore_score.sh)
 #   stage 4: exp/RESULTS.md and one picture grid per task in $grid_dir
 # Uses run.sh's variables: stage, stop_stage, tasks, samplers, test_set, max_images, conf_dir,
-# restore_overrides, grid_dir, grid_prefix, restore_cmd.
+# restore_overrides, grid_dir, grid_prefix, restore_cmd, and optionally paired ("A:B ...": per-image
+# differences of those sampler entries in stage 4).
 # A sampler's options come from $conf_dir/restore_<sampler>_<task>.conf when it exists, else
 # $conf_dir/restore_<sampler>.conf. An entry <sampler>-<variant> of $samplers (e.g. dps-1500) runs
 # <sampler> with the conf files of that name, into exp/restore_<task>_<sampler>-<variant>, as its own row.
@@ -58,6 +59,10 @@ if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
       summaries+=("exp/score_${task}_$sampler/summary.json")
     done
   done
+  pairs=()
+  for pair in ${paired:-}; do
+    pairs+=(--paired "$pair")
+  done
   mgdm restore-report exp/RESULTS.md "${summaries[@]}" --grid-dir "$grid_dir" \
-    --grid-prefix "$grid_prefix" "${notes[@]}"
+    --grid-prefix "$grid_prefix" "${notes[@]}" "${pairs[@]}"
 fi

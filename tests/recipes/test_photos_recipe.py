@@ -1,8 +1,11 @@
 """The photos recipe (egs/photos/s5) end to end on 2 test patches with a random tiny prior and 5-step samplers:
-its data split holds out whole photos, and a sampler variant (<sampler>-<variant>) is its own report row."""
+its data split holds out whole photos, a sampler variant (<sampler>-<variant>) is its own report row, and the
+report's paired differences are the per-image differences of the two rows' scores."""
 from __future__ import annotations
 
+import csv
 import json
+import statistics
 
 import pytest
 
@@ -28,7 +31,7 @@ def test_photos_recipe_holds_out_whole_photos_and_reports_sampler_variants(tmp_p
     (conf / "restore_mgdm.conf").write_text(f"# cheap\n{TINY_MGDM}")
     (conf / "restore_mgdm-k4.conf").write_text(TINY_MGDM.replace("--steps 5", "--steps 4"))
     result = _run(recipe, "--task", "box", "--samplers", "mgdm mgdm-k4", "--prior", str(prior), "--max_images", "2",
-                  "--conf_dir", str(conf))
+                  "--conf_dir", str(conf), "--paired", "mgdm-k4:mgdm")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
     photos = {split: read_list(recipe / "data" / split / "photos") for split in ("train", "valid", "test")}
@@ -51,3 +54,15 @@ def test_photos_recipe_holds_out_whole_photos_and_reports_sampler_variants(tmp_p
     cost = calls["forward"] + 3 * calls["forward_backward"]
     assert f"| box | mgdm | 2 | " in report and "| box | mgdm-k4 | 2 | " in report
     assert f"| {calls['forward']:,} + {calls['forward_backward']:,} ({cost:,}) |" in report
+
+    def scores(name):
+        with open(recipe / "exp" / f"score_box_{name}" / "scores.csv", newline="") as handle:
+            return {row["image"]: float(row["psnr_db"]) for row in csv.DictReader(handle)}
+
+    variant_scores, default_scores = scores("mgdm-k4"), scores("mgdm")
+    differences = [variant_scores[image] - default_scores[image] for image in sorted(default_scores)]
+    wins = sum(difference > 0 for difference in differences)
+    spread = 1.96 * statistics.stdev(differences) / len(differences) ** 0.5
+    assert (f"| box | mgdm-k4 − mgdm | 2 | {statistics.fmean(differences):+.2f} ± {spread:.2f} | "
+            in report), report
+    assert report.split("| box | mgdm-k4 − mgdm |")[1].split("\n")[0].endswith(f"| {wins} / 2 |")

@@ -25,6 +25,7 @@ conf_dir=conf
 restore_overrides=
 grid_dir=exp/grids
 grid_prefix=
+paired="mgdm:dps mgdm-k66:dps mgdm:diffpir mgdm-k66:mgdm"
 data_opts=
 help_message="Usage: $0 [options]
 Options (defaults in brackets):
@@ -42,6 +43,7 @@ Options (defaults in brackets):
   --restore_overrides \"OPTS\"   mgdm restore options after every conf's [$restore_overrides]
   --grid_dir DIR               where the per-task picture grids go [$grid_dir]
   --grid_prefix P              their file name prefix [$grid_prefix]
+  --paired \"A:B ...\"           per-image differences A − B of these sampler entries in stage 4 [$paired]
   --data_opts \"OPTS\"           local/data.sh options, e.g. \"--num_test 100\" [$data_opts]"
 
 . ./path.sh

@@ -25,6 +25,9 @@ from .outputs import INPUT, OBSERVATION, RESTORED, SIDECAR
 from .scores import mean_ci95, score
 
 
+#: Per-image scores next to summary.json: image, psnr_db, ssim, observation_psnr_db.
+SCORES_FILE = "scores.csv"
+
 def evaluate(restore_dir: Path, score_dir: Path, label: str | None = None) -> dict[str, Any]:
     """Score every ``<image>/`` of ``restore_dir`` that has a sidecar; write and return the summary (its
     ``label``, the report's name for the row, is ``label`` or else the sampler's name).
@@ -57,7 +60,7 @@ def evaluate(restore_dir: Path, score_dir: Path, label: str | None = None) -> di
         mean, ci95, count = mean_ci95(values[metric])
         summary.update({f"{metric}_mean": mean, f"{metric}_ci95": ci95, f"{metric}_count": count})
     score_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_path(score_dir / "scores.csv") as temporary, open(temporary, "w", newline="", encoding="utf-8") as out:
+    with atomic_path(score_dir / SCORES_FILE) as temporary, open(temporary, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(["image", "psnr_db", "ssim", "observation_psnr_db"])
         writer.writerows(zip((folder.name for folder in folders), values["psnr"], values["ssim"],

@@ -7,10 +7,13 @@ Command line::
 Each summary is one (task, sampler setting) written by :mod:`.evaluate`, named by its label (the sampler's
 name unless restore-score was given another, e.g. dps-1500 for a second DPS setting). A task's grid shows its first
 ``--grid-rows`` images (by name, restored by every sampler): input, observation, then each sampler's
-restored.png. Links to the grids are relative to the Markdown file.
+restored.png. Links to the grids are relative to the Markdown file. Pairs ``A:B`` of labels add a table of per-image
+differences A − B (same observations and seeds) per task where both ran, read from each summary's
+``scores.csv``.
 """
 from __future__ import annotations
 
+import csv
 import math
 import os
 from pathlib import Path
@@ -19,17 +22,21 @@ from typing import Any
 from PIL import Image
 
 from mgdm_audio.common.atomic import atomic_path
+from mgdm_audio.common.stats import Z95
 from mgdm_audio.core.samplers.base import FORWARDS_PER_BACKWARD, DenoiserCalls
 
+from .evaluate import SCORES_FILE
 from .grid import picture_grid
 from .image_io import write_png
 from .outputs import INPUT, OBSERVATION, RESTORED, SIDECAR
+from .scores import mean_ci95
 
 
-def _cell(mean: float, ci95: float, digits: int) -> str:
+def _cell(mean: float, ci95: float, digits: int, sign: bool = False) -> str:
     if math.isnan(mean):
         return "–"
-    return f"{mean:.{digits}f} ± {ci95:.{digits}f}" if not math.isnan(ci95) else f"{mean:.{digits}f}"
+    value = f"{mean:{'+' if sign else ''}.{digits}f}"
+    return f"{value} ± {ci95:.{digits}f}" if not math.isnan(ci95) else value
 
 
 def task_grid(summaries: list[dict[str, Any]], rows: int) -> Image.Image:
@@ -58,9 +65,36 @@ def _cost(summary: dict[str, Any]) -> str:
     return f"{cost.forward:,} + {cost.forward_backward:,} ({cost.forward_equivalents:,})"
 
 
+def _per_image(summary: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """image name -> {"psnr_db": …, "ssim": …} from the scores.csv beside the summary."""
+    with open(Path(summary["score_dir"]) / SCORES_FILE, newline="", encoding="utf-8") as handle:
+        return {row["image"]: {"psnr_db": float(row["psnr_db"]), "ssim": float(row["ssim"])}
+                for row in csv.DictReader(handle)}
+
+
+def paired_table(summaries: list[dict[str, Any]], pairs: list[tuple[str, str]]) -> list[str]:
+    """Markdown lines: per task and pair (A, B) of labels, the per-image differences A − B of PSNR and SSIM over
+    the images both restored, mean ± 1.96 standard errors, and the images where A's PSNR is higher.
+    Summaries need ``score_dir``, the folder of their scores.csv."""
+    by_key = {(summary["task"], _label(summary)): summary for summary in summaries}
+    lines = ["| task | A − B | images | PSNR (dB) | SSIM | A's PSNR higher |", "|---|---|---|---|---|---|"]
+    for task in dict.fromkeys(summary["task"] for summary in summaries):
+        for a, b in pairs:
+            if (task, a) not in by_key or (task, b) not in by_key:
+                continue
+            first, second = _per_image(by_key[task, a]), _per_image(by_key[task, b])
+            images = sorted(first.keys() & second.keys())
+            cells = [_cell(*mean_ci95([first[i][metric] - second[i][metric] for i in images])[:2], digits, sign=True)
+                     for metric, digits in (("psnr_db", 2), ("ssim", 3))]
+            wins = sum(first[i]["psnr_db"] > second[i]["psnr_db"] for i in images)
+            lines.append(f"| {task} | {a} − {b} | {len(images)} | {cells[0]} | {cells[1]} | {wins} / {len(images)} |")
+    return lines
+
+
 def write_report(path: Path, summaries: list[dict[str, Any]], grid_dir: Path, grid_prefix: str, rows: int,
-                 notes: list[str]) -> Path:
-    """Write the Markdown report and the grids ``grid_dir/<prefix><task>.png``; return the report's path."""
+                 notes: list[str], pairs: list[tuple[str, str]] = ()) -> Path:
+    """Write the Markdown report and the grids ``grid_dir/<prefix><task>.png``; return the report's path.
+    With ``pairs``, a section of paired differences (:func:`paired_table`) follows the table."""
     tasks = list(dict.fromkeys(summary["task"] for summary in summaries))
     samplers = list(dict.fromkeys(_label(summary) for summary in summaries))
     by_key = {(summary["task"], _label(summary)): summary for summary in summaries}
@@ -86,6 +120,10 @@ def write_report(path: Path, summaries: list[dict[str, Any]], grid_dir: Path, gr
                          f"{_cell(summary['observation_psnr_mean'], summary['observation_psnr_ci95'], 2)} | "
                          f"{summary['seconds']} | {_cost(summary)} | "
                          f"{settings} |")
+    if pairs:
+        lines += ["", "## Paired differences", "",
+                  f"Per image (same observation and seed), A − B, mean ± 95 % interval ({Z95} standard errors).", "",
+                  *paired_table(summaries, list(pairs))]
     grid_dir.mkdir(parents=True, exist_ok=True)
     for task in tasks:
         picture = write_png(task_grid([s for s in summaries if s["task"] == task], rows),
