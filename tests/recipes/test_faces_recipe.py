@@ -36,14 +36,19 @@ def _run(recipe: Path, *options: str, env: dict | None = None) -> subprocess.Com
                           env={**environment, **(env or {})})
 
 
-def test_faces_recipe_restores_scores_and_reports(tmp_path):
+def _tiny_prior(folder: Path, size: int) -> Path:
+    """A randomly initialised 2-level grey diffusers UNet of ``size`` × ``size`` pixels with its scheduler, in ``folder``."""
     from diffusers import DDPMScheduler, UNet2DModel
 
-    prior = tmp_path / "tiny_prior"
-    UNet2DModel(sample_size=24, in_channels=1, out_channels=1, block_out_channels=(8, 16), layers_per_block=1,
+    UNet2DModel(sample_size=size, in_channels=1, out_channels=1, block_out_channels=(8, 16), layers_per_block=1,
                 norm_num_groups=4, down_block_types=("DownBlock2D",) * 2,
-                up_block_types=("UpBlock2D",) * 2).save_pretrained(prior)
-    DDPMScheduler().save_pretrained(prior)
+                up_block_types=("UpBlock2D",) * 2).save_pretrained(folder)
+    DDPMScheduler().save_pretrained(folder)
+    return folder
+
+
+def test_faces_recipe_restores_scores_and_reports(tmp_path):
+    prior = _tiny_prior(tmp_path / "tiny_prior", 24)
     recipe = _copy_recipe("faces", tmp_path / "s5")
     conf = tmp_path / "conf"
     conf.mkdir()

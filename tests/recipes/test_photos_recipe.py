@@ -14,17 +14,11 @@ pytest.importorskip("sklearn")
 pytest.importorskip("diffusers")
 
 from mgdm_audio.common.lists import read_list  # noqa: E402
-from tests.recipes.test_faces_recipe import TINY_MGDM, _copy_recipe, _run  # noqa: E402
+from tests.recipes.test_faces_recipe import TINY_MGDM, _copy_recipe, _run, _tiny_prior  # noqa: E402
 
 
 def test_photos_recipe_holds_out_whole_photos_and_reports_sampler_variants(tmp_path):
-    from diffusers import DDPMScheduler, UNet2DModel
-
-    prior = tmp_path / "tiny_prior"
-    UNet2DModel(sample_size=32, in_channels=1, out_channels=1, block_out_channels=(8, 16), layers_per_block=1,
-                norm_num_groups=4, down_block_types=("DownBlock2D",) * 2,
-                up_block_types=("UpBlock2D",) * 2).save_pretrained(prior)
-    DDPMScheduler().save_pretrained(prior)
+    prior = _tiny_prior(tmp_path / "tiny_prior", 32)
     recipe = _copy_recipe("photos", tmp_path / "s5")
     conf = tmp_path / "conf"
     conf.mkdir()
