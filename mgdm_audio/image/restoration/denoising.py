@@ -14,8 +14,9 @@ import math
 
 import torch
 
-from mgdm_audio.common.stats import Z95
 from mgdm_audio.core.schedules import sigmas_from_table
+
+from .scores import mean_ci95
 
 #: Target noise levels on the [−1, 1] scale; 0.05 is the restoration tasks' σ_y.
 SIGMAS = (0.05, 0.1, 0.2, 0.5, 1.0)
@@ -46,9 +47,9 @@ def denoising_rows(prior, clean: torch.Tensor, sigmas: tuple[float, ...] = SIGMA
                                   for batch in noisy.split(batch_size)]).to(clean.dtype)
         mse = (denoised - clean).pow(2).flatten(1).mean(1)
         identity_mse = (noisy - clean).pow(2).flatten(1).mean(1)
-        psnr = 10 * torch.log10(4.0 / mse)
+        psnr, psnr_ci95, _ = mean_ci95((10 * torch.log10(4.0 / mse)).tolist())
         rows.append({"sigma": sigma, "level": level, "level_sigma": round(level_sigma, 5),
-                     "psnr": float(psnr.mean()), "psnr_ci95": Z95 * float(psnr.std()) / math.sqrt(len(psnr)),
+                     "psnr": psnr, "psnr_ci95": psnr_ci95,
                      "mse": float(mse.mean()), "identity_psnr": float((10 * torch.log10(4.0 / identity_mse)).mean()),
                      "identity_mse": float(identity_mse.mean())})
     return rows

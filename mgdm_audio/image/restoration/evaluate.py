@@ -28,6 +28,7 @@ from .scores import mean_ci95, score
 #: Per-image scores next to summary.json: image, psnr_db, ssim, observation_psnr_db.
 SCORES_FILE = "scores.csv"
 
+
 def evaluate(restore_dir: Path, score_dir: Path, label: str | None = None) -> dict[str, Any]:
     """Score every ``<image>/`` of ``restore_dir`` that has a sidecar; write and return the summary (its
     ``label``, the report's name for the row, is ``label`` or else the sampler's name).

@@ -77,12 +77,19 @@ def paired_table(summaries: list[dict[str, Any]], pairs: list[tuple[str, str]]) 
     the images both restored, mean ± 1.96 standard errors, and the images where A's PSNR is higher.
     Summaries need ``score_dir``, the folder of their scores.csv."""
     by_key = {(summary["task"], _label(summary)): summary for summary in summaries}
+    per_image: dict[tuple[str, str], dict[str, dict[str, float]]] = {}  # each scores.csv read once
+
+    def scores(task: str, label: str) -> dict[str, dict[str, float]]:
+        if (task, label) not in per_image:
+            per_image[task, label] = _per_image(by_key[task, label])
+        return per_image[task, label]
+
     lines = ["| task | A − B | images | PSNR (dB) | SSIM | A's PSNR higher |", "|---|---|---|---|---|---|"]
     for task in dict.fromkeys(summary["task"] for summary in summaries):
         for a, b in pairs:
             if (task, a) not in by_key or (task, b) not in by_key:
                 continue
-            first, second = _per_image(by_key[task, a]), _per_image(by_key[task, b])
+            first, second = scores(task, a), scores(task, b)
             images = sorted(first.keys() & second.keys())
             cells = [_cell(*mean_ci95([first[i][metric] - second[i][metric] for i in images])[:2], digits, sign=True)
                      for metric, digits in (("psnr_db", 2), ("ssim", 3))]
