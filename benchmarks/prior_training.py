@@ -66,6 +66,9 @@ def main() -> None:
         options = shlex.split(rest)
         run = out / name.replace(" ", "_").replace("/", "_")
         step, minutes = 0, 0.0
+        if (run / "checkpoint.pt").exists():  # a rerun continues from where the run stopped
+            state = torch.load(run / "checkpoint.pt", weights_only=True)
+            step, minutes = int(state["step"]), state["seconds"] / 60
         while minutes < args.minutes:
             step += args.eval_steps
             train_to(step, options, args.data_dir, run)
