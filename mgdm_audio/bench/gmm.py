@@ -259,20 +259,18 @@ def markdown_table(runs: list[Run]) -> str:
              "|---|---|---|---|---|---|---|---|---|---|"]
     for (construction, dim, obs_dim, method, update, reps), group in sorted(
             groups.items(), key=lambda kv: (*kv[0][:3], order.get(kv[0][3], len(order)), *kv[0][3:])):
-        values = [run.sliced_wasserstein for run in group]
-        half_width = 1.96 * statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else float("nan")
+        mean, half_width = _mean_and_half_width([run.sliced_wasserstein for run in group])
         lines.append(f"| {construction} | {dim} | {obs_dim} | {METHOD_NAMES.get(method, method)} | {update or '–'} | "
-                     f"{reps or '–'} | {len(group)} | {statistics.fmean(values):.3f} ± {half_width:.3f} | "
+                     f"{reps or '–'} | {len(group)} | {mean:.3f} ± {half_width:.3f} | "
                      f"{statistics.fmean(r.forward_calls for r in group):.0f} / "
                      f"{statistics.fmean(r.forward_backward_calls for r in group):.0f} | "
                      f"{statistics.fmean(r.seconds for r in group):.1f} |")
     return "\n".join(lines) + "\n"
 
 
-def paired_verdicts(runs: list[Run], update: str, reference: str = "dps") -> str:
-    """Per (construction, d, d_y): MGDM with x_s update ``update`` (R = 1) against ``reference`` on the same
-    problems, as the mean paired difference of sliced Wasserstein (MGDM − reference) ± 1.96·SE, and a verdict:
-    "below" / "above" where the interval excludes 0, else "level" (no verdict from one problem). A Markdown table."""
+def _paired_differences(runs: list[Run], update: str, reference: str) -> dict[tuple, list[float]]:
+    """Per (construction, d, d_y): sliced Wasserstein of MGDM with x_s update ``update`` (R = 1) minus that of
+    ``reference``, one value per problem both ran."""
     by_problem: dict[tuple, dict[str, float]] = {}
     for run in runs:
         if run.method == reference or (run.method == "mgdm" and run.intermediate_update == update
@@ -283,14 +281,50 @@ def paired_verdicts(runs: list[Run], update: str, reference: str = "dps") -> str
     for (construction, dim, obs_dim, _), values in sorted(by_problem.items()):
         if len(values) == 2:
             cells.setdefault((construction, dim, obs_dim), []).append(values["mgdm"] - values[reference])
+    return cells
+
+
+def _mean_and_half_width(values: list[float]) -> tuple[float, float]:
+    """Mean and 1.96·SE (nan for a single value)."""
+    half_width = 1.96 * statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else float("nan")
+    return statistics.fmean(values), half_width
+
+
+def paired_verdicts(runs: list[Run], update: str, reference: str = "dps") -> str:
+    """Per (construction, d, d_y): MGDM with x_s update ``update`` (R = 1) against ``reference`` on the same
+    problems, as the mean paired difference of sliced Wasserstein (MGDM − reference) ± 1.96·SE, and a verdict:
+    "below" / "above" where the interval excludes 0, else "level" (no verdict from one problem). A Markdown table."""
     lines = [f"| A | d | d_y | problems | MGDM ({update}) − {METHOD_NAMES.get(reference, reference)} "
              "(mean ± 1.96·SE) | MGDM is |", "|---|---|---|---|---|---|"]
-    for (construction, dim, obs_dim), differences in cells.items():
-        mean = statistics.fmean(differences)
-        half_width = (1.96 * statistics.stdev(differences) / math.sqrt(len(differences)) if len(differences) > 1
-                      else float("nan"))
+    for (construction, dim, obs_dim), differences in _paired_differences(runs, update, reference).items():
+        mean, half_width = _mean_and_half_width(differences)
         verdict = ("one problem: no interval" if len(differences) < 2 else "below" if mean + half_width < 0
                    else "above" if mean - half_width > 0 else "level")
         lines.append(f"| {construction} | {dim} | {obs_dim} | {len(differences)} | {mean:+.3f} ± {half_width:.3f} | "
                      f"{verdict} |")
+    return "\n".join(lines) + "\n"
+
+
+def paired_matrix(runs: list[Run], update: str, references: Iterable[str]) -> str:
+    """One row per (construction, d, d_y), one column per method of ``references``: the mean paired difference
+    MGDM (x_s update ``update``, R = 1) − that method, ± 1.96·SE, over the problems both ran, in bold where the
+    interval excludes 0 ("–" where they share no problem). A Markdown table."""
+    references = list(references)
+    columns = [_paired_differences(runs, update, reference) for reference in references]
+    lines = ["| A | d | d_y | problems | " + " | ".join(f"MGDM − {METHOD_NAMES.get(reference, reference)}"
+                                                      for reference in references) + " |",
+             "|---|---|---|---|" + "---|" * len(references)]
+    for cell in sorted(set().union(*columns)):
+        entries, counts = [], set()
+        for column in columns:
+            differences = column.get(cell, [])
+            counts.add(len(differences))
+            if not differences:
+                entries.append("–")
+                continue
+            mean, half_width = _mean_and_half_width(differences)
+            text = f"{mean:+.3f} ± {half_width:.3f}"
+            entries.append(f"**{text}**" if abs(mean) > half_width else text)
+        problems = "/".join(str(count) for count in sorted(counts - {0}))
+        lines.append(f"| {cell[0]} | {cell[1]} | {cell[2]} | {problems} | " + " | ".join(entries) + " |")
     return "\n".join(lines) + "\n"

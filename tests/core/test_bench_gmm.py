@@ -89,3 +89,18 @@ def test_paired_verdicts_by_hand():
     assert "| mcgdiff | 8 | 1 | 2 | +0.000 ± 1.960 | level |" in table  # seed 2 has no DPS run: left out
     single = gmm.paired_verdicts(runs[:2], "pcn")
     assert "| mgdm | 8 | 1 | 1 | -1.000 ± nan | one problem: no interval |" in single
+
+
+def test_paired_matrix_by_hand():
+    """MGDM − ΠGDM of −1 and −3 on two problems (−2 ± 1.96: bold, the interval excludes 0) and MGDM − DAPS of
+    +1 and −1 (0 ± 1.96: plain); a cell where only DAPS ran next to MGDM shows "–" for ΠGDM."""
+    def run(dim, seed, method, value, update=""):
+        return gmm.Run("mgdm", dim, 1, seed, method, update, 1 if method == "mgdm" else 0, value, 0, 0, 0.0)
+
+    runs = [run(8, 0, "mgdm", 3.0, "auto"), run(8, 0, "pigdm", 4.0), run(8, 0, "daps", 2.0),
+            run(8, 1, "mgdm", 2.0, "auto"), run(8, 1, "pigdm", 5.0), run(8, 1, "daps", 3.0),
+            run(8, 1, "mgdm", 0.0, "pcn"), run(20, 0, "mgdm", 1.0, "auto"), run(20, 0, "daps", 0.5)]
+    table = gmm.paired_matrix(runs, "auto", ["pigdm", "daps"])
+    assert "| A | d | d_y | problems | MGDM − ΠGDM | MGDM − DAPS |" in table
+    assert "| mgdm | 8 | 1 | 2 | **-2.000 ± 1.960** | +0.000 ± 1.960 |" in table
+    assert "| mgdm | 20 | 1 | 1 | – | +0.500 ± nan |" in table
