@@ -64,6 +64,9 @@ def run_gmm(args: argparse.Namespace) -> int:
     table = gmm.markdown_table(runs)
     table += "".join(f"\nMGDM ({update}, R = 1) against DPS on the same problems:\n\n{gmm.paired_verdicts(runs, update)}"
                      for update in args.updates)
+    if args.baselines:
+        table += "".join(f"\nMGDM ({update}, R = 1) against each baseline on the same problems (bold: the interval "
+                         f"excludes 0):\n\n{gmm.paired_matrix(runs, update, args.baselines)}" for update in args.updates)
     markdown = args.out / "results.md"
     with atomic_path(markdown) as temporary:
         Path(temporary).write_text(
