@@ -104,3 +104,16 @@ def test_paired_matrix_by_hand():
     assert "| A | d | d_y | problems | MGDM − ΠGDM | MGDM − DAPS |" in table
     assert "| mgdm | 8 | 1 | 2 | **-2.000 ± 1.960** | +0.000 ± 1.960 |" in table
     assert "| mgdm | 20 | 1 | 1 | – | +0.500 ± nan |" in table
+
+
+def test_cli_writes_the_baseline_matrix(tmp_path):
+    """`mgdm bench gmm` with baselines: results.md pairs MGDM against DPS and against each baseline that ran."""
+    from mgdm_audio.cli import main
+
+    out = tmp_path / "bench"
+    assert main(["bench", "gmm", "--out", str(out), "--dims", "2", "--obs-dims", "1", "--problems", "1",
+                 "--num-samples", "50", "--updates", "pcn", "--construction", "mgdm", "--baselines", "pigdm"]) == 0
+    text = (out / "results.md").read_text()
+    assert "MGDM (pcn, R = 1) against DPS on the same problems" in text
+    assert "| A | d | d_y | problems | MGDM − ΠGDM |" in text
+    assert "| mgdm | 2 | 1 | 1 | " in text.split("against each baseline")[1]
