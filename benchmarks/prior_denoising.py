@@ -6,7 +6,7 @@ per-stem MSE of the prior's EDM denoiser D(x, σ) next to the identity's (σ²),
 0 dB the denoiser does worse than returning zero; :mod:`mgdm_audio.audio.training.denoising`), then times one
 no-gradient call on a 10-second 4-stem input.
 
-    python benchmarks/prior_denoising.py /data/synth4/data/test [--prior default] [--chunks 24]
+    python benchmarks/prior_denoising.py /data/synth4/data/test [--prior default] [--chunks 24] [--sigmas 0.05 0.2]
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import time
 
 import torch
 
-from mgdm_audio.audio.training.denoising import denoising_table
+from mgdm_audio.audio.training.denoising import SIGMAS, denoising_table
 from mgdm_audio.priors import load
 
 
@@ -26,11 +26,13 @@ def main() -> None:
     parser.add_argument("--prior", default="default")
     parser.add_argument("--chunks", type=int, default=24)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sigmas", type=float, nargs="+",
+                        help=f"noise levels (default: {' '.join(f'{sigma:g}' for sigma in SIGMAS)})")
     args = parser.parse_args()
     prior = load(args.prior)
     print(f"prior {args.prior}: {sum(p.numel() for p in prior.parameters()) / 1e6:.2f} M parameters; "
           f"{args.chunks} chunks of {prior.segment_length} samples from {args.data_dir}\n")
-    print(denoising_table(prior, args.data_dir, args.chunks, args.seed))
+    print(denoising_table(prior, args.data_dir, args.chunks, args.seed, tuple(args.sigmas or SIGMAS)))
     generator = torch.Generator().manual_seed(args.seed)
     with torch.no_grad():
         length = prior.valid_length(10 * prior.sample_rate)
