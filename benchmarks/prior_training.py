@@ -25,6 +25,7 @@ from pathlib import Path
 
 import torch
 
+from mgdm_audio.audio.training.checkpoint import CHECKPOINT_FILE
 from mgdm_audio.audio.training.denoising import denoising, random_chunks
 from mgdm_audio.audio.training.snapshot import export_checkpoint
 from mgdm_audio.priors import load
@@ -41,6 +42,12 @@ def train_to(step: int, options: list[str], data_dir: str, out: Path) -> None:
                                 env={**os.environ, "OMP_NUM_THREADS": "1"}).returncode
     if status != 0:
         raise SystemExit(f"{shlex.join(command)} failed ({status}); see {log}")
+
+
+def progress(run: Path) -> tuple[int, float]:
+    """(step, training minutes) of ``run``'s checkpoint."""
+    state = torch.load(run / CHECKPOINT_FILE, weights_only=True)
+    return int(state["step"]), state["seconds"] / 60
 
 
 def main() -> None:
@@ -65,16 +72,13 @@ def main() -> None:
         name, _, rest = spec.partition("=")
         options = shlex.split(rest)
         run = out / name.replace(" ", "_").replace("/", "_")
-        step, minutes = 0, 0.0
-        if (run / "checkpoint.pt").exists():  # a rerun continues from where the run stopped
-            state = torch.load(run / "checkpoint.pt", weights_only=True)
-            step, minutes = int(state["step"]), state["seconds"] / 60
+        step, minutes = progress(run) if (run / CHECKPOINT_FILE).exists() else (0, 0.0)  # a rerun continues
         while minutes < args.minutes:
             step += args.eval_steps
             train_to(step, options, args.data_dir, run)
             snapshot, _ = export_checkpoint(run, run / "snapshot")
             prior = load(snapshot)
-            minutes = torch.load(run / "checkpoint.pt", weights_only=True)["seconds"] / 60
+            minutes = progress(run)[1]
             if clean is None:
                 clean = random_chunks(args.valid_dir, len(prior.stems), args.chunk_length or prior.segment_length,
                                       args.chunks, 0)
