@@ -11,7 +11,7 @@ import importlib
 #: Subcommand modules, in the order ``mgdm --help`` lists them.
 SUBCOMMANDS = ("bench", "prepare_synth4", "prepare_musdb", "slakh", "chunk_data_dir", "train_prior", "train_separator",
                "generate", "score", "separate", "results", "convert_msdm", "convert_adm", "prior_info",
-               "train_image_prior", "image_denoising", "restore", "restore_score", "restore_report")
+               "average_priors", "train_image_prior", "image_denoising", "restore", "restore_score", "restore_report")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -129,3 +129,41 @@ def test_prior_info_prints_what_the_saved_prior_holds(tmp_path, capsys):
     assert capsys.readouterr().err.count("\n") == 1
     assert main(["prior-info", str(tmp_path), "stems"]) == 1
     assert f"{tmp_path / 'config.json'}: missing" in capsys.readouterr().err
+
+
+def test_average_priors_is_the_uniform_mean_and_leaves_the_sources_alone(tmp_path, capsys):
+    """``mgdm average-priors`` on three priors: every weight is the mean of the three (not a running pairwise
+    mean), the card names each source with its weights' hash, and the sources' files are untouched."""
+    import hashlib
+
+    from mgdm_audio.cli import main
+
+    sources = [save_prior(tiny_prior(seed=seed), tmp_path / f"snapshot{seed}", model_card=f"# run card {seed}\n")
+               for seed in range(3)]
+    before = {path: path.read_bytes() for source in sources for path in source.iterdir()}
+    assert main(["average-priors", str(tmp_path / "average"), *map(str, sources)]) == 0
+    averaged = ma.priors.load(tmp_path / "average")
+    states = [tiny_prior(seed=seed).net.state_dict() for seed in range(3)]
+    for name, tensor in averaged.net.state_dict().items():
+        torch.testing.assert_close(tensor, (states[0][name] + states[1][name] + states[2][name]) / 3)
+    assert averaged.config == tiny_prior().config
+    card = (tmp_path / "average" / "MODEL_CARD.md").read_text()
+    for source in sources:
+        assert hashlib.sha256((source / "model.safetensors").read_bytes()).hexdigest() in card
+    assert card.rstrip().endswith("# run card 0")
+    assert {path: path.read_bytes() for source in sources for path in source.iterdir()} == before
+
+
+def test_average_priors_refuses_mixed_settings_and_overwriting_a_source(tmp_path, capsys):
+    from mgdm_audio.cli import main
+
+    first = save_prior(tiny_prior(), tmp_path / "first")
+    other = save_prior(tiny_prior(segment_length=128), tmp_path / "other")
+    assert main(["average-priors", str(tmp_path / "average"), str(first), str(other)]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and f"{other / 'config.json'}: differs from" in error
+    assert main(["average-priors", str(first), str(first), str(first)]) == 1
+    assert "is one of the priors to average" in capsys.readouterr().err
+    assert main(["average-priors", str(tmp_path / "average"), str(first)]) == 1
+    assert "two priors or more" in capsys.readouterr().err
+    assert not (tmp_path / "average").exists()
