@@ -6,13 +6,14 @@ leaves between snapshots, over a longer window than the trainer's moving average
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Sequence
 
 import torch
+
+from mgdm_audio.common.checksum import file_sha256
 
 from ..pretrained import CONFIG_FILE, WEIGHTS_FILE
 from .loading import MODEL_CARD_FILE, describe, load, resolve, save_prior
@@ -63,7 +64,7 @@ def _config(directory: Path) -> dict:
 
 
 def _model_card(directories: list[Path]) -> str:
-    rows = "\n".join(f"| `{directory}` | {hashlib.sha256((directory / WEIGHTS_FILE).read_bytes()).hexdigest()} |"
+    rows = "\n".join(f"| `{directory}` | {file_sha256(directory / WEIGHTS_FILE)} |"
                      for directory in directories)
     first = directories[0] / MODEL_CARD_FILE
     inherited = (f"\n\nThe first source's model card follows.\n\n---\n\n{first.read_text(encoding='utf-8')}"
