@@ -19,7 +19,7 @@ $(INSTALLED): setup.py tools/install_system_packages.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(TORCH_PINS)
-	$(BIN)/python -m pip install --quiet -e '.[test,images]'
+	$(BIN)/python -m pip install --quiet -e '.[test,images,corpus]'
 	$(BIN)/python -m pip install --quiet --no-deps $(ORACLE_PINS)
 	touch $@
 

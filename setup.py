@@ -36,6 +36,8 @@ setup(
         # The offline image recipe egs/faces/s5: scikit-image ships the LFW face crops in its wheel.
         # egs/photos/s5: its photos ship in the scikit-image and scikit-learn wheels.
         "images": ["scikit-image>=0.19", "scikit-learn>=1.0"],
+        # mgdm prepare-varied4: music21's corpus of scores, Spotify's pedalboard for the per-stem effects.
+        "corpus": ["music21>=9.1", "pedalboard>=0.9"],
     },
     entry_points={"console_scripts": ["mgdm = mgdm_audio.cli:main"]},
 )

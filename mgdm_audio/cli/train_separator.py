@@ -9,6 +9,7 @@ import torch
 from mgdm_audio.audio.corpora.kaldi import DataDirError
 from mgdm_audio.audio.nets.spectral_mask import SpectralMask
 from mgdm_audio.audio.nets.tasnet import ConvTasNet
+from mgdm_audio.audio.separators.loading import load as load_separator, resolve
 from mgdm_audio.audio.separators.model import MixtureSeparator
 from mgdm_audio.audio.training.separator_trainer import REMIX_PROBABILITY, train_separator
 from mgdm_audio.audio.training.settings import TrainSettings
@@ -54,6 +55,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                         in ARCHITECTURES.items()) + " (default: %(default)s)")
     add("--net", action="append", default=[], metavar="NAME=VALUE",
         help="one setting of the network, e.g. --net channels=128 (repeatable)")
+    add("--init", metavar="SEPARATOR",
+        help="start from the weights of this separator ('default' or a directory): a fine-tune; its network, "
+             "segment length and stems are used and --architecture, --net and --segment-seconds are ignored")
     parser.set_defaults(func=run)
 
 
@@ -64,13 +68,20 @@ def run(args: argparse.Namespace) -> int:
         device = resolve_device(args.device)
         settings = training_settings(args)
         torch.manual_seed(settings.seed)  # the initial weights too: one --seed, one separator
-        net = build_net(args.architecture, len(args.stems), args.net)
-        length = segment_length(args.segment_seconds, args.sample_rate, 1)
-        separator = MixtureSeparator(net, args.sample_rate, length, args.stems)
-        print(f"separator: {sum(p.numel() for p in net.parameters()) / 1e6:.2f} M parameters, stems "
-              f"{', '.join(separator.stems)}, segment {length} samples; {describe_device(device)}")
+        if args.init:
+            separator = load_separator(args.init)
+            if tuple(args.stems) != separator.stems:
+                raise ValueError(f"--init {args.init}: its stems are {', '.join(separator.stems)}, not "
+                                 f"{', '.join(args.stems)}")
+        else:
+            net = build_net(args.architecture, len(args.stems), args.net)
+            length = segment_length(args.segment_seconds, args.sample_rate, 1)
+            separator = MixtureSeparator(net, args.sample_rate, length, args.stems)
+        print(f"separator: {sum(p.numel() for p in separator.net.parameters()) / 1e6:.2f} M parameters, stems "
+              f"{', '.join(separator.stems)}, segment {separator.segment_length} samples; {describe_device(device)}")
         result = train_separator(separator, args.data_dir, args.out_dir, settings, device, valid_dir=args.valid_dir,
-                                 remix_probability=args.remix_probability)
+                                 remix_probability=args.remix_probability,
+                                 init_name=str(resolve(args.init).resolve()) if args.init else None)
     except (DataDirError, ValueError, OSError) as error:
         print(f"mgdm train-separator: error: {error}", file=sys.stderr)
         return 1

@@ -190,3 +190,21 @@ def test_cli_trains_exports_and_refuses_bad_network_settings(data_dir, tmp_path,
         assert torch.equal(again[name], tensor), name
     assert main(["train-separator", data_dir, str(tmp_path / "bad"), "--net", "width=3", "--device", "cpu"]) == 1
     assert "--net width=3: expected NAME=VALUE with NAME one of enc_kernel_size" in capsys.readouterr().err
+
+
+def test_cli_fine_tunes_from_a_separator(data_dir, tmp_path, capsys):  # noqa: F811
+    from mgdm_audio.cli import main
+    start = tiny_separator(seed=4)
+    separators.save_separator(start, tmp_path / "start")
+    # A vanishing learning rate: the fine-tune keeps the starting weights, not the seed's random ones.
+    assert main(["train-separator", data_dir, str(tmp_path / "tuned"), "--init", str(tmp_path / "start"),
+                 "--steps", "1", "--batch-size", "2", "--lr", "1e-12", "--ema-decay", "0", "--device", "cpu"]) == 0
+    assert f"segment {SEGMENT} samples" in capsys.readouterr().out
+    tuned = separators.load(tmp_path / "tuned" / "separator")
+    assert type(tuned.net).__name__ == "ConvTasNet" and tuned.segment_length == SEGMENT
+    for name, tensor in start.state_dict().items():
+        assert torch.allclose(tuned.state_dict()[name], tensor, atol=1e-8), name
+    assert f"started from {(tmp_path / 'start').resolve()}" in (tmp_path / "tuned" / "separator" / "MODEL_CARD.md").read_text()
+    assert main(["train-separator", data_dir, str(tmp_path / "other"), "--init", str(tmp_path / "start"),
+                 "--stems", "a", "b", "c", "d", "--device", "cpu"]) == 1
+    assert "its stems are bass, drums, guitar, piano, not a, b, c, d" in capsys.readouterr().err

@@ -30,9 +30,11 @@ REMIX_PROBABILITY = 0.5
 def train_separator(separator: MixtureSeparator, data_dir: str | os.PathLike, out_dir: str | os.PathLike,
                     settings: TrainSettings, device: torch.device | str = "cpu", progress: bool = True,
                     valid_dir: str | os.PathLike | None = None,
-                    remix_probability: float = REMIX_PROBABILITY) -> TrainingResult:
+                    remix_probability: float = REMIX_PROBABILITY, init_name: str | None = None) -> TrainingResult:
     """Trains ``separator`` in place on ``device``; writes ``out_dir`` (see the module doc). Resumes from
     ``out_dir/checkpoint.pt`` when present. Returns the result with the directory of the saved separator.
+    ``init_name`` names the separator whose weights ``separator`` starts from (a fine-tune), for the run's
+    identity and card.
 
     Raises:
         DataDirError: a data directory does not fit (see :class:`.data.StemChunks`).
@@ -47,13 +49,13 @@ def train_separator(separator: MixtureSeparator, data_dir: str | os.PathLike, ou
     identity = dict({key: value for key, value in asdict(settings).items() if key in settings.fixed_fields()},
                     gain_range=list(settings.gain_range), data_dir=str(Path(data_dir).resolve()), device=device.type,
                     net=separator.net.config, net_class=type(separator.net).__name__,
-                    separator=separator.config, remix_probability=remix_probability)
+                    separator=separator.config, remix_probability=remix_probability, init=init_name)
     run = fit(separator, separator.loss, train, out_dir, settings, identity, device, progress,
               sample=lambda chunks, size, rng: chunks.remixed_batch(size, rng, settings.gain_range, remix_probability),
               validation=valid)
     facts = TrainingFacts(data_dir=str(Path(data_dir).resolve()), data_utterances=train.num_utterances,
                           data_hours=train.hours, final_loss=run.final_loss, final_loss_steps=run.final_loss_steps,
-                          seconds=run.seconds, hardware=describe_device(device))
+                          seconds=run.seconds, hardware=describe_device(device), init=init_name)
     directory = save_separator(separator, out_dir / SEPARATOR_DIR, model_card(separator, settings, facts, remix_probability))
     return TrainingResult(directory, run.start_step, facts)
 

@@ -134,7 +134,7 @@ def _chords(rng: np.random.Generator, key: Key, sections: tuple[Section, ...],
     return tuple(spans)
 
 
-def _activity(rng: np.random.Generator, num_sections: int) -> dict[str, list[bool]]:
+def section_activity(rng: np.random.Generator, num_sections: int) -> dict[str, list[bool]]:
     """For each class, whether it plays in each section: some classes sit out the track,
     others rest now and then, and at least two classes play in every section (when at
     least two are present)."""
@@ -154,7 +154,7 @@ def _activity(rng: np.random.Generator, num_sections: int) -> dict[str, list[boo
     return activity
 
 
-def _keep_active(notes: list[Note], song: Song, active: list[bool]) -> tuple[Note, ...]:
+def keep_active(notes: list[Note], song: Song, active: list[bool]) -> tuple[Note, ...]:
     """Notes that start in an active section, cut at the end of that run of active sections
     and at the song's end; sorted by start."""
     timeline = song.timeline
@@ -178,13 +178,13 @@ def _keep_active(notes: list[Note], song: Song, active: list[bool]) -> tuple[Not
     return tuple(sorted(kept, key=lambda note: (note.start, note.channel, note.pitch)))
 
 
-def _setup(rng: np.random.Generator, channel: int, program: int, chorus: bool) -> ChannelSetup:
+def channel_setup(rng: np.random.Generator, channel: int, program: int, chorus: bool) -> ChannelSetup:
     """Channel setup with random reverb (and, for ``chorus``, chorus-effect) sends."""
     return ChannelSetup(channel, program, volume=100, reverb_send=int(rng.integers(15, 70)),
                         chorus_send=int(rng.integers(0, 40)) if chorus else 0)
 
 
-def _choose(rng: np.random.Generator, options: tuple) -> object:
+def choose(rng: np.random.Generator, options: tuple) -> object:
     return options[rng.integers(len(options))]
 
 
@@ -192,7 +192,7 @@ def generate_arrangement(rng: np.random.Generator, duration: float) -> Arrangeme
     """A random arrangement lasting ``duration`` seconds (> 0)."""
     if duration <= 0:
         raise ValueError(f"duration must be positive, got {duration}")
-    groove = _choose(rng, GROOVES)
+    groove = choose(rng, GROOVES)
     timeline = Timeline(bpm=float(rng.integers(*groove.bpm_range)),
                         swing=float(rng.uniform(0.6, 1.0)) if groove.swung else 0.0)
     key = Key(int(rng.integers(12)), bool(rng.random() < 0.4))
@@ -201,41 +201,41 @@ def generate_arrangement(rng: np.random.Generator, duration: float) -> Arrangeme
     seventh = groove.name == "jazz" or bool(rng.random() < 0.2)
     chords = _chords(rng, key, sections, timeline.seconds_per_beat, seventh)
     song = Song(timeline, key, sections, chords, duration)
-    activity = _activity(rng, len(sections))
+    activity = section_activity(rng, len(sections))
 
     parts = []
 
     def add(stem: str, style: str, setup: ChannelSetup, notes: list[Note],
             active: list[bool]) -> None:
-        parts.append(Part(stem, style, setup, _keep_active(notes, song, active), tuple(active)))
+        parts.append(Part(stem, style, setup, keep_active(notes, song, active), tuple(active)))
 
     kick_beats = tuple(step / STEPS_PER_BEAT for step in groove.steps(KICK))
-    bass_style = _choose(rng, _BASS_STYLES_FOR.get(groove.name, _DEFAULT_BASS_STYLES))
-    add("bass", bass_style, _setup(rng, _CHANNELS["bass"], _choose(rng, PROGRAMS["bass"]), False),
+    bass_style = choose(rng, _BASS_STYLES_FOR.get(groove.name, _DEFAULT_BASS_STYLES))
+    add("bass", bass_style, channel_setup(rng, _CHANNELS["bass"], choose(rng, PROGRAMS["bass"]), False),
         bass_notes(rng, song, bass_style, _CHANNELS["bass"], kick_beats), activity["bass"])
 
-    add("drums", groove.name, _setup(rng, DRUM_CHANNEL, _choose(rng, DRUM_KITS), False),
+    add("drums", groove.name, channel_setup(rng, DRUM_CHANNEL, choose(rng, DRUM_KITS), False),
         drum_notes(rng, song, groove), activity["drums"])
 
     first_style = None
     for name in ("guitar", "second guitar")[: 2 if rng.random() < 0.35 else 1]:
-        program = _choose(rng, PROGRAMS["guitar"])
+        program = choose(rng, PROGRAMS["guitar"])
         styles = [style for style in GUITAR_STYLES if style != first_style]
         if program in POWER_CHORD_PROGRAMS and "power" in styles and rng.random() < 0.7:
             style = "power"
         elif groove.name == "funk" and "stabs" in styles and rng.random() < 0.5:
             style = "stabs"
         else:
-            style = _choose(rng, tuple(style for style in styles if style != "power"))
+            style = choose(rng, tuple(style for style in styles if style != "power"))
         # A second guitar drops out of some sections where the first one plays.
         active = [playing and (first_style is None or rng.random() < 0.7)
                   for playing in activity["guitar"]]
-        add("guitar", style, _setup(rng, _CHANNELS[name], program, True),
+        add("guitar", style, channel_setup(rng, _CHANNELS[name], program, True),
             guitar_notes(rng, song, style, _CHANNELS[name]), active)
         first_style = style
 
-    piano_style = _choose(rng, _PIANO_STYLES_FOR.get(groove.name, PIANO_STYLES))
-    piano_program = _choose(rng, PROGRAMS["piano"])
-    add("piano", piano_style, _setup(rng, _CHANNELS["piano"], piano_program, True),
+    piano_style = choose(rng, _PIANO_STYLES_FOR.get(groove.name, PIANO_STYLES))
+    piano_program = choose(rng, PROGRAMS["piano"])
+    add("piano", piano_style, channel_setup(rng, _CHANNELS["piano"], piano_program, True),
         piano_notes(rng, song, piano_style, _CHANNELS["piano"]), activity["piano"])
     return Arrangement(song, groove.name, tuple(parts))

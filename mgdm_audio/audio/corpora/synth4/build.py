@@ -1,6 +1,9 @@
-"""Build the synth4 corpus: render every track of every split, then write data directories.
+"""Build a rendered four-stem corpus: render every track of every split, then write data directories.
 
-Layout (``<utt>`` = ``synth4-<split>-<index:05d>``)::
+The machinery (seeding, resume, layout, data directories) serves every corpus of this kind;
+a :class:`CorpusKind` says how one track's stems are made (synth4's: :func:`synth4_stems`).
+
+Layout (``<utt>`` = ``<corpus>-<split>-<index:05d>``)::
 
     <audio_dir>/<split>/<utt>/{mix,bass,drums,guitar,piano}.wav, midi/<stem>.mid, metadata.json
     <data_dir>/<split>/{wav.scp, spk1.scp … spk4.scp, utt2num_samples}   (spk order: STEMS)
@@ -20,7 +23,7 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -29,7 +32,7 @@ from mgdm_audio.common.atomic import atomic_path
 from ..kaldi import validate_data_dir, write_data_dir
 from .arrangement import STEMS, Arrangement, generate_arrangement
 from .midi import write_midi
-from .mixing import WAV_SUBTYPES, mix_stems, silent_chunks
+from .mixing import LEVEL_SPREAD_DB, WAV_SUBTYPES, mix_stems, silent_chunks
 from .render import Synthesizer, render_midi
 from .wav import write_wav
 
@@ -39,33 +42,53 @@ DEFAULT_NUM_TRACKS = {"train": 240, "valid": 20, "test": 20}
 DEFAULT_TRACK_SECONDS = 30.0
 #: Chunk length and RMS threshold of the silence statistics stored per track.
 SILENCE_CHUNK_SECONDS, SILENCE_RMS = 1.5, 1e-4
-# Bump when a change to the generator alters the audio, so old tracks are re-rendered.
-GENERATOR_VERSION = 2
 MIXTURE_NAME = "mix"
 
 
 @dataclass(frozen=True)
+class TrackSpec:
+    """Track ``index`` (0-based) of ``split`` of the corpus named ``corpus``, ``seconds`` long."""
+
+    split: str
+    index: int
+    seconds: float
+    corpus: str = "synth4"
+
+    @property
+    def utt_id(self) -> str:
+        return f"{self.corpus}-{self.split}-{self.index:05d}"
+
+
+#: Makes one track's stems: (config, spec, the track's seed, its directory) → (rendered stems,
+#: each shape (num_samples,) float32, keyed by STEMS; a JSON-serialisable description for the
+#: metadata). A top-level function, so the worker processes can receive it.
+StemMaker = Callable[["BuildConfig", TrackSpec, np.random.SeedSequence, str],
+                     tuple[dict[str, np.ndarray], dict]]
+
+
+@dataclass(frozen=True)
+class CorpusKind:
+    """A corpus: ``name`` (the utterance ids' prefix), the version of its generator (bump it when
+    a change alters the audio, so old tracks are re-rendered), how stems are made, and the random
+    spread (± dB) of each stem's level around its class's typical loudness."""
+
+    name: str
+    generator_version: int
+    make_stems: StemMaker
+    level_spread_db: float = LEVEL_SPREAD_DB
+
+
+@dataclass(frozen=True)
 class BuildConfig:
-    """Where and how to render. ``wav_format``: a key of ``WAV_SUBTYPES``."""
+    """Where and how to render. ``wav_format``: a key of ``WAV_SUBTYPES``; ``kind`` defaults to
+    synth4."""
 
     audio_dir: str
     data_dir: str
     seed: int
     synthesizer: Synthesizer
     wav_format: str = "float"
-
-
-@dataclass(frozen=True)
-class TrackSpec:
-    """Track ``index`` (0-based) of ``split``, ``seconds`` long."""
-
-    split: str
-    index: int
-    seconds: float
-
-    @property
-    def utt_id(self) -> str:
-        return f"synth4-{self.split}-{self.index:05d}"
+    kind: CorpusKind = field(default_factory=lambda: SYNTH4)
 
 
 def track_seed(seed: int, split: str, index: int) -> np.random.SeedSequence:
@@ -89,7 +112,7 @@ def _expected_settings(config: BuildConfig, spec: TrackSpec) -> dict:
     return {"utt_id": spec.utt_id, "seed": config.seed, "split": spec.split, "index": spec.index,
             "seconds": spec.seconds, "sample_rate": sample_rate,
             "num_samples": round(spec.seconds * sample_rate),
-            "wav_format": config.wav_format, "generator_version": GENERATOR_VERSION}
+            "wav_format": config.wav_format, "generator_version": config.kind.generator_version}
 
 
 def _finished_metadata(config: BuildConfig, spec: TrackSpec) -> dict | None:
@@ -107,7 +130,7 @@ def _finished_metadata(config: BuildConfig, spec: TrackSpec) -> dict | None:
     return metadata if all(os.path.exists(wav_path(config, spec, name)) for name in names) else None
 
 
-def _write_midi_files(arrangement: Arrangement, directory: str) -> dict[str, str]:
+def write_midi_files(arrangement: Arrangement, directory: str) -> dict[str, str]:
     """One MIDI file per stem (all of its parts); returns stem → path."""
     os.makedirs(directory, exist_ok=True)
     paths = {}
@@ -118,6 +141,24 @@ def _write_midi_files(arrangement: Arrangement, directory: str) -> dict[str, str
                    [note for part in parts for note in part.notes],
                    arrangement.song.timeline.bpm, arrangement.duration)
     return paths
+
+
+def synth4_stems(config: BuildConfig, spec: TrackSpec, seed: np.random.SeedSequence,
+                 directory: str) -> tuple[dict[str, np.ndarray], dict]:
+    """synth4's :data:`StemMaker`: a generated arrangement, one MIDI file per stem under
+    ``directory``/midi, rendered with the configured FluidSynth and SoundFont."""
+    arrangement = generate_arrangement(np.random.default_rng(seed), spec.seconds)
+    midi_paths = write_midi_files(arrangement, os.path.join(directory, "midi"))
+    num_samples = round(spec.seconds * config.synthesizer.sample_rate)
+    rendered = {stem: render_midi(config.synthesizer, midi_paths[stem], num_samples)
+                if any(part.notes for part in arrangement.parts_of(stem))
+                else np.zeros(num_samples, dtype=np.float32) for stem in STEMS}
+    return rendered, {"arrangement": arrangement.describe(),
+                      "synthesizer": asdict(config.synthesizer)}
+
+
+#: The synth4 corpus (generator version 2).
+SYNTH4 = CorpusKind("synth4", 2, synth4_stems)
 
 
 def render_track(config: BuildConfig, spec: TrackSpec) -> tuple[dict, bool]:
@@ -132,25 +173,20 @@ def render_track(config: BuildConfig, spec: TrackSpec) -> tuple[dict, bool]:
         for stale in glob.glob(os.path.join(folder, ".*")):
             os.remove(stale)
     settings = _expected_settings(config, spec)
-    arrangement_seed, mixing_seed = track_seed(config.seed, spec.split, spec.index).spawn(2)
-    arrangement = generate_arrangement(np.random.default_rng(arrangement_seed), spec.seconds)
-    midi_paths = _write_midi_files(arrangement, os.path.join(directory, "midi"))
-    num_samples = settings["num_samples"]
-    rendered = {stem: render_midi(config.synthesizer, midi_paths[stem], num_samples)
-                if any(part.notes for part in arrangement.parts_of(stem))
-                else np.zeros(num_samples, dtype=np.float32) for stem in STEMS}
+    stems_seed, mixing_seed = track_seed(config.seed, spec.split, spec.index).spawn(2)
+    rendered, description = config.kind.make_stems(config, spec, stems_seed, directory)
     sample_rate = config.synthesizer.sample_rate
-    mix = mix_stems(rendered, sample_rate, np.random.default_rng(mixing_seed), config.wav_format)
+    mix = mix_stems(rendered, sample_rate, np.random.default_rng(mixing_seed), config.wav_format,
+                    config.kind.level_spread_db)
     subtype = WAV_SUBTYPES[config.wav_format]
     for name, signal in [*mix.stems.items(), (MIXTURE_NAME, mix.mixture)]:
         write_wav(wav_path(config, spec, name), signal, sample_rate, subtype)
     metadata = {
-        **settings, "arrangement": arrangement.describe(),
+        **settings, **description,
         "gains_db": mix.gains_db, "peak_scale": mix.peak_scale,
         "silent_chunks": {stem: silent_chunks(mix.stems[stem], sample_rate,
                                               SILENCE_CHUNK_SECONDS, SILENCE_RMS)
                           for stem in STEMS},
-        "synthesizer": asdict(config.synthesizer),
     }
     with atomic_path(os.path.join(directory, "metadata.json")) as temporary:
         with open(temporary, "w", encoding="utf-8") as handle:
@@ -180,7 +216,7 @@ def write_split_data_dir(config: BuildConfig, split: str, specs: list[TrackSpec]
 def _print_progress(done: int, total: int, started: float, stream=sys.stderr) -> None:
     elapsed = time.monotonic() - started
     remaining = elapsed / done * (total - done)
-    print(f"synth4: {done}/{total} tracks, {elapsed:.0f} s elapsed, ~{remaining:.0f} s left",
+    print(f"{done}/{total} tracks, {elapsed:.0f} s elapsed, ~{remaining:.0f} s left",
           file=stream, flush=True)
 
 
@@ -189,7 +225,7 @@ def build_corpus(config: BuildConfig, sizes: Mapping[str, tuple[int, float]], jo
     """Render ``sizes[split] = (num_tracks, track_seconds)`` tracks per split with ``jobs``
     processes, write the data directories, and return a summary per split: tracks, hours,
     tracks rendered now, and per stem the fraction of silent 1.5 s chunks."""
-    specs = {split: [TrackSpec(split, index, seconds) for index in range(count)]
+    specs = {split: [TrackSpec(split, index, seconds, config.kind.name) for index in range(count)]
              for split, (count, seconds) in sizes.items() if count > 0}
     tasks = [(config, spec) for split_specs in specs.values() for spec in split_specs]
     results: dict[TrackSpec, tuple[dict, bool]] = {}

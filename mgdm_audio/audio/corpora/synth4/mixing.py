@@ -61,16 +61,17 @@ def _fade_out(signal: np.ndarray, sample_rate: int) -> np.ndarray:
 
 
 def mix_stems(rendered: Mapping[str, np.ndarray], sample_rate: int, rng: np.random.Generator,
-              wav_format: str = "float") -> Mix:
+              wav_format: str = "float", level_spread_db: float = LEVEL_SPREAD_DB) -> Mix:
     """Level, fade and sum rendered stems (equal-length 1-D arrays; keys of
-    :data:`STEM_LEVELS_DBFS`); ``wav_format`` is a key of :data:`WAV_SUBTYPES`."""
+    :data:`STEM_LEVELS_DBFS`); each stem's level is drawn within ± ``level_spread_db`` of its
+    class's typical loudness; ``wav_format`` is a key of :data:`WAV_SUBTYPES`."""
     if wav_format not in WAV_SUBTYPES:
         raise ValueError(f"wav format must be one of {sorted(WAV_SUBTYPES)}, got {wav_format!r}")
     if len({len(signal) for signal in rendered.values()}) != 1:
         raise ValueError("rendered stems differ in length")
     stems, gains_db = {}, {}
     for name, signal in rendered.items():
-        target_db = STEM_LEVELS_DBFS[name] + rng.uniform(-LEVEL_SPREAD_DB, LEVEL_SPREAD_DB)
+        target_db = STEM_LEVELS_DBFS[name] + rng.uniform(-level_spread_db, level_spread_db)
         rms = active_rms(signal, sample_rate)
         gains_db[name] = float(target_db - 20.0 * np.log10(rms)) if rms > 0.0 else 0.0
         stems[name] = _fade_out(signal, sample_rate) * 10.0 ** (gains_db[name] / 20.0)
