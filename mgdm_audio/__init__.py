@@ -12,7 +12,7 @@ from .core.api import sample
 __version__ = "0.1.0"
 
 __getattr__, __dir__ = lazy_attributes(__name__, globals(), {
-    "separate": "mgdm_audio.audio.separation.engine:separate",
+    "separate": "mgdm_audio.audio.separation.pipeline:separate",
     "separators": "mgdm_audio.audio.separators",
 })
 

@@ -118,11 +118,11 @@ MUTANTS = (
     Mutant("resume-partial-whatever-settings", "mgdm_audio/audio/separation/resume.py",
            'same_settings(json.loads(key.read_text(encoding="utf-8")), settings)', "True",
            (GUARDS + "test_resume_discards_segments_of_a_crashed_run_with_other_settings",)),
-    Mutant("projection-into-one-stem", "mgdm_audio/audio/separation/separator.py",
+    Mutant("projection-into-one-stem", "mgdm_audio/audio/separation/track.py",
            "stems = stems + (mixture - stems.sum(axis=1, keepdims=True)) / stems.shape[1]",
            "stems[:, :1] += mixture - stems.sum(axis=1, keepdims=True)",
            (GUARDS + "test_projection_spreads_the_residual_equally_and_no_project_keeps_it",)),
-    Mutant("no-project-ignored", "mgdm_audio/audio/separation/separator.py", "if self.settings.project:", "if True:",
+    Mutant("no-project-ignored", "mgdm_audio/audio/separation/track.py", "if settings.project:", "if True:",
            (GUARDS + "test_projection_spreads_the_residual_equally_and_no_project_keeps_it",)),
     # Recipes
     Mutant("music-stop-stage-ignored", "recipes/steps/audio_stages.sh",

@@ -9,11 +9,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from mgdm_audio.audio.separation.audio_io import AUDIO_EXTENSIONS, AudioInfo, InputError, expand_inputs
-from mgdm_audio.audio.separation.engine import StemSeparator, build_settings, choose_quality
 from mgdm_audio.audio.separation.output import CLIP_MODES, FORMATS
-from mgdm_audio.audio.separation.quality import DEFAULT_QUALITY, QUALITIES
+from mgdm_audio.audio.separation.pipeline import SeparationPipeline
 from mgdm_audio.audio.separation.report import plot_spectrograms
-from mgdm_audio.audio.separation.separator import INITS, SeparationSettings
+from mgdm_audio.audio.separation.settings import (DEFAULT_QUALITY, INITS, QUALITIES, SeparationSettings,
+                                                  build_settings, choose_quality)
 from mgdm_audio.core.pretrained import CONFIG_FILE
 from mgdm_audio.core.priors.loading import NAMED_PRIORS
 from mgdm_audio.core.samplers.base import load_preset
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"mgdm separate: error: {error}", file=sys.stderr)
         return 2
     try:
-        model = StemSeparator(args.prior, args.separator, quality, args.device, settings=settings)
+        model = SeparationPipeline(args.prior, args.separator, quality, args.device, settings=settings)
     except (ValueError, OSError) as error:
         print(f"mgdm separate: error: {error}", file=sys.stderr)
         return 1
@@ -150,7 +150,7 @@ def _settings(args: argparse.Namespace) -> tuple[str, SeparationSettings]:
                                    format=args.format, clip=args.clip, save_samples=args.save_samples)
 
 
-def _check_inputs(model: StemSeparator, files: list[Path], root: Path,
+def _check_inputs(model: SeparationPipeline, files: list[Path], root: Path,
                   failures: list[str]) -> list[tuple[AudioInfo, Path]]:
     """The usable inputs with their output folders; appends one line per refused file to ``failures``."""
     resolved = [path.resolve() for path in files]

@@ -1,4 +1,4 @@
-"""``mgdm_audio.separate`` and ``StemSeparator``: mixtures in memory through the engine of ``mgdm separate``."""
+"""``mgdm_audio.separate`` and ``SeparationPipeline``: mixtures in memory through the engine of ``mgdm separate``."""
 from __future__ import annotations
 
 import re
@@ -10,7 +10,7 @@ import torch
 from tests.separation.test_cli import STEMS, _separate, _stems, prior_dir  # noqa: F401 (fixture)
 
 import mgdm_audio as ma
-from mgdm_audio.audio.separation import StemSeparator
+from mgdm_audio.audio.separation import SeparationPipeline
 
 #: FAST's settings as keyword arguments.
 OPTIONS = dict(quality="paper", overrides={"steps": 5, "gibbs_reps": 1, "grad_steps": 1})
@@ -32,7 +32,7 @@ def test_a_waveform_in_memory_gets_the_commands_stems_bit_for_bit(prior_dir, tmp
 
 
 def test_a_reused_separator_keeps_its_prior_and_gives_the_same_draws(prior_dir):
-    separator = StemSeparator(prior_dir, device="cpu", per_channel=True, **OPTIONS)
+    separator = SeparationPipeline(prior_dir, device="cpu", per_channel=True, **OPTIONS)
     mono = _noise((800,), seed=1)
     first, record = separator.separate(torch.from_numpy(mono), 8000, return_record=True)
     assert all(stem.shape == (800,) and stem.dtype == np.float32 for stem in first.values())  # 1-D in, 1-D out
@@ -43,7 +43,7 @@ def test_a_reused_separator_keeps_its_prior_and_gives_the_same_draws(prior_dir):
     again = separator.separate(mono, 8000)
     for name in STEMS:
         np.testing.assert_array_equal(again[name], first[name])
-    assert separator.prior is separator.engine.prior and separator.stems == STEMS and separator.sample_rate == 8000
+    assert separator.prior is separator.sampler.prior and separator.stems == STEMS and separator.sample_rate == 8000
 
 
 @pytest.mark.parametrize("waveform, rate, message", [
@@ -54,7 +54,7 @@ def test_a_reused_separator_keeps_its_prior_and_gives_the_same_draws(prior_dir):
     (np.zeros(800, np.float32), 8000.5, "sample_rate must be a positive integer"),
 ])
 def test_a_bad_waveform_is_refused_with_one_line_naming_it(prior_dir, waveform, rate, message):
-    separator = StemSeparator(prior_dir, device="cpu", **OPTIONS)
+    separator = SeparationPipeline(prior_dir, device="cpu", **OPTIONS)
     with pytest.raises(ValueError, match=re.escape(message)):
         separator.separate(waveform, rate)
 

@@ -12,7 +12,7 @@ from tests.audio.test_music_prior import tiny_prior
 
 from mgdm_audio.audio.separation.audio_io import resample
 from mgdm_audio.audio.separation.output import StemFiles
-from mgdm_audio.audio.separation.separator import TrackSeparator
+from mgdm_audio.audio.separation import track
 from mgdm_audio.cli import main
 from mgdm_audio.core.priors.loading import save_prior
 from mgdm_audio.core.samplers.base import load_preset
@@ -91,16 +91,16 @@ def test_resume_skips_a_finished_file_and_finished_segments(prior_dir, tmp_path,
     out = tmp_path / "out"
     reference = tmp_path / "reference"
     assert _separate(prior_dir, reference, str(tmp_path / "a.wav")) == 0
-    original = TrackSeparator._separate_segment
+    original = track.separate_segment
     done = []
 
-    def crash_on_second(self, handle, geometry, segment):
+    def crash_on_second(source, geometry, segment, sampler):
         if segment.index == 1 and -1 not in done:
             raise RuntimeError("simulated crash")
         done.append(segment.index)
-        return original(self, handle, geometry, segment)
+        return original(source, geometry, segment, sampler)
 
-    monkeypatch.setattr(TrackSeparator, "_separate_segment", crash_on_second)
+    monkeypatch.setattr(track, "separate_segment", crash_on_second)
     assert _separate(prior_dir, out, str(tmp_path / "a.wav"), "--resume") == 1
     assert "simulated crash" in capsys.readouterr().err and (out / "tiny" / "a" / ".partial").is_dir()
     done.append(-1)  # no more crashes

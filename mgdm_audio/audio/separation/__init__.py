@@ -1,12 +1,12 @@
-"""Music source separation of whole files with a multi-source prior (the engine of ``mgdm separate``).
+"""Music source separation with a multi-source prior (the engine of ``mgdm separate`` and ``mgdm_audio.separate``).
 
-:mod:`.audio_io` reads, checks and resamples inputs block by block; :mod:`.segments` plans segments and
-cross-fades them; :mod:`.separator` samples each segment through ``mgdm_audio.sample`` and projects it;
-:mod:`.resume` keeps finished segments and locks a track; :mod:`.output` writes stems; :mod:`.report` records and
-plots; :mod:`.engine` ties them to loaded models (:class:`.engine.StemSeparator`, behind ``mgdm separate`` and
-``mgdm_audio.separate``).
+From the user down: :mod:`.pipeline` (:class:`SeparationPipeline`, the loaded models and the API) → :mod:`.files`
+(a file into a folder: resume, lock, atomic writes) or arrays in memory → :mod:`.track` (one track, segment by
+segment: the core) → :mod:`.sampling` (posterior draws of one segment's stems). :mod:`.settings` holds the presets
+and checks every setting; :mod:`.audio_io`, :mod:`.segments`, :mod:`.output`, :mod:`.resume` and :mod:`.report`
+read, plan, write, keep and record.
 """
-from .engine import StemSeparator
-from .separator import SeparationSettings, TrackSeparator
+from .pipeline import SeparationPipeline, separate
+from .settings import SeparationSettings
 
-__all__ = ["SeparationSettings", "StemSeparator", "TrackSeparator"]
+__all__ = ["SeparationPipeline", "SeparationSettings", "separate"]

@@ -1,8 +1,9 @@
 """Reading, checking and resampling input audio, block by block (memory independent of file length).
 
-libsndfile reads WAV, FLAC, OGG/Vorbis/Opus and MP3; what it cannot read (AAC/M4A, WMA, …) ffmpeg decodes to a
-temporary float32 WAV first, as Demucs falls back to ffmpeg. Arrays are float32 [channels, samples] in [-1, 1]
-full scale; rates in Hz.
+A :class:`Source` is what a separation reads: an array in memory (:class:`ArraySource`) or an open file
+(:class:`FileSource`). libsndfile reads WAV, FLAC, OGG/Vorbis/Opus and MP3; what it cannot read (AAC/M4A, WMA, …)
+ffmpeg decodes to a temporary float32 WAV first, as Demucs falls back to ffmpeg. Arrays are float32
+[channels, samples] in [-1, 1] full scale; rates in Hz.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import soundfile
@@ -72,6 +74,23 @@ def expand_inputs(patterns: list[str]) -> tuple[list[Path], list[str]]:
     return list(files), errors
 
 
+def _check_size(name: object, info: AudioInfo, min_seconds: float, max_channels: int | None) -> None:
+    if info.frames == 0:
+        raise InputError(f"{name}: empty file (no samples)")
+    if info.seconds < min_seconds:
+        raise InputError(f"{name}: too short ({info.seconds:.3f} s; at least {min_seconds} s needed)")
+    if max_channels is not None and info.channels > max_channels:
+        raise InputError(f"{name}: {info.channels} channels not supported (mono or stereo; "
+                         f"use --per-channel to separate each channel)")
+
+
+def _check_finite(name: object, block: np.ndarray, offset: int) -> None:
+    """``block`` [samples, channels] holds only finite samples; its first sample is sample ``offset``."""
+    bad = np.flatnonzero(~np.isfinite(block).all(axis=1))
+    if bad.size:
+        raise InputError(f"{name}: non-finite sample (NaN or inf) at sample {offset + bad[0]}")
+
+
 def inspect(path: Path, min_seconds: float, max_channels: int | None) -> AudioInfo:
     """Check that ``path`` is readable audio of at least ``min_seconds`` with at most ``max_channels``
     channels (None: any) and only finite samples (a streaming scan).
@@ -82,20 +101,61 @@ def inspect(path: Path, min_seconds: float, max_channels: int | None) -> AudioIn
     try:
         with open_audio(path) as handle:
             info = AudioInfo(path, handle.samplerate, handle.frames, handle.channels)
-            if info.frames == 0:
-                raise InputError(f"{path}: empty file (no samples)")
-            if info.seconds < min_seconds:
-                raise InputError(f"{path}: too short ({info.seconds:.3f} s; at least {min_seconds} s needed)")
-            if max_channels is not None and info.channels > max_channels:
-                raise InputError(f"{path}: {info.channels} channels not supported (mono or stereo; "
-                                 f"use --per-channel to separate each channel)")
+            _check_size(path, info, min_seconds, max_channels)
             for start in range(0, info.frames, SCAN_BLOCK):
-                bad = np.flatnonzero(~np.isfinite(handle.read(SCAN_BLOCK, dtype="float32", always_2d=True)).all(axis=1))
-                if bad.size:
-                    raise InputError(f"{path}: non-finite sample (NaN or inf) at sample {start + bad[0]}")
+                _check_finite(path, handle.read(SCAN_BLOCK, dtype="float32", always_2d=True), start)
     except (RuntimeError, OSError) as error:  # soundfile's errors are RuntimeErrors
         raise InputError(f"{path}: not a readable audio file ({error})") from None
     return info
+
+
+class Source(Protocol):
+    """A mixture to separate: its rate (Hz), length (samples), channels, and blocks of it."""
+
+    sample_rate: int
+    frames: int
+    channels: int
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Samples [start, stop) as float32 [channels, stop − start]; zeros outside the mixture."""
+        ...
+
+
+class ArraySource:
+    """A mixture held in memory, checked as :func:`inspect` checks files (errors name it ``waveform``).
+
+    Args:
+        audio: float32 [channels, samples]. sample_rate: Hz. min_seconds / max_channels: as for :func:`inspect`.
+
+    Raises:
+        InputError: too short, too many channels, or a non-finite sample.
+    """
+
+    def __init__(self, audio: np.ndarray, sample_rate: int, min_seconds: float, max_channels: int | None):
+        self.audio = audio
+        self.channels, self.frames = audio.shape
+        self.sample_rate = sample_rate
+        _check_size("waveform", AudioInfo(Path("waveform"), sample_rate, self.frames, self.channels), min_seconds,
+                    max_channels)
+        _check_finite("waveform", audio.T, 0)
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        block = np.zeros((self.channels, stop - start), dtype=np.float32)
+        first, last = max(start, 0), min(stop, self.frames)
+        if last > first:
+            block[:, first - start:last - start] = self.audio[:, first:last]
+        return block
+
+
+class FileSource:
+    """An audio file open for reading (see :func:`open_audio`)."""
+
+    def __init__(self, handle: soundfile.SoundFile):
+        self.handle = handle
+        self.sample_rate, self.frames, self.channels = handle.samplerate, handle.frames, handle.channels
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        return read_block(self.handle, start, stop)
 
 
 @contextmanager

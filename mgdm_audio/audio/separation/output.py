@@ -59,30 +59,61 @@ class StemFiles:
                 handle.close()
 
     def finish(self, folder: Path, sample_format: str, clip: str) -> dict[str, dict[str, object]]:
-        """Close, then write ``folder/<name>.wav`` in ``sample_format``, applying ``clip`` where a peak exceeds 1.
-
-        ``rescale`` divides such a file by its peak; ``clamp`` limits its samples to [−1, 1]; ``none`` keeps
-        them (float32 only: integer formats cannot hold them). Returns per file its peak and the action taken.
-        """
+        """Close, then write ``folder/<name>.wav`` in ``sample_format``, applying ``clip`` where a peak exceeds 1
+        (see :func:`clip_action`; ``none`` keeps such samples: float32 only, integer formats cannot hold them).
+        Returns per file its peak and the action taken."""
         self.close()
         actions = {}
         # Every temporary is renamed when the stack closes without error, and removed when any write failed.
         with ExitStack() as renames, _as_os_error():
             for name in self.names:
                 temporary = renames.enter_context(atomic_path(folder / f"{name}.wav"))
-                peak = self.peaks[name]
-                action = "none" if peak <= 1.0 or clip == "none" else clip
+                action, gain = clip_action(self.peaks[name], clip)
+                clamped = 0
                 if action == "none" and sample_format == "float32":
                     os.replace(self.paths[name], temporary)
                 else:
-                    gain = 1.0 / peak if action == "rescale" else 1.0
                     clamped = _convert(self.paths[name], Path(temporary), FORMATS[sample_format], gain)
-                    if action == "clamp":
-                        action = f"clamped {clamped} samples"
-                    elif action == "rescale":
-                        action = f"rescaled by 1/{peak:.4f}"
-                actions[name] = {"peak": round(peak, 6), "action": action}
+                actions[name] = describe_clipping(self.peaks[name], action, clamped)
         return actions
+
+
+def clip_action(peak: float, clip: str) -> tuple[str, float]:
+    """What ``clip`` does to an output whose largest |sample| is ``peak``: ("none", 1) when it fits in [−1, 1] or
+    clip is "none"; ("rescale", 1 / peak): divide it by its peak; ("clamp", 1): limit its samples to [−1, 1]."""
+    action = "none" if peak <= 1.0 or clip == "none" else clip
+    return action, 1.0 / peak if action == "rescale" else 1.0
+
+
+def limit(block: np.ndarray, gain: float) -> tuple[np.ndarray, int]:
+    """``block`` (float64) times ``gain``, clamped to [−1, 1], and the number of samples clamped."""
+    block = block * gain
+    return np.clip(block, -1.0, 1.0), int((np.abs(block) > 1.0).sum())
+
+
+def describe_clipping(peak: float, action: str, clamped: int) -> dict[str, object]:
+    """The record's entry for one output: its peak and the action taken, in words."""
+    if action == "clamp":
+        action = f"clamped {clamped} samples"
+    elif action == "rescale":
+        action = f"rescaled by 1/{peak:.4f}"
+    return {"peak": round(peak, 6), "action": action}
+
+
+def clip_arrays(outputs: np.ndarray, names: list[str], clip: str) -> tuple[np.ndarray, dict[str, dict[str, object]]]:
+    """Outputs held in memory, [len(names), channels, n] float64, as float32 under ``clip``: the values and
+    actions :class:`StemFiles` would write to float32 files and read back."""
+    values = outputs.astype(np.float32)  # what the work files hold
+    actions = {}
+    for index, name in enumerate(names):
+        peak = float(np.abs(outputs[index]).max(initial=0.0))
+        action, gain = clip_action(peak, clip)
+        clamped = 0
+        if action != "none":
+            limited, clamped = limit(values[index].astype(np.float64), gain)
+            values[index] = limited.astype(np.float32)
+        actions[name] = describe_clipping(peak, action, clamped)
+    return values, actions
 
 
 def check_clip_policy(sample_format: str, clip: str) -> None:
@@ -109,7 +140,7 @@ def _convert(source: Path, target: Path, subtype: str, gain: float) -> int:
     with soundfile.SoundFile(source) as reader, soundfile.SoundFile(target, "w", reader.samplerate,
                                                                      reader.channels, subtype=subtype) as writer:
         for block in reader.blocks(CONVERT_BLOCK, dtype="float64", always_2d=True):
-            block = block * gain
-            clamped += int((np.abs(block) > 1.0).sum())
-            writer.write(np.clip(block, -1.0, 1.0))
+            block, count = limit(block, gain)
+            clamped += count
+            writer.write(block)
     return clamped
