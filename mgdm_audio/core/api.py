@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from mgdm_audio.samplers import make_sampler
+from .samplers import make_sampler
 
 from .likelihoods import GaussianLikelihood
 from .operators.base import Operator

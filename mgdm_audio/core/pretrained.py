@@ -1,21 +1,27 @@
-"""Save and rebuild networks as ``config.json`` + ``model.safetensors`` (no pickle).
+"""Save and rebuild networks and the models around them as ``config.json`` + ``model.safetensors`` (no pickle).
 
 A network class takes part by being registered with :func:`register_net` and by exposing
 ``config``: a JSON-serialisable dict of its constructor keyword arguments, so that
 ``cls(**net.config)`` rebuilds it. ``config.json`` records the class name and that dict::
 
     {"format": "mgdm_audio.net", "version": 1, "class_name": "UNet1d", "config": {...}}
+
+A model directory (a prior, a discriminative separator) adds one entry naming the model's type and settings, e.g.
+``"prior": {"type": "MultiSourcePrior", ...}``, and optionally ``MODEL_CARD.md``; :func:`save_model` writes one
+and :func:`load_model` rebuilds it, for every kind of model alike (diffusers' ``from_pretrained``).
 """
 from __future__ import annotations
 
 import json
 import os
+import struct
 from pathlib import Path
 from typing import Any, TypeVar
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_model, save_model
+from safetensors.torch import load_model as load_weights
+from safetensors.torch import save_model as save_weights
 from torch import nn
 
 from mgdm_audio.common.atomic import atomic_path
@@ -25,6 +31,9 @@ from .registry import register
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
+MODEL_CARD_FILE = "MODEL_CARD.md"
+#: Packaged model directories: ``ASSETS/<kind>/<name>`` (kind "priors", "separators").
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 _FORMAT = "mgdm_audio.net"
 _VERSION = 1
 
@@ -66,7 +75,7 @@ def save_pretrained(net: nn.Module, directory: str | os.PathLike, sections: dict
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     with atomic_path(directory / WEIGHTS_FILE) as temporary:
-        save_model(net, temporary)
+        save_weights(net, temporary)
     with atomic_path(directory / CONFIG_FILE) as temporary:
         Path(temporary).write_text(text, encoding="utf-8")
     return directory
@@ -118,7 +127,7 @@ def from_pretrained(directory: str | os.PathLike, device: torch.device | str = "
     if not weights.is_file():
         raise FileNotFoundError(f"{weights}: network weights not found (written by save_pretrained)")
     try:
-        missing, unexpected = load_model(net, weights, strict=False)
+        missing, unexpected = load_weights(net, weights, strict=False)
     except (RuntimeError, SafetensorError) as error:  # shape mismatch or unreadable file; multi-line
         summary = " ".join(str(error).split())
         raise ValueError(f"{weights}: weights do not fit {name} built from {CONFIG_FILE}: {summary}") from None
@@ -127,3 +136,78 @@ def from_pretrained(directory: str | os.PathLike, device: torch.device | str = "
                          f"{len(missing)} missing (e.g. {sorted(missing)[:3]}), "
                          f"{len(unexpected)} unexpected (e.g. {sorted(unexpected)[:3]})")
     return net.to(device).eval()
+
+
+def named_directories(kind: str) -> dict[str, Path]:
+    """Name → directory of every packaged model of ``kind`` ("priors", "separators"): the folders of
+    ``mgdm_audio/assets/<kind>``."""
+    folder = ASSETS / kind
+    return {path.name: path for path in sorted(folder.iterdir()) if path.is_dir()} if folder.is_dir() else {}
+
+
+def check_weights_file(path: Path) -> None:
+    """ValueError naming ``path`` when it is not a whole safetensors file: an 8-byte little-endian header length,
+    a JSON header, then the tensors' bytes up to the largest ``data_offsets`` end (the format's layout,
+    https://github.com/huggingface/safetensors#format). A copy or download cut short fails here, not as a
+    shape mismatch."""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        start = handle.read(8)
+        if len(start) < 8:
+            raise ValueError(f"{path}: truncated or not a safetensors file ({size} bytes, no header)")
+        (header_length,) = struct.unpack("<Q", start)
+        if 8 + header_length > size:
+            raise ValueError(f"{path}: truncated or not a safetensors file ({size} bytes; its header alone "
+                             f"needs {8 + header_length})")
+        try:
+            header = json.loads(handle.read(header_length))
+            end = max((entry["data_offsets"][1] for name, entry in header.items() if name != "__metadata__"),
+                      default=0)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            raise ValueError(f"{path}: not a safetensors file (unreadable header)") from None
+    if size < 8 + header_length + end:
+        raise ValueError(f"{path}: truncated ({size} bytes; its header describes {8 + header_length + end})")
+
+
+def load_model(directory: Path, section: str, types: dict[str, Any], device: torch.device | str = "cpu",
+               writer: str = "save_model") -> nn.Module:
+    """The model a directory holds, in eval mode on ``device``: its network (:func:`from_pretrained`) wrapped by
+    ``types[kind].from_config(net, settings)``, where ``config.json``'s ``section`` entry is
+    ``{"type": kind, **settings}``. ``writer`` names what writes such directories (for the error message).
+
+    Raises:
+        FileNotFoundError: the config or the weights are missing (the message names the path).
+        ValueError: the files are not a model this version can build (the message names the file).
+    """
+    for name in (CONFIG_FILE, WEIGHTS_FILE):
+        if not (directory / name).is_file():
+            raise FileNotFoundError(f"{directory / name}: missing; a {section} directory holds {CONFIG_FILE} and "
+                                    f"{WEIGHTS_FILE} (written by {writer})")
+    check_weights_file(directory / WEIGHTS_FILE)
+    net = from_pretrained(directory, device)  # first: it names a config.json that is not valid JSON
+    kind, settings = read_section(directory, section, types)
+    try:
+        return types[kind].from_config(net, settings).eval()
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{directory / CONFIG_FILE}: cannot build {kind} from its \"{section}\" entry: "
+                         f"{error!r}") from None
+
+
+def save_model(model: nn.Module, directory: str | os.PathLike, section: str, types: dict[str, Any],
+               model_card: str | None = None) -> Path:
+    """Writes ``model`` (its ``net`` and ``config``) to ``directory`` so that :func:`load_model` rebuilds it; returns
+    the directory. Every file is replaced atomically; ``model_card``: Markdown text for ``MODEL_CARD.md`` (left
+    alone when None)."""
+    name = type(model).__name__
+    if types.get(name) is not type(model):
+        raise ValueError(f"cannot save a {name}; known {section} types: {sorted(types)}")
+    directory = save_pretrained(model.net, directory, {section: {"type": name, **model.config}})
+    if model_card is not None:
+        write_model_card(directory, model_card)
+    return directory
+
+
+def write_model_card(directory: Path, text: str) -> None:
+    """``directory/MODEL_CARD.md``, replaced atomically."""
+    with atomic_path(directory / MODEL_CARD_FILE) as temporary:
+        Path(temporary).write_text(text, encoding="utf-8")

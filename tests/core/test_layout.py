@@ -33,3 +33,21 @@ def test_the_core_imports_no_plugin_and_plugins_register_on_first_use():
     assert facts["core"] == [] and facts["face"] == [] and facts["sample"] == []
     assert facts["dirac"] == "mgdm_audio.audio.dirac" and facts["loaded"]
     assert facts["face_names"] == ["type", "mgdm_audio.image.operators", "mgdm_audio.audio.dirac"]
+
+
+def test_the_core_imports_only_itself_and_common():
+    """The core never imports the public face (``mgdm_audio.samplers``, ``mgdm_audio.priors``, …) or a plug-in:
+    every absolute import of the package in ``mgdm_audio/core`` names ``mgdm_audio.core`` or ``mgdm_audio.common``."""
+    import ast
+    from pathlib import Path
+
+    core = Path(__file__).resolve().parents[2] / "mgdm_audio" / "core"
+    offending = []
+    for path in sorted(core.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                     else [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
+            offending += [f"{path.relative_to(core)}: {name}" for name in names
+                          if name.split(".")[0] == "mgdm_audio"
+                          and not name.startswith(("mgdm_audio.core", "mgdm_audio.common"))]
+    assert offending == []

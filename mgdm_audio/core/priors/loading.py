@@ -10,29 +10,24 @@ so :func:`mgdm_audio.core.pretrained.from_pretrained` also reads the bare networ
 """
 from __future__ import annotations
 
-import json
 import os
-import struct
 from pathlib import Path
 from typing import Any, Callable
 
 import torch
 
-from mgdm_audio.common.atomic import atomic_path
-
 from ..plugins import load_plugins
-from ..pretrained import CONFIG_FILE, WEIGHTS_FILE, from_pretrained, read_section, save_pretrained
+from ..pretrained import (CONFIG_FILE, MODEL_CARD_FILE, WEIGHTS_FILE, check_weights_file, load_model, named_directories,
+                          read_section, save_model, write_model_card)
 from ..registry import register
 from .base import Prior
 
-MODEL_CARD_FILE = "MODEL_CARD.md"
+__all__ = ["CONFIG_FILE", "MODEL_CARD_FILE", "NAMED_PRIORS", "PRIOR_TYPES", "WEIGHTS_FILE", "check_weights_file",
+           "describe", "load", "register_layout", "register_prior_type", "resolve", "save_prior", "write_model_card"]
 
 #: Names that :func:`load` resolves to packaged directories (a name wins over a same-named path): every folder
 #: of ``mgdm_audio/assets/priors``, by its name.
-_ASSETS = Path(__file__).resolve().parents[2] / "assets" / "priors"
-NAMED_PRIORS = {folder.name: folder for folder in sorted(_ASSETS.iterdir()) if folder.is_dir()} if _ASSETS.is_dir() \
-    else {}
-
+NAMED_PRIORS = named_directories("priors")
 #: Prior types a directory may record, by the name stored under ``"prior"]["type"]``; plug-ins add theirs with
 #: :func:`register_prior_type`. A type has ``config`` (JSON-serialisable settings), ``from_config(net, config)``
 #: and ``net``, its registered network (:mod:`mgdm_audio.core.pretrained`).
@@ -77,18 +72,7 @@ def load(name_or_path: str | os.PathLike = "default", device: torch.device | str
     for detect, build in LAYOUTS.values():
         if detect(directory):
             return build(directory, device)
-    for name in (CONFIG_FILE, WEIGHTS_FILE):
-        if not (directory / name).is_file():
-            raise FileNotFoundError(f"{directory / name}: missing; a prior directory holds {CONFIG_FILE} and "
-                                    f"{WEIGHTS_FILE} (written by save_prior)")
-    check_weights_file(directory / WEIGHTS_FILE)
-    net = from_pretrained(directory, device)
-    kind, settings = read_section(directory, "prior", PRIOR_TYPES)
-    try:
-        prior = PRIOR_TYPES[kind].from_config(net, settings)
-    except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"{directory / CONFIG_FILE}: cannot build {kind} from its \"prior\" entry: {error!r}") from None
-    return prior.eval()
+    return load_model(directory, "prior", PRIOR_TYPES, device, writer="save_prior")
 
 
 def describe(name_or_path: str | os.PathLike) -> dict[str, Any]:
@@ -113,46 +97,10 @@ def describe(name_or_path: str | os.PathLike) -> dict[str, Any]:
     return {"path": str(directory), "layout": "mgdm", "type": kind, **settings}
 
 
-def check_weights_file(path: Path) -> None:
-    """ValueError naming ``path`` when it is not a whole safetensors file: an 8-byte little-endian header length,
-    a JSON header, then the tensors' bytes up to the largest ``data_offsets`` end (the format's layout,
-    https://github.com/huggingface/safetensors#format). A copy or download cut short fails here, not as a
-    shape mismatch."""
-    size = path.stat().st_size
-    with open(path, "rb") as handle:
-        start = handle.read(8)
-        if len(start) < 8:
-            raise ValueError(f"{path}: truncated or not a safetensors file ({size} bytes, no header)")
-        (header_length,) = struct.unpack("<Q", start)
-        if 8 + header_length > size:
-            raise ValueError(f"{path}: truncated or not a safetensors file ({size} bytes; its header alone "
-                             f"needs {8 + header_length})")
-        try:
-            header = json.loads(handle.read(header_length))
-            end = max((entry["data_offsets"][1] for name, entry in header.items() if name != "__metadata__"),
-                      default=0)
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
-            raise ValueError(f"{path}: not a safetensors file (unreadable header)") from None
-    if size < 8 + header_length + end:
-        raise ValueError(f"{path}: truncated ({size} bytes; its header describes {8 + header_length + end})")
-
-
 def save_prior(prior: Prior, directory: str | os.PathLike, model_card: str | None = None) -> Path:
     """Writes ``prior`` to ``directory`` (created if needed) so that :func:`load` rebuilds it; returns it.
 
     Every file is replaced atomically (temporary file + rename). ``model_card``: Markdown text
     for ``MODEL_CARD.md`` (left alone when None).
     """
-    name = type(prior).__name__
-    if PRIOR_TYPES.get(name) is not type(prior):
-        raise ValueError(f"cannot save a {name}; known prior types: {sorted(PRIOR_TYPES)}")
-    directory = save_pretrained(prior.net, directory, {"prior": {"type": name, **prior.config}})
-    if model_card is not None:
-        write_model_card(directory, model_card)
-    return directory
-
-
-def write_model_card(directory: Path, text: str) -> None:
-    """``directory/MODEL_CARD.md``, replaced atomically."""
-    with atomic_path(directory / MODEL_CARD_FILE) as temporary:
-        Path(temporary).write_text(text, encoding="utf-8")
+    return save_model(prior, directory, "prior", PRIOR_TYPES, model_card)
