@@ -41,13 +41,13 @@ class DiracSettings:
     sigma_min, sigma_max, rho: the Karras schedule, in data units (VE σ).
     """
 
-    steps: int
-    s_churn: float
-    num_resamples: int
-    constrained_stem: int
-    sigma_min: float
-    sigma_max: float
-    rho: float
+    steps: int = 150
+    s_churn: float = 20.0
+    num_resamples: int = 2
+    constrained_stem: int = 0
+    sigma_min: float = 1e-4
+    sigma_max: float = 1.0
+    rho: float = 7.0
     differential: str = "dirac"
     gaussian_gamma: float = 0.75
 

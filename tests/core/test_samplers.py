@@ -383,6 +383,30 @@ def test_every_shipped_preset_builds_with_the_values_its_file_holds(preset):
                 assert getattr(built, "spec", built) == value, (preset, sampler, name)
 
 
+def test_samplers_build_from_settings_with_working_defaults_and_presets_on_top(tmp_path):
+    """Every sampler builds with no preset (its published defaults) and runs; ``from_preset`` is the preset's
+    table over those defaults (what ``make_sampler`` builds); settings and single overrides combine."""
+    from mgdm_audio.core.samplers import MGDM, MGDMSettings, sampler_class, sampler_names
+    prior, operator, y, _ = gaussian_problem(2, 1, 0.5, seed=3)
+    for name in sampler_names():
+        sampler = sampler_class(name)()
+        assert sampler.preset is None and isinstance(sampler.settings, sampler.Settings)
+    assert MGDM().settings.steps == 100 and MGDM().settings.lr(0, 100) == 0.01 and MGDM().settings.lr(11, 100) == 0.03
+    custom = MGDM(MGDMSettings(steps=6, gibbs_reps=2), denoising_steps=3)
+    assert (custom.settings.steps, custom.settings.gibbs_reps, custom.settings.denoising_steps) == (6, 2, 3)
+    result = ma.sample(prior, operator, y, sigma_y=0.5, sampler=custom, num_samples=3, seed=0, return_result=True)
+    assert result.samples.shape == (3, 2) and result.settings["preset"] is None
+    preset = MGDM.from_preset("gmm", steps=8)
+    assert preset.preset == "gmm" and preset.settings_dict() == make_sampler("mgdm", "gmm", steps=8).settings_dict()
+    assert preset.settings.intermediate_update == "auto" and MGDM().settings.intermediate_update == "variational"
+    with pytest.raises(ValueError, match="unknown mgdm setting"):
+        MGDM(gibs_reps=2)
+    with pytest.raises(TypeError, match="mgdm takes MGDMSettings"):
+        MGDM(sampler_class("dps").Settings())
+    with pytest.raises(ValueError, match="MGDM needs steps >= 4"):
+        MGDM(steps=3)
+
+
 def test_bad_arguments_raise_clear_errors():
     prior, operator, y, _ = gaussian_problem(3, 2, 0.5, seed=9)
     with pytest.raises(ValueError, match=r"observation y has shape \(3,\).*\(2,\)"):

@@ -43,7 +43,7 @@ def sampler_class(name: str) -> type[Sampler]:
 
 def make_sampler(name: str, preset: str, **overrides: Any) -> Sampler:
     """The sampler ``name`` with settings from ``preset``, each overridable by keyword."""
-    return sampler_class(name)(preset, **overrides)
+    return sampler_class(name).from_preset(preset, **overrides)
 
 
 __all__ = ["SAMPLERS", "make_sampler", "register_sampler", "sampler_class", "sampler_names", "Sampler", "SamplingResult",

@@ -1,4 +1,4 @@
-"""What every sampler shares: settings from presets, call counting, results."""
+"""What every sampler shares: settings (defaults, presets, shared checks), call counting, results."""
 from __future__ import annotations
 
 import dataclasses
@@ -87,27 +87,64 @@ class SamplingResult:
     trace: list[torch.Tensor] = field(default_factory=list)
 
 
+@dataclass
+class ConjugateGradientSettings:
+    """The conjugate-gradient solves some samplers make: at most ``cg_iterations`` iterations, stopping once the
+    relative residual ‖r‖ / ‖b‖ is at most ``cg_tolerance``."""
+
+    cg_iterations: int = 50
+    cg_tolerance: float = 1e-6
+
+    def __post_init__(self):
+        if self.cg_iterations < 1 or not self.cg_tolerance >= 0:
+            raise ValueError("cg_iterations must be >= 1 and cg_tolerance >= 0")
+
+
+def check_steps(sampler: str, steps: int, minimum: int = 2) -> None:
+    """ValueError unless a sampler's grid has at least ``minimum`` points."""
+    if steps < minimum:
+        raise ValueError(f"{sampler} needs steps >= {minimum}, got {steps}")
+
+
 class Sampler:
     """A posterior sampler over the prior / operator / likelihood contracts.
 
-    Subclasses define ``name``, a ``Settings`` dataclass, and :meth:`_run`.
+    Subclasses define ``name``, a ``Settings`` dataclass whose defaults work (the published settings), and
+    :meth:`_run`. Build one from settings (``MGDM()``, ``MGDM(MGDMSettings(steps=50))``, ``MGDM(steps=50)``) or
+    from a preset file with :meth:`from_preset`.
+
+    Args:
+        settings: a ``Settings`` instance (None: the defaults). **overrides: single settings over it.
     """
 
     name: ClassVar[str]
     Settings: ClassVar[type]
 
-    def __init__(self, preset: str, **overrides: Any):
-        values = dict(load_preset(preset).get(self.name, {}))
-        known = {f.name for f in dataclasses.fields(self.Settings)}
+    def __init__(self, settings: Any = None, **overrides: Any):
+        if settings is not None and not isinstance(settings, self.Settings):
+            raise TypeError(f"{self.name} takes {self.Settings.__name__}, got {type(settings).__name__}")
+        values = {} if settings is None else {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
+        self.settings = self._build(values, overrides)
+        self.preset: str | None = None
+
+    @classmethod
+    def from_preset(cls, preset: str, **overrides: Any) -> Sampler:
+        """The sampler with the settings of preset ``preset`` (its table for this sampler over the defaults),
+        single values replaced by ``overrides``."""
+        sampler = cls(cls._build(dict(load_preset(preset).get(cls.name, {})), overrides, preset))
+        sampler.preset = preset
+        return sampler
+
+    @classmethod
+    def _build(cls, values: dict[str, Any], overrides: dict[str, Any], preset: str | None = None) -> Any:
+        known = {f.name for f in dataclasses.fields(cls.Settings)}
         unknown = sorted(set(overrides) - known)
         if unknown:
-            raise ValueError(f"unknown {self.name} setting(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}")
-        values.update(overrides)
+            raise ValueError(f"unknown {cls.name} setting(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}")
         try:
-            self.settings = self.Settings(**values)
-        except TypeError as error:  # a setting missing from the preset
-            raise ValueError(f"preset {preset!r}, sampler {self.name}: {error}") from None
-        self.preset = preset
+            return cls.Settings(**{**values, **overrides})
+        except TypeError as error:  # a preset naming a setting the sampler does not have
+            raise ValueError(f"preset {preset!r}, sampler {cls.name}: {error}") from None
 
     def settings_dict(self) -> dict[str, Any]:
         """Settings as plain, JSON-serialisable values (schedules as their expressions)."""

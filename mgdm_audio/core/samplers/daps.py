@@ -24,7 +24,7 @@ from ..likelihoods import GaussianLikelihood
 from ..noise import standard_normal_like
 from ..operators.base import LinearOperator, Operator
 from ..priors.base import Prior
-from .base import Sampler
+from .base import ConjugateGradientSettings, Sampler
 from .linear_steps import denoising_chain, require_linear_pixel, sample_data_step
 from .start import ColdStart
 
@@ -33,26 +33,23 @@ POSTERIOR_STDS = ("ve", "vp")
 
 
 @dataclass
-class DAPSSettings:
+class DAPSSettings(ConjugateGradientSettings):
     """steps: annealing grid points K (K − 1 steps). ode_steps: grid points of each step's ODE estimate x̂0
     (2: the one-call estimate D_t(x_t)). posterior_std: "ve" (r_t = σ_t, the paper's) or "vp"
     (r_t = sqrt(1 − ᾱ_t)). cg_iterations / cg_tolerance: conjugate gradients of the x_0 draw.
     scale_initial_noise: start from N(0, (1 − ᾱ_top) I) instead of N(0, I)."""
 
-    steps: int
+    steps: int = 200
     ode_steps: int = 5
     posterior_std: str = "ve"
-    cg_iterations: int = 50
-    cg_tolerance: float = 1e-6
     scale_initial_noise: bool = False
 
     def __post_init__(self):
+        super().__post_init__()
         if self.steps < 2 or self.ode_steps < 2:
             raise ValueError(f"DAPS needs steps >= 2 and ode_steps >= 2, got {self.steps} and {self.ode_steps}")
         if self.posterior_std not in POSTERIOR_STDS:
             raise ValueError(f"posterior_std must be one of {POSTERIOR_STDS}, got {self.posterior_std!r}")
-        if self.cg_iterations < 1 or not self.cg_tolerance >= 0:
-            raise ValueError("cg_iterations must be >= 1 and cg_tolerance >= 0")
 
 
 class DAPS(Sampler):

@@ -24,7 +24,7 @@ from ..likelihoods import GaussianLikelihood
 from ..noise import standard_normal_like
 from ..operators.base import LinearOperator, Operator
 from ..priors.base import Prior
-from .base import Sampler
+from .base import Sampler, check_steps
 from .linear_steps import observation, require_linear_pixel
 from .start import ColdStart
 
@@ -34,13 +34,12 @@ class DDNMSettings:
     """steps: grid points K (K − 1 denoiser calls, none with gradient). eta: η of the bridge (1: DDPM).
     scale_initial_noise: start from N(0, (1 − ᾱ_top) I) instead of N(0, I)."""
 
-    steps: int
+    steps: int = 100
     eta: float = 1.0
     scale_initial_noise: bool = False
 
     def __post_init__(self):
-        if self.steps < 2:
-            raise ValueError(f"DDNM needs steps >= 2, got {self.steps}")
+        check_steps("DDNM", self.steps)
         if not 0.0 <= self.eta <= 1.0:
             raise ValueError(f"eta must be in [0, 1], got {self.eta}")
 

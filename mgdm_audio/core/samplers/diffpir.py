@@ -24,34 +24,30 @@ from ..likelihoods import GaussianLikelihood
 from ..noise import standard_normal_like
 from ..operators.base import LinearOperator, Operator
 from ..priors.base import Prior
-from .base import Sampler
+from .base import ConjugateGradientSettings, Sampler, check_steps
 from .start import ColdStart
 
 
 @dataclass
-class DiffPIRSettings:
+class DiffPIRSettings(ConjugateGradientSettings):
     """steps: grid points K (K − 1 denoiser calls, none with gradient). lam: λ, the weight of the
     prior's estimate in ρ_t = λ σ_y² / σ̄_t². zeta: ζ in [0, 1], the share of fresh noise when
     re-noising (0: deterministic, 1: all fresh). cg_iterations / cg_tolerance: the most conjugate-gradient
     iterations of a proximal step, and the relative residual ‖r‖ / ‖b‖ that stops them earlier.
     scale_initial_noise: start from N(0, (1 − ᾱ_top) I) instead of N(0, I)."""
 
-    steps: int
+    steps: int = 100
     lam: float = 1.0
     zeta: float = 1.0
-    cg_iterations: int = 50
-    cg_tolerance: float = 1e-6
     scale_initial_noise: bool = False
 
     def __post_init__(self):
-        if self.steps < 2:
-            raise ValueError(f"DiffPIR needs steps >= 2, got {self.steps}")
+        super().__post_init__()
+        check_steps("DiffPIR", self.steps)
         if not self.lam > 0:
             raise ValueError(f"lam must be > 0, got {self.lam}")
         if not 0.0 <= self.zeta <= 1.0:
             raise ValueError(f"zeta must be in [0, 1], got {self.zeta}")
-        if self.cg_iterations < 1 or not self.cg_tolerance >= 0:
-            raise ValueError("cg_iterations must be >= 1 and cg_tolerance >= 0")
 
 
 def conjugate_gradient(apply: Callable[[torch.Tensor], torch.Tensor], rhs: torch.Tensor, start: torch.Tensor,

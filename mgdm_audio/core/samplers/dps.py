@@ -10,7 +10,7 @@ from ..bridge import bridge
 from ..likelihoods import GaussianLikelihood
 from ..operators.base import Operator
 from ..priors.base import Prior
-from .base import Sampler, forward_model
+from .base import Sampler, check_steps, forward_model
 from .start import ColdStart
 
 
@@ -20,14 +20,13 @@ class DPSSettings:
     guidance x ← x − ζ ∇ₓ ‖y − A(D(x))‖. eta: η of the ancestral step (1: DDPM).
     scale_initial_noise: start from N(0, (1 − ᾱ_top) I) instead of N(0, I)."""
 
-    steps: int
-    zeta: float
+    steps: int = 1000
+    zeta: float = 1.0
     eta: float = 1.0
     scale_initial_noise: bool = False
 
     def __post_init__(self):
-        if self.steps < 2:
-            raise ValueError(f"DPS needs steps >= 2, got {self.steps}")
+        check_steps("DPS", self.steps)
         if not self.zeta >= 0:
             raise ValueError(f"zeta must be >= 0, got {self.zeta}")
 

@@ -20,7 +20,8 @@ from .step_schedule import StepSchedule
 
 @dataclass
 class MGDMSettings:
-    """Settings of :class:`MGDM` (names follow docs/method.md#published-settings).
+    """Settings of :class:`MGDM` (names follow docs/method.md#published-settings; the defaults are the published
+    pixel-image row).
 
     steps: K grid points (K − 3 outer steps). gibbs_reps: R Gibbs sweeps per outer step.
     denoising_steps: M, the most grid points of the unconditional x̂0 | x_s chain.
@@ -38,15 +39,15 @@ class MGDMSettings:
     scale_initial_noise: start from N(0, (1 − ᾱ_top) I) instead of N(0, I).
     """
 
-    steps: int
-    gibbs_reps: int
-    denoising_steps: int
-    eta: float
-    index_rule: str
-    mix_threshold: int
-    min_index: int
-    grad_steps: StepSchedule | int | str
-    lr: StepSchedule | float | str
+    steps: int = 100
+    gibbs_reps: int = 1
+    denoising_steps: int = 20
+    eta: float = 1.0
+    index_rule: str = "mix"
+    mix_threshold: int = 70
+    min_index: int = 10
+    grad_steps: StepSchedule | int | str = "20 if k >= K - 30 else 5"
+    lr: StepSchedule | float | str = "0.01 if k <= 10 else 0.03"
     intermediate_update: str = "variational"
     metropolis_steps: StepSchedule | int | str = 20
     fit_steps: int = 2

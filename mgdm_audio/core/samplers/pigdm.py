@@ -23,34 +23,30 @@ from ..bridge import bridge
 from ..likelihoods import GaussianLikelihood
 from ..operators.base import Operator
 from ..priors.base import Prior
-from .base import Sampler
+from .base import ConjugateGradientSettings, Sampler, check_steps
 from .linear_steps import observation, require_linear_pixel, solve_observation_space
 from .start import ColdStart
 
 
 @dataclass
-class PiGDMSettings:
+class PiGDMSettings(ConjugateGradientSettings):
     """steps: grid points K (K − 1 denoiser calls with gradient). eta: η of the bridge (1: DDPM, 0: DDIM).
     guidance_scale: weight of the Tweedie correction (1: the approximate posterior's own).
     cg_iterations / cg_tolerance: conjugate gradients of the (r_t² AAᵀ + σ_y² I) solve.
     scale_initial_noise: start from N(0, (1 − ᾱ_top) I) instead of N(0, I)."""
 
-    steps: int
+    steps: int = 100
     eta: float = 1.0
     guidance_scale: float = 1.0
-    cg_iterations: int = 50
-    cg_tolerance: float = 1e-6
     scale_initial_noise: bool = False
 
     def __post_init__(self):
-        if self.steps < 2:
-            raise ValueError(f"ΠGDM needs steps >= 2, got {self.steps}")
+        super().__post_init__()
+        check_steps("ΠGDM", self.steps)
         if not 0.0 <= self.eta <= 1.0:
             raise ValueError(f"eta must be in [0, 1], got {self.eta}")
         if not self.guidance_scale >= 0:
             raise ValueError(f"guidance_scale must be >= 0, got {self.guidance_scale}")
-        if self.cg_iterations < 1 or not self.cg_tolerance >= 0:
-            raise ValueError("cg_iterations must be >= 1 and cg_tolerance >= 0")
 
 
 class PiGDM(Sampler):

@@ -24,31 +24,28 @@ from ..noise import standard_normal
 from ..operators.base import LinearOperator, Operator
 from ..priors.base import Prior
 from ..schedules import sigmas_from_table
-from .base import Sampler
+from .base import ConjugateGradientSettings, Sampler
 from .linear_steps import denoising_chain, require_linear_pixel, sample_data_step
 from .start import ColdStart
 
 
 @dataclass
-class PnPDMSettings:
+class PnPDMSettings(ConjugateGradientSettings):
     """iterations: Gibbs sweeps (z then x). rho_start / rho_end: ρ of the first and last sweep (VE levels,
     data units; geometric in between). denoising_steps: the most grid points of each prior step's DDPM chain.
     cg_iterations / cg_tolerance: conjugate gradients of the likelihood step."""
 
-    iterations: int
+    iterations: int = 100
     rho_start: float = 10.0
     rho_end: float = 0.1
     denoising_steps: int = 20
-    cg_iterations: int = 50
-    cg_tolerance: float = 1e-6
 
     def __post_init__(self):
+        super().__post_init__()
         if self.iterations < 1 or self.denoising_steps < 2:
             raise ValueError("PnP-DM needs iterations >= 1 and denoising_steps >= 2")
         if not 0 < self.rho_end <= self.rho_start:
             raise ValueError(f"need 0 < rho_end <= rho_start, got {self.rho_end} and {self.rho_start}")
-        if self.cg_iterations < 1 or not self.cg_tolerance >= 0:
-            raise ValueError("cg_iterations must be >= 1 and cg_tolerance >= 0")
 
 
 class PnPDM(Sampler):

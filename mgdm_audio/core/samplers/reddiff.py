@@ -22,30 +22,26 @@ from ..likelihoods import GaussianLikelihood
 from ..noise import standard_normal_like
 from ..operators.base import LinearOperator, Operator
 from ..priors.base import Prior
-from .base import Sampler
+from .base import ConjugateGradientSettings, Sampler, check_steps
 from .linear_steps import observation, require_linear_pixel, solve_observation_space
 from .start import ColdStart
 
 
 @dataclass
-class REDDiffSettings:
+class REDDiffSettings(ConjugateGradientSettings):
     """steps: grid points K (K − 1 Adam steps, one denoiser call each, no gradient through it). lr: Adam's
     learning rate (data units). lam: λ, the regulariser's weight. cg_iterations / cg_tolerance: conjugate
     gradients of the A⁺y start."""
 
-    steps: int
+    steps: int = 1000
     lr: float = 0.1
     lam: float = 0.25
-    cg_iterations: int = 50
-    cg_tolerance: float = 1e-6
 
     def __post_init__(self):
-        if self.steps < 2:
-            raise ValueError(f"RED-diff needs steps >= 2, got {self.steps}")
+        super().__post_init__()
+        check_steps("RED-diff", self.steps)
         if not self.lr > 0 or not self.lam >= 0:
             raise ValueError(f"need lr > 0 and lam >= 0, got {self.lr} and {self.lam}")
-        if self.cg_iterations < 1 or not self.cg_tolerance >= 0:
-            raise ValueError("cg_iterations must be >= 1 and cg_tolerance >= 0")
 
 
 class REDDiff(Sampler):
