@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-# The torch build and its matching torchaudio (see README, "Installation").
+# The torch build and its matching torchaudio.
 TORCH_PINS ?= torch==2.14.1 torchaudio==2.11.1
 
 # Only test oracles, without their stale dependencies: the original MSDM network code, and guided-diffusion's
@@ -23,7 +23,10 @@ $(INSTALLED): setup.py tools/install_system_packages.sh
 	$(BIN)/python -m pip install --quiet --no-deps $(ORACLE_PINS)
 	touch $@
 
+# ruff (ruff.toml: format and lint) first, then the tests.
 test: $(INSTALLED)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 # The demo: separate the shipped example mixtures with the embedded separator and prior (mgdm separate's

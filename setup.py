@@ -6,14 +6,21 @@ setup(
     name="mgdm_audio",
     version="0.1.0",
     description="Music source separation and inverse problems by mixture-guided Gibbs sampling (MGDM) "
-                "with diffusion priors",
+    "with diffusion priors",
     long_description=Path(__file__).with_name("README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     license="MIT",
     python_requires=">=3.10",
     packages=find_packages(include=["mgdm_audio", "mgdm_audio.*"]),
-    package_data={"mgdm_audio": ["core/samplers/presets/*.toml", "audio/presets/*.toml", "image/presets/*.toml",
-                               "assets/priors/*/*", "assets/separators/*/*"]},
+    package_data={
+        "mgdm_audio": [
+            "core/samplers/presets/*.toml",
+            "audio/presets/*.toml",
+            "image/presets/*.toml",
+            "assets/priors/*/*",
+            "assets/separators/*/*",
+        ]
+    },
     install_requires=[
         "torch>=2.1",
         "torchaudio>=2.1",
@@ -30,7 +37,7 @@ setup(
         "tomli>=2.0; python_version < '3.11'",
     ],
     extras_require={
-        "test": ["pytest>=7"],
+        "test": ["pytest>=7", "ruff==0.17.6"],
         # The package MSDM was built with: only a test oracle for converted checkpoints (mgdm convert-msdm).
         "msdm": ["audio-diffusion-pytorch==0.0.43"],
         # The offline image recipe egs/faces/s5: scikit-image ships the LFW face crops in its wheel.

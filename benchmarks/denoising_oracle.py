@@ -12,6 +12,7 @@ surprising.
 
     python benchmarks/denoising_oracle.py /work/synth4/data/valid [--chunks 24] [--seed 0]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,16 +51,22 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     clean = random_chunks(args.data_dir, args.stems, args.length, args.chunks, args.seed).double()
-    print(f"{args.chunks} chunks of {args.length} samples from {args.data_dir}; median per-stem SDR (dB), "
-          f"stems spk1 … spk{args.stems}\n")
+    print(
+        f"{args.chunks} chunks of {args.length} samples from {args.data_dir}; median per-stem SDR (dB), "
+        f"stems spk1 … spk{args.stems}\n"
+    )
     print("| σ | reference | STFT size | SDR per stem (dB) |\n|---|---|---|---|")
     for sigma in SIGMAS:
-        noisy = clean + sigma * torch.randn(clean.shape, generator=torch.Generator().manual_seed(args.seed),
-                                            dtype=clean.dtype)
+        noisy = clean + sigma * torch.randn(
+            clean.shape, generator=torch.Generator().manual_seed(args.seed), dtype=clean.dtype
+        )
         for n_fft in FFT_SIZES:
             window = torch.hann_window(n_fft, dtype=clean.dtype)
-            clean_power = torch.stft(clean.reshape(-1, args.length), n_fft, n_fft // 4, window=window,
-                                     return_complex=True).abs().pow(2)
+            clean_power = (
+                torch.stft(clean.reshape(-1, args.length), n_fft, n_fft // 4, window=window, return_complex=True)
+                .abs()
+                .pow(2)
+            )
             stationary = clean_power.reshape(args.chunks, args.stems, *clean_power.shape[1:]).mean(dim=(0, 3))
             stationary = stationary[None, :, :, None].expand(args.chunks, -1, -1, 1).reshape(-1, n_fft // 2 + 1, 1)
             for name, power in (("oracle ratio mask", clean_power), ("stationary Wiener", stationary)):

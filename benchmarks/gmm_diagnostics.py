@@ -11,6 +11,7 @@ Each draw is assigned to the nearest component mean of the exact posterior. Prin
     python benchmarks/gmm_diagnostics.py [--cells 8x1 80x1 …] [--seeds 6] [--sigma-y 0.5]
         [--variant denoising_steps=50 --variant "index_rule=midpoint,gibbs_reps=2" …]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,14 +55,23 @@ def diagnose(problem, samples: torch.Tensor) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cells", nargs="+", default=["8x1", "8x2", "8x4", "80x1", "80x2", "80x4"],
-                        help="DxDY pairs (default: all six)")
+    parser.add_argument(
+        "--cells",
+        nargs="+",
+        default=["8x1", "8x2", "8x4", "80x1", "80x2", "80x4"],
+        help="DxDY pairs (default: all six)",
+    )
     parser.add_argument("--seeds", type=int, default=6, help="tuning problems per cell, seeds 1000 on")
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--sigma-y", type=float, default=0.5)
-    parser.add_argument("--variant", type=parse_variant, action="append", default=[],
-                        help="MGDM settings over the gmm preset, NAME=VALUE joined by commas; replaces the "
-                             "built-in MGDM variants (DPS and the preset always run); repeatable")
+    parser.add_argument(
+        "--variant",
+        type=parse_variant,
+        action="append",
+        default=[],
+        help="MGDM settings over the gmm preset, NAME=VALUE joined by commas; replaces the "
+        "built-in MGDM variants (DPS and the preset always run); repeatable",
+    )
     args = parser.parse_args()
     chosen = {f"MGDM {_describe(v)}": ("mgdm", v) for v in args.variant} or MGDM_VARIANTS
     variants = {"exact": ("exact", {}), **BASELINES, **chosen}
@@ -75,8 +85,7 @@ def main() -> None:
             reference = problem.posterior.sample(args.samples, torch.Generator().manual_seed(seed))
             for name, (method, settings) in variants.items():
                 samples, _ = draw(problem, method, seed, args.samples, preset="gmm", **settings)
-                scores.setdefault(name, []).append((distance_to(samples, reference, seed),
-                                                    *diagnose(problem, samples)))
+                scores.setdefault(name, []).append((distance_to(samples, reference, seed), *diagnose(problem, samples)))
         for name, rows in scores.items():
             means = [statistics.fmean(column) for column in zip(*rows)]
             print(f"| {dim} | {obs_dim} | {name} | {means[0]:.3f} | {means[1]:.3f} | {means[2]:.2f} |", flush=True)

@@ -1,7 +1,8 @@
 """What one denoiser call of the published MSDM prior costs on this machine, and what a chunk costs per sampler.
 
 Builds MSDM's architecture (``MSDM_SLAKH_UNET_CONFIG``, ≈ 405 M parameters;
-docs/method.md#msdm-priors-and-checkpoints) with random weights inside an :class:`~mgdm_audio.audio.nets.EDMDenoiser` (σ_d 0.2, clamp), and times on one
+docs/method.md#msdm-priors-and-checkpoints) with random weights inside an
+:class:`~mgdm_audio.audio.nets.EDMDenoiser` (σ_d 0.2, clamp), and times on one
 262,144-sample 4-stem chunk [1, 4, 262144]:
 
 - forward: D(x, σ) under ``torch.no_grad`` (what Dirac and MGDM's x̂0 chains call);
@@ -17,6 +18,7 @@ outside the network is ignored (it is a few element-wise operations per call).
 
 Memory: ≈ 1.6 GB of weights plus the activations of one chunk (more with the backward pass).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,6 +43,7 @@ def _synchronize(device: torch.device) -> None:
 
 def time_calls(denoiser: EDMDenoiser, x: torch.Tensor, repeats: int) -> tuple[float, float]:
     """Median seconds of a forward call and of a forward+backward call (after one untimed warm-up of each)."""
+
     def forward() -> None:
         with torch.no_grad():
             denoiser(x, SIGMA)
@@ -74,17 +77,26 @@ def main() -> None:
     net = UNet1d(**MSDM_SLAKH_UNET_CONFIG)
     denoiser = EDMDenoiser(net, sigma_data=0.2).to(device).eval().requires_grad_(False)
     x = 0.3 * torch.randn(1, net.in_channels, MSDM_CHUNK, device=device)
-    print(f"MSDM denoiser: {sum(p.numel() for p in net.parameters()) / 1e6:.1f} M parameters, input "
-          f"{list(x.shape)} ({MSDM_CHUNK / 22050:.2f} s at 22,050 Hz), device {device}, median of {args.repeats}\n")
-    print("| threads | forward (s) | forward+backward (s) | ratio | " +
-          " | ".join(f"{name} per chunk" for name in SAMPLER_CALLS) + " |")
+    print(
+        f"MSDM denoiser: {sum(p.numel() for p in net.parameters()) / 1e6:.1f} M parameters, input "
+        f"{list(x.shape)} ({MSDM_CHUNK / 22050:.2f} s at 22,050 Hz), device {device}, median of {args.repeats}\n"
+    )
+    print(
+        "| threads | forward (s) | forward+backward (s) | ratio | "
+        + " | ".join(f"{name} per chunk" for name in SAMPLER_CALLS)
+        + " |"
+    )
     print("|---|---|---|---|" + "---|" * len(SAMPLER_CALLS))
-    for threads in (args.threads if device.type == "cpu" else [torch.get_num_threads()]):
+    for threads in args.threads if device.type == "cpu" else [torch.get_num_threads()]:
         torch.set_num_threads(threads)
         forward, backward = time_calls(denoiser, x, args.repeats)
         costs = [calls_f * forward + calls_b * backward for calls_f, calls_b in SAMPLER_CALLS.values()]
-        print(f"| {threads} | {forward:.2f} | {backward:.2f} | {backward / forward:.2f} | " +
-              " | ".join(_duration(cost) for cost in costs) + " |", flush=True)
+        print(
+            f"| {threads} | {forward:.2f} | {backward:.2f} | {backward / forward:.2f} | "
+            + " | ".join(_duration(cost) for cost in costs)
+            + " |",
+            flush=True,
+        )
 
 
 def _duration(seconds: float) -> str:

@@ -8,6 +8,7 @@ no-gradient call on a 10-second 4-stem input.
 
     python benchmarks/prior_denoising.py /data/synth4/data/test [--prior default] [--chunks 24] [--sigmas 0.05 0.2]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,12 +27,15 @@ def main() -> None:
     parser.add_argument("--prior", default="default")
     parser.add_argument("--chunks", type=int, default=24)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--sigmas", type=float, nargs="+",
-                        help=f"noise levels (default: {' '.join(f'{sigma:g}' for sigma in SIGMAS)})")
+    parser.add_argument(
+        "--sigmas", type=float, nargs="+", help=f"noise levels (default: {' '.join(f'{sigma:g}' for sigma in SIGMAS)})"
+    )
     args = parser.parse_args()
     prior = load(args.prior)
-    print(f"prior {args.prior}: {sum(p.numel() for p in prior.parameters()) / 1e6:.2f} M parameters; "
-          f"{args.chunks} chunks of {prior.segment_length} samples from {args.data_dir}\n")
+    print(
+        f"prior {args.prior}: {sum(p.numel() for p in prior.parameters()) / 1e6:.2f} M parameters; "
+        f"{args.chunks} chunks of {prior.segment_length} samples from {args.data_dir}\n"
+    )
     print(denoising_table(prior, args.data_dir, args.chunks, args.seed, tuple(args.sigmas or SIGMAS)))
     generator = torch.Generator().manual_seed(args.seed)
     with torch.no_grad():
@@ -43,8 +47,10 @@ def main() -> None:
             start = time.perf_counter()
             prior.denoiser(x, 0.5)
             seconds.append(time.perf_counter() - start)
-    print(f"\none denoiser call on a 10 s, {len(prior.stems)}-stem input ({length} samples), "
-          f"{torch.get_num_threads()} threads: median {statistics.median(seconds):.3f} s over 5 calls")
+    print(
+        f"\none denoiser call on a 10 s, {len(prior.stems)}-stem input ({length} samples), "
+        f"{torch.get_num_threads()} threads: median {statistics.median(seconds):.3f} s over 5 calls"
+    )
 
 
 if __name__ == "__main__":

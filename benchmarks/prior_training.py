@@ -14,6 +14,7 @@ step, CPU-minutes, median per-stem SDR of D(x_0 + σ ε, σ) at each σ. Runs re
 
 Candidates with other segment lengths are measured on chunks of the same length (``--chunk-length``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,12 +35,24 @@ SIGMAS = (0.1, 0.3, 1.0)
 
 
 def train_to(step: int, options: list[str], data_dir: str, out: Path) -> None:
-    command = [str(Path(sys.executable).parent / "mgdm"), "train-prior", data_dir, str(out), "--steps", str(step),
-               "--device", "cpu", "--checkpoint-every", str(step), *options]
+    command = [
+        str(Path(sys.executable).parent / "mgdm"),
+        "train-prior",
+        data_dir,
+        str(out),
+        "--steps",
+        str(step),
+        "--device",
+        "cpu",
+        "--checkpoint-every",
+        str(step),
+        *options,
+    ]
     log = out.parent / f"{out.name}.log"
     with open(log, "a", encoding="utf-8") as handle:
-        status = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT,
-                                env={**os.environ, "OMP_NUM_THREADS": "1"}).returncode
+        status = subprocess.run(
+            command, stdout=handle, stderr=subprocess.STDOUT, env={**os.environ, "OMP_NUM_THREADS": "1"}
+        ).returncode
     if status != 0:
         raise SystemExit(f"{shlex.join(command)} failed ({status}); see {log}")
 
@@ -59,13 +72,18 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=20.0, help="training time per candidate (default: 20)")
     parser.add_argument("--eval-steps", type=int, default=200, help="steps between measurements (default: 200)")
     parser.add_argument("--chunks", type=int, default=24, help="held-out chunks (default: 24)")
-    parser.add_argument("--chunk-length", type=int,
-                        help="their samples, the same for every candidate (default: the first candidate's segment)")
+    parser.add_argument(
+        "--chunk-length",
+        type=int,
+        help="their samples, the same for every candidate (default: the first candidate's segment)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    print("| candidate | step | CPU-min | " + " | ".join(f"SDR at σ = {sigma} (dB, per stem)" for sigma in SIGMAS) + " |")
+    print(
+        "| candidate | step | CPU-min | " + " | ".join(f"SDR at σ = {sigma} (dB, per stem)" for sigma in SIGMAS) + " |"
+    )
     print("|---|---|---|" + "---|" * len(SIGMAS), flush=True)
     clean = None
     for spec in args.candidate:
@@ -80,11 +98,13 @@ def main() -> None:
             prior = load(snapshot)
             minutes = progress(run)[1]
             if clean is None:
-                clean = random_chunks(args.valid_dir, len(prior.stems), args.chunk_length or prior.segment_length,
-                                      args.chunks, 0)
+                clean = random_chunks(
+                    args.valid_dir, len(prior.stems), args.chunk_length or prior.segment_length, args.chunks, 0
+                )
             generator = torch.Generator().manual_seed(0)
-            cells = [" / ".join(f"{float(v):+.1f}" for v in denoising(prior, clean, sigma, generator)[1])
-                     for sigma in SIGMAS]
+            cells = [
+                " / ".join(f"{float(v):+.1f}" for v in denoising(prior, clean, sigma, generator)[1]) for sigma in SIGMAS
+            ]
             print(f"| {name} | {step} | {minutes:.1f} | " + " | ".join(cells) + " |", flush=True)
 
 

@@ -23,6 +23,7 @@ prints peak resident memory and wall time per length: memory must not grow with 
 
     python benchmarks/separation.py memory --seconds 10 60 300 --sampler-options "--sampler dirac --steps 4"
 """
+
 from __future__ import annotations
 
 import argparse
@@ -76,16 +77,27 @@ def run_children(commands: list[list[str]], logs: list[Path]) -> ChildRun:
         process.returncode = os.waitstatus_to_exitcode(status)
         peak = max(peak, usage.ru_maxrss / 1024)  # Linux reports KiB
         if process.returncode != 0:
-            failures.append(f"{shlex.join(command)} failed ({process.returncode}); log {log}:\n"
-                            + log.read_text(encoding="utf-8", errors="replace")[-2000:])
+            failures.append(
+                f"{shlex.join(command)} failed ({process.returncode}); log {log}:\n"
+                + log.read_text(encoding="utf-8", errors="replace")[-2000:]
+            )
     if failures:
         raise RuntimeError("\n".join(failures))
     return ChildRun(time.perf_counter() - started, peak)
 
 
 def separate_command(inputs: Path, out: Path, prior: str, options: list[str]) -> list[str]:
-    return [str(Path(sys.executable).parent / "mgdm"), "separate", str(inputs), "-o", str(out), "--prior", prior,
-            "--resume", *options]
+    return [
+        str(Path(sys.executable).parent / "mgdm"),
+        "separate",
+        str(inputs),
+        "-o",
+        str(out),
+        "--prior",
+        prior,
+        "--resume",
+        *options,
+    ]
 
 
 def run_prior(options: list[str], default: str) -> str:
@@ -143,12 +155,19 @@ def quality(args: argparse.Namespace) -> None:
         label, options = parse_run(spec)
         folder = out / "runs" / label.replace(" ", "_").replace("/", "_")
         folder.mkdir(parents=True, exist_ok=True)
-        child = run_children([separate_command(job, folder, args.prior, options) for job in inputs],
-                             [folder / f"separate.{n}.log" for n in range(1, len(inputs) + 1)])
+        child = run_children(
+            [separate_command(job, folder, args.prior, options) for job in inputs],
+            [folder / f"separate.{n}.log" for n in range(1, len(inputs) + 1)],
+        )
         prior_name = resolve(run_prior(options, args.prior)).name  # mgdm separate writes under the prior's name
         costs = run_costs(folder / prior_name, utts)
-        result = score_separation(args.data_dir, folder / prior_name, folder / "score", museval=args.museval,
-                                  **(WHOLE_FILES if args.whole_files else {}))
+        result = score_separation(
+            args.data_dir,
+            folder / prior_name,
+            folder / "score",
+            museval=args.museval,
+            **(WHOLE_FILES if args.whole_files else {}),
+        )
         per_audio = {key: costs[key] / costs["audio_seconds"] for key in ("forward", "forward_backward")}
         cost = per_audio["forward"] + FORWARDS_PER_BACKWARD * per_audio["forward_backward"]
         stems = [summary.stem for summary in result.summaries]
@@ -157,29 +176,42 @@ def quality(args: argparse.Namespace) -> None:
         if args.paired_against:
             reference = out / "runs" / args.paired_against.replace(" ", "_").replace("/", "_") / "score"
             extra.append(paired_difference(folder / "score" / WINDOWS_FILE, reference / WINDOWS_FILE))
-        rows.append(f"| {label} | `{shlex.join(options)}` | {per_audio['forward']:.0f} | "
-                    f"{per_audio['forward_backward']:.0f} | {cost:.0f} | {costs['seconds'] / costs['audio_seconds']:.2f} | "
-                    + " | ".join(scores + extra) + " |")
-        print(rows[-1], f"(wall {child.seconds:.0f} s with {len(inputs)} job(s), peak {child.peak_mib:.0f} MiB)",
-              flush=True)
+        rows.append(
+            f"| {label} | `{shlex.join(options)}` | {per_audio['forward']:.0f} | "
+            f"{per_audio['forward_backward']:.0f} | {cost:.0f} | {costs['seconds'] / costs['audio_seconds']:.2f} | "
+            + " | ".join(scores + extra)
+            + " |"
+        )
+        print(
+            rows[-1],
+            f"(wall {child.seconds:.0f} s with {len(inputs)} job(s), peak {child.peak_mib:.0f} MiB)",
+            flush=True,
+        )
     columns = [f" {stem} SI-SDRi (dB) |" for stem in stems]
     columns += [" museval SDR, All (dB) |"] if args.museval else []
     columns += [f" All − {args.paired_against} (dB, paired) |"] if args.paired_against else []
     table = "\n".join([header + "".join(columns), "|" + "---|" * (6 + len(columns)), *rows])
-    text = (f"{len(utts)} mixtures of {args.data_dir}, prior {args.prior}; RTF = sampler seconds / audio seconds "
-            f"on this machine; SI-SDRi mean ± 95 % CI over scored windows (MSDM protocol).\n\n{table}\n")
+    text = (
+        f"{len(utts)} mixtures of {args.data_dir}, prior {args.prior}; RTF = sampler seconds / audio seconds "
+        f"on this machine; SI-SDRi mean ± 95 % CI over scored windows (MSDM protocol).\n\n{table}\n"
+    )
     print("\n" + text)
     (out / "quality.md").write_text(text, encoding="utf-8")
 
 
 def paired_difference(windows: Path, reference: Path) -> str:
     """All's SI-SDRi minus the reference run's, paired window by window: per stem, the mean difference over the
-    windows where both scored it (the windows the headline averages); All, the mean of the stems' (as the headline's All), with the 95 % interval
+    windows where both scored it (the windows the headline averages); All, the mean of the stems' (as the
+    headline's All), with the 95 % interval
     1.96·sqrt(Σ SE_k²)/S of :func:`mgdm_audio.audio.evaluation.summary.summarise_all`."""
+
     def scores(path: Path) -> dict[tuple[str, str, str], float]:
         with open(path, newline="", encoding="utf-8") as handle:
-            return {(row["utt"], row["start_s"], row["stem"]): float(row["si_sdri"]) for row in csv.DictReader(handle)
-                    if row["si_sdri"] not in ("", "nan")}
+            return {
+                (row["utt"], row["start_s"], row["stem"]): float(row["si_sdri"])
+                for row in csv.DictReader(handle)
+                if row["si_sdri"] not in ("", "nan")
+            }
 
     run, base = scores(windows), scores(reference)
     stems = sorted({key[2] for key in run})
@@ -211,10 +243,14 @@ def memory(args: argparse.Namespace) -> None:
             folder = Path(scratch) / f"in{seconds:g}"
             folder.mkdir()
             tiled_mixture(seconds, folder / f"mix{seconds:g}s.wav")
-            child = run_children([separate_command(folder, Path(scratch) / "out", args.prior, options)],
-                                 [Path(scratch) / f"log{seconds:g}"])
-            print(f"| {seconds:g} | {child.peak_mib:.0f} | {child.seconds:.1f} | {child.seconds / seconds:.2f} |",
-                  flush=True)
+            child = run_children(
+                [separate_command(folder, Path(scratch) / "out", args.prior, options)],
+                [Path(scratch) / f"log{seconds:g}"],
+            )
+            print(
+                f"| {seconds:g} | {child.peak_mib:.0f} | {child.seconds:.1f} | {child.seconds / seconds:.2f} |",
+                flush=True,
+            )
 
 
 def main() -> None:
@@ -225,12 +261,18 @@ def main() -> None:
     q.add_argument("--out", required=True, help="working folder (separations, scores, quality.md)")
     q.add_argument("--prior", default="default")
     q.add_argument("--run", action="append", required=True, help="LABEL=SAMPLER [mgdm separate options]")
-    q.add_argument("--whole-files", action="store_true",
-                   help="score each file as one SI-SDRi window (for chunks shorter than the protocol's 4 s windows)")
+    q.add_argument(
+        "--whole-files",
+        action="store_true",
+        help="score each file as one SI-SDRi window (for chunks shorter than the protocol's 4 s windows)",
+    )
     q.add_argument("--jobs", type=int, default=1, help="mgdm separate processes per run, one thread each")
     q.add_argument("--museval", action="store_true", help="also score museval SDR (slow)")
-    q.add_argument("--paired-against", metavar="LABEL", help="a run (of this or an earlier call, same --out) to "
-                                                             "compare every run with, window by window")
+    q.add_argument(
+        "--paired-against",
+        metavar="LABEL",
+        help="a run (of this or an earlier call, same --out) to compare every run with, window by window",
+    )
     q.set_defaults(func=quality)
     m = commands.add_parser("memory", help="peak memory against input length")
     m.add_argument("--seconds", type=float, nargs="+", default=[10, 60, 300])

@@ -9,6 +9,7 @@ dir `examples/data/` (wav.scp, spk1.scp … spk4.scp, paths relative to the repo
 
     python examples/make_examples.py /data/synth4/data/test [--count 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from mgdm_audio.common.atomic import atomic_path
 from mgdm_audio.audio.corpora.kaldi import read_list, speaker_file, write_data_dir
+from mgdm_audio.common.atomic import atomic_path
 
 STEMS = ("bass", "drums", "guitar", "piano")
 LENGTH = 22 * 4096  # 90,112 samples ≈ 4.09 s at 22,050 Hz
@@ -44,7 +45,7 @@ def main() -> None:
         rate = soundfile.info(references[0][utt]).samplerate
         stems = np.stack(signals)
         start = loudest_window(stems)
-        quantised = np.round(stems[:, start:start + LENGTH] * 32767).astype(np.int16)
+        quantised = np.round(stems[:, start : start + LENGTH] * 32767).astype(np.int16)
         (args.out / utt).mkdir(parents=True, exist_ok=True)
         for name, stem in zip(STEMS, quantised):
             with atomic_path(args.out / utt / f"{name}.wav") as temporary:
@@ -54,8 +55,11 @@ def main() -> None:
             soundfile.write(temporary, mixture, rate, subtype="FLOAT")
         print(f"{utt}: {start / rate:.2f}-{(start + LENGTH) / rate:.2f} s")
     relative = Path("examples")
-    write_data_dir(args.out / "data", {utt: f"{relative / utt}.wav" for utt in utts},
-                   [{utt: str(relative / utt / f"{stem}.wav") for utt in utts} for stem in STEMS])
+    write_data_dir(
+        args.out / "data",
+        {utt: f"{relative / utt}.wav" for utt in utts},
+        [{utt: str(relative / utt / f"{stem}.wav") for utt in utts} for stem in STEMS],
+    )
 
 
 if __name__ == "__main__":

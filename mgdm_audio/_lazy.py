@@ -1,13 +1,16 @@
 """Lazy attributes of the public face (PEP 562): a domain's names import their plug-in on first use, so
 ``import mgdm_audio`` loads the core alone."""
+
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
-def lazy_attributes(module: str, namespace: dict[str, Any],
-                    table: dict[str, str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+def lazy_attributes(
+    module: str, namespace: dict[str, Any], table: dict[str, str]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """(``__getattr__``, ``__dir__``) for module ``module`` whose globals are ``namespace``: ``table`` maps a name to
     ``"package.module:attribute"``, or to ``"package.module"`` for a whole module; a value is cached once loaded."""
 

@@ -1,17 +1,19 @@
-"""The README's Python examples run as written."""
+"""The Python examples of the README and of docs/audio.md run as written."""
+
 import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _example(heading: str) -> dict:
-    """Runs the Python block of the README section ``heading`` (from the repository root); returns its names."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+def _example(heading: str, document: str = "README.md") -> dict:
+    """Runs the Python block of the section ``heading`` of ``document`` (a path from the repository root); returns
+    its names."""
+    text = (ROOT / document).read_text(encoding="utf-8")
+    section = text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
     (code,) = re.findall(r"```python\n(.*?)```", section, re.S)
     namespace = {}
-    exec(compile(code, str(ROOT / "README.md"), "exec"), namespace)
+    exec(compile(code, str(ROOT / document), "exec"), namespace)
     return namespace
 
 
@@ -22,7 +24,7 @@ def test_readme_python_example_runs():
 
 def test_readme_separation_example_runs(monkeypatch, capsys):
     monkeypatch.chdir(ROOT)  # the example reads examples/
-    namespace = _example("Separating from Python")
+    namespace = _example("Separating from Python", "docs/audio.md")
     length = len(namespace["excerpt"])
     assert set(namespace["stems"]) == set(namespace["refined"]) == {"bass", "drums", "guitar", "piano"}
     assert all(stem.shape == (length,) for stem in [*namespace["stems"].values(), *namespace["refined"].values()])

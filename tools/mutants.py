@@ -15,6 +15,7 @@ unmutated tests fail. Takes a few minutes on 2 CPU cores; run it on demand, not 
     .venv/bin/python tools/mutants.py --list     # the list, with each mutant's tests
     .venv/bin/python tools/mutants.py --only dps-guidance-sign museval-nanmean
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,94 +54,196 @@ class Mutant:
 
 MUTANTS = (
     # Samplers
-    Mutant("dps-guidance-sign", "mgdm_audio/core/samplers/dps.py", "x = step - settings.zeta * gradient",
-           "x = step + settings.zeta * gradient",
-           (SAMPLERS + "test_dps_first_step_descends_the_residual_norm_by_its_closed_form_gradient",)),
-    Mutant("dps-squared-distance", "mgdm_audio/core/samplers/dps.py",
-           "distance = likelihood.residual_norm(observe(x0)).sum()",
-           "distance = likelihood.neg_log(observe(x0)).sum()",
-           (SAMPLERS + "test_dps_first_step_descends_the_residual_norm_by_its_closed_form_gradient",)),
-    Mutant("mgdm-energy-on-x_s", "mgdm_audio/core/samplers/mgdm.py",
-           "return likelihood.neg_log(observe(prior.x0(x_s, s)))", "return likelihood.neg_log(observe(x_s))",
-           (SAMPLERS + "test_mgdm_draws_x_s_against_the_likelihood_of_its_denoised_estimate",)),
-    Mutant("mgdm-ignores-the-observation", "mgdm_audio/core/samplers/mgdm.py",
-           "return likelihood.neg_log(observe(prior.x0(x_s, s)))",
-           "return 0 * likelihood.neg_log(observe(prior.x0(x_s, s)))",
-           (SAMPLERS + "test_mgdm_recovers_a_gaussian_posterior_far_from_its_prior",)),
-    Mutant("mgdm-x_t-bridged-from-x0", "mgdm_audio/core/samplers/mgdm.py",
-           "x_t = bridge(table, s, t, t_next).sample(x_s, x_next, generator)",
-           "x_t = bridge(table, 0, t, t_next).sample(x0, x_next, generator)",
-           (SAMPLERS + "test_mgdm_recovers_a_gaussian_posterior_far_from_its_prior",)),
-    Mutant("preset-file-ignored", "mgdm_audio/core/samplers/base.py",
-           "values = dict(load_preset(preset).get(self.name, {}))",
-           'values = dict(load_preset("image_pixel").get(self.name, {}))',
-           (SAMPLERS + "test_every_shipped_preset_builds_with_the_values_its_file_holds",)),
+    Mutant(
+        "dps-guidance-sign",
+        "mgdm_audio/core/samplers/dps.py",
+        "x = step - settings.zeta * gradient",
+        "x = step + settings.zeta * gradient",
+        (SAMPLERS + "test_dps_first_step_descends_the_residual_norm_by_its_closed_form_gradient",),
+    ),
+    Mutant(
+        "dps-squared-distance",
+        "mgdm_audio/core/samplers/dps.py",
+        "distance = likelihood.residual_norm(observe(x0)).sum()",
+        "distance = likelihood.neg_log(observe(x0)).sum()",
+        (SAMPLERS + "test_dps_first_step_descends_the_residual_norm_by_its_closed_form_gradient",),
+    ),
+    Mutant(
+        "mgdm-energy-on-x_s",
+        "mgdm_audio/core/samplers/mgdm.py",
+        "return likelihood.neg_log(observe(prior.x0(x_s, s)))",
+        "return likelihood.neg_log(observe(x_s))",
+        (SAMPLERS + "test_mgdm_draws_x_s_against_the_likelihood_of_its_denoised_estimate",),
+    ),
+    Mutant(
+        "mgdm-ignores-the-observation",
+        "mgdm_audio/core/samplers/mgdm.py",
+        "return likelihood.neg_log(observe(prior.x0(x_s, s)))",
+        "return 0 * likelihood.neg_log(observe(prior.x0(x_s, s)))",
+        (SAMPLERS + "test_mgdm_recovers_a_gaussian_posterior_far_from_its_prior",),
+    ),
+    Mutant(
+        "mgdm-x_t-bridged-from-x0",
+        "mgdm_audio/core/samplers/mgdm.py",
+        "x_t = bridge(table, s, t, t_next).sample(x_s, x_next, generator)",
+        "x_t = bridge(table, 0, t, t_next).sample(x0, x_next, generator)",
+        (SAMPLERS + "test_mgdm_recovers_a_gaussian_posterior_far_from_its_prior",),
+    ),
+    Mutant(
+        "preset-file-ignored",
+        "mgdm_audio/core/samplers/base.py",
+        "values = dict(load_preset(preset).get(self.name, {}))",
+        'values = dict(load_preset("image_pixel").get(self.name, {}))',
+        (SAMPLERS + "test_every_shipped_preset_builds_with_the_values_its_file_holds",),
+    ),
     # Bridge and likelihood
-    Mutant("bridge-drops-the-lower-term", "mgdm_audio/core/bridge.py",
-           "coef_lower = math.sqrt(a_t / a_s) - coef_upper * math.sqrt(a_u / a_s)",
-           "coef_lower = math.sqrt(a_t / a_s)", ("tests/core/test_schedules.py",)),
-    Mutant("bridge-ignores-eta", "mgdm_audio/core/bridge.py", "std = eta * math.sqrt(", "std = math.sqrt(",
-           ("tests/core/test_schedules.py",)),
-    Mutant("likelihood-divides-by-variance", "mgdm_audio/core/likelihoods.py",
-           "(self.residual(prediction) / self.sigma_y).pow(2)",
-           "(self.residual(prediction) / self.sigma_y ** 2).pow(2)",
-           (SAMPLERS + "test_pcn_update_samples_the_exact_gaussian_conditional",)),
-    Mutant("likelihood-norm-squared", "mgdm_audio/core/likelihoods.py",
-           "return self.residual(prediction).flatten(1).norm(dim=1)",
-           "return self.residual(prediction).flatten(1).norm(dim=1) ** 2",
-           (SAMPLERS + "test_dps_first_step_descends_the_residual_norm_by_its_closed_form_gradient",)),
+    Mutant(
+        "bridge-drops-the-lower-term",
+        "mgdm_audio/core/bridge.py",
+        "coef_lower = math.sqrt(a_t / a_s) - coef_upper * math.sqrt(a_u / a_s)",
+        "coef_lower = math.sqrt(a_t / a_s)",
+        ("tests/core/test_schedules.py",),
+    ),
+    Mutant(
+        "bridge-ignores-eta",
+        "mgdm_audio/core/bridge.py",
+        "std = eta * math.sqrt(",
+        "std = math.sqrt(",
+        ("tests/core/test_schedules.py",),
+    ),
+    Mutant(
+        "likelihood-divides-by-variance",
+        "mgdm_audio/core/likelihoods.py",
+        "(self.residual(prediction) / self.sigma_y).pow(2)",
+        "(self.residual(prediction) / self.sigma_y ** 2).pow(2)",
+        (SAMPLERS + "test_pcn_update_samples_the_exact_gaussian_conditional",),
+    ),
+    Mutant(
+        "likelihood-norm-squared",
+        "mgdm_audio/core/likelihoods.py",
+        "return self.residual(prediction).flatten(1).norm(dim=1)",
+        "return self.residual(prediction).flatten(1).norm(dim=1) ** 2",
+        (SAMPLERS + "test_dps_first_step_descends_the_residual_norm_by_its_closed_form_gradient",),
+    ),
     # Separation metrics and scoring
-    Mutant("si-sdri-zero", "mgdm_audio/audio/metrics.py", "si_sdr, si_sdr - baseline))",
-           "si_sdr, 0 * (si_sdr - baseline)))",
-           (SI_SDR + "test_si_sdri_of_stems_of_unequal_energy_as_computed_by_hand",)),
-    Mutant("si-sdri-sign", "mgdm_audio/audio/metrics.py", "si_sdr, si_sdr - baseline))",
-           "si_sdr, baseline - si_sdr))", (SI_SDR + "test_si_sdri_of_stems_of_unequal_energy_as_computed_by_hand",)),
-    Mutant("si-snr-without-scale", "mgdm_audio/audio/metrics.py", "target = alpha[..., None] * reference",
-           "target = reference", (SI_SDR + "test_scale_invariance",)),
-    Mutant("museval-swapped", "mgdm_audio/audio/metrics.py",
-           "museval.evaluate(references[audible, :, None], estimates[audible, :, None],",
-           "museval.evaluate(estimates[audible, :, None], references[audible, :, None],",
-           (SI_SDR + "test_museval_sdr_is_the_median_of_one_second_frames_computed_by_hand",)),
-    Mutant("museval-nanmean", "mgdm_audio/audio/metrics.py", "np.nanmedian(sdr, axis=1)",
-           "np.nanmean(sdr, axis=1)",
-           (SI_SDR + "test_museval_sdr_is_the_median_of_one_second_frames_computed_by_hand",)),
-    Mutant("museval-2s-frames", "mgdm_audio/audio/metrics.py", "win=sample_rate, hop=sample_rate)",
-           "win=2 * sample_rate, hop=2 * sample_rate)",
-           (SI_SDR + "test_museval_sdr_is_the_median_of_one_second_frames_computed_by_hand",)),
-    Mutant("score-stems-sorted", "mgdm_audio/audio/evaluation/tracks.py", 'f"{stem}.wav") for stem in stems]',
-           'f"{stem}.wav") for stem in sorted(stems)]',
-           (SCORE + "test_estimates_are_read_in_the_given_stem_order_as_computed_by_hand",)),
+    Mutant(
+        "si-sdri-zero",
+        "mgdm_audio/audio/metrics.py",
+        "si_sdr, si_sdr - baseline))",
+        "si_sdr, 0 * (si_sdr - baseline)))",
+        (SI_SDR + "test_si_sdri_of_stems_of_unequal_energy_as_computed_by_hand",),
+    ),
+    Mutant(
+        "si-sdri-sign",
+        "mgdm_audio/audio/metrics.py",
+        "si_sdr, si_sdr - baseline))",
+        "si_sdr, baseline - si_sdr))",
+        (SI_SDR + "test_si_sdri_of_stems_of_unequal_energy_as_computed_by_hand",),
+    ),
+    Mutant(
+        "si-snr-without-scale",
+        "mgdm_audio/audio/metrics.py",
+        "target = alpha[..., None] * reference",
+        "target = reference",
+        (SI_SDR + "test_scale_invariance",),
+    ),
+    Mutant(
+        "museval-swapped",
+        "mgdm_audio/audio/metrics.py",
+        "museval.evaluate(references[audible, :, None], estimates[audible, :, None],",
+        "museval.evaluate(estimates[audible, :, None], references[audible, :, None],",
+        (SI_SDR + "test_museval_sdr_is_the_median_of_one_second_frames_computed_by_hand",),
+    ),
+    Mutant(
+        "museval-nanmean",
+        "mgdm_audio/audio/metrics.py",
+        "np.nanmedian(sdr, axis=1)",
+        "np.nanmean(sdr, axis=1)",
+        (SI_SDR + "test_museval_sdr_is_the_median_of_one_second_frames_computed_by_hand",),
+    ),
+    Mutant(
+        "museval-2s-frames",
+        "mgdm_audio/audio/metrics.py",
+        "win=sample_rate, hop=sample_rate)",
+        "win=2 * sample_rate, hop=2 * sample_rate)",
+        (SI_SDR + "test_museval_sdr_is_the_median_of_one_second_frames_computed_by_hand",),
+    ),
+    Mutant(
+        "score-stems-sorted",
+        "mgdm_audio/audio/evaluation/tracks.py",
+        'f"{stem}.wav") for stem in stems]',
+        'f"{stem}.wav") for stem in sorted(stems)]',
+        (SCORE + "test_estimates_are_read_in_the_given_stem_order_as_computed_by_hand",),
+    ),
     # mgdm separate: resume and projection
-    Mutant("resume-finished-whatever-settings", "mgdm_audio/audio/separation/report.py",
-           'return isinstance(record, dict) and same_settings(record.get("settings"), settings)',
-           "return isinstance(record, dict)",
-           (GUARDS + "test_resume_redoes_a_finished_track_made_with_other_settings",)),
-    Mutant("resume-partial-whatever-settings", "mgdm_audio/audio/separation/resume.py",
-           'same_settings(json.loads(key.read_text(encoding="utf-8")), settings)', "True",
-           (GUARDS + "test_resume_discards_segments_of_a_crashed_run_with_other_settings",)),
-    Mutant("projection-into-one-stem", "mgdm_audio/audio/separation/track.py",
-           "stems = stems + (mixture - stems.sum(axis=1, keepdims=True)) / stems.shape[1]",
-           "stems[:, :1] += mixture - stems.sum(axis=1, keepdims=True)",
-           (GUARDS + "test_projection_spreads_the_residual_equally_and_no_project_keeps_it",)),
-    Mutant("no-project-ignored", "mgdm_audio/audio/separation/track.py", "if settings.project:", "if True:",
-           (GUARDS + "test_projection_spreads_the_residual_equally_and_no_project_keeps_it",)),
+    Mutant(
+        "resume-finished-whatever-settings",
+        "mgdm_audio/audio/separation/report.py",
+        'return isinstance(record, dict) and same_settings(record.get("settings"), settings)',
+        "return isinstance(record, dict)",
+        (GUARDS + "test_resume_redoes_a_finished_track_made_with_other_settings",),
+    ),
+    Mutant(
+        "resume-partial-whatever-settings",
+        "mgdm_audio/audio/separation/resume.py",
+        'same_settings(json.loads(key.read_text(encoding="utf-8")), settings)',
+        "True",
+        (GUARDS + "test_resume_discards_segments_of_a_crashed_run_with_other_settings",),
+    ),
+    Mutant(
+        "projection-into-one-stem",
+        "mgdm_audio/audio/separation/track.py",
+        "stems = stems + (mixture - stems.sum(axis=1, keepdims=True)) / stems.shape[1]",
+        "stems[:, :1] += mixture - stems.sum(axis=1, keepdims=True)",
+        (GUARDS + "test_projection_spreads_the_residual_equally_and_no_project_keeps_it",),
+    ),
+    Mutant(
+        "no-project-ignored",
+        "mgdm_audio/audio/separation/track.py",
+        "if settings.project:",
+        "if True:",
+        (GUARDS + "test_projection_spreads_the_residual_equally_and_no_project_keeps_it",),
+    ),
     # Recipes
-    Mutant("music-stop-stage-ignored", "recipes/steps/audio_stages.sh",
-           'if [ "$stage" -le "$score_stage" ] && [ "$stop_stage" -ge "$score_stage" ]',
-           'if [ "$stage" -le "$score_stage" ]', (GATING,)),
-    Mutant("slakh-stage-1-when-skipped", "egs/slakh2100/s5/run.sh",
-           'if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]', 'if [ "$stop_stage" -ge 1 ]', (GATING,)),
+    Mutant(
+        "music-stop-stage-ignored",
+        "recipes/templates/separation.sh",
+        'if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ]',
+        'if [ "$stage" -le 3 ]',
+        (GATING,),
+    ),
+    Mutant(
+        "music-stage-1-when-skipped",
+        "recipes/templates/separation.sh",
+        'if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]',
+        'if [ "$stop_stage" -ge 1 ]',
+        (GATING,),
+    ),
     # mgdm restore and image metrics
-    Mutant("restore-resume-by-mtime", "mgdm_audio/image/restoration/batch.py",
-           '"input_sha256": file_sha256(path)', '"input_mtime_ns": path.stat().st_mtime_ns',
-           (RESTORE + "test_resume_sees_an_input_rewritten_with_the_same_size_and_time",)),
-    Mutant("restore-resume-whatever-settings", "mgdm_audio/image/restoration/outputs.py",
-           'return isinstance(record, dict) and same_settings(record.get("settings"), key)',
-           "return isinstance(record, dict)", (RESTORE + "test_resume_skips_equal_settings_and_redoes_changed_ones",)),
-    Mutant("lpips-range-not-mapped", "mgdm_audio/image/metrics.py", "model(x.float() * 2 - 1, y.float() * 2 - 1)",
-           "model(x.float(), y.float())",
-           ("tests/images/test_image_metrics.py::"
-            "test_lpips_feeds_the_network_images_in_minus_one_one_and_returns_one_value_per_image",)),
+    Mutant(
+        "restore-resume-by-mtime",
+        "mgdm_audio/image/restoration/batch.py",
+        '"input_sha256": file_sha256(path)',
+        '"input_mtime_ns": path.stat().st_mtime_ns',
+        (RESTORE + "test_resume_sees_an_input_rewritten_with_the_same_size_and_time",),
+    ),
+    Mutant(
+        "restore-resume-whatever-settings",
+        "mgdm_audio/image/restoration/outputs.py",
+        'return isinstance(record, dict) and same_settings(record.get("settings"), key)',
+        "return isinstance(record, dict)",
+        (RESTORE + "test_resume_skips_equal_settings_and_redoes_changed_ones",),
+    ),
+    Mutant(
+        "lpips-range-not-mapped",
+        "mgdm_audio/image/metrics.py",
+        "model(x.float() * 2 - 1, y.float() * 2 - 1)",
+        "model(x.float(), y.float())",
+        (
+            "tests/images/test_image_metrics.py::"
+            "test_lpips_feeds_the_network_images_in_minus_one_one_and_returns_one_value_per_image",
+        ),
+    ),
 )
 
 
@@ -150,13 +253,18 @@ def copy_tree(destination: Path, worktree: bool) -> None:
         for name in COPIED:
             source = ROOT / name
             if source.is_dir():
-                shutil.copytree(source, destination / name, symlinks=True,
-                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                shutil.copytree(
+                    source, destination / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+                )
             elif source.exists():
                 shutil.copy2(source, destination / name)
         return
-    archive = subprocess.run(["git", "archive", "HEAD", *(name for name in COPIED if (ROOT / name).exists())],
-                             cwd=ROOT, capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "archive", "HEAD", *(name for name in COPIED if (ROOT / name).exists())],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(destination)], input=archive, check=True)
 
 
@@ -171,9 +279,14 @@ def run_tests(copy: Path, tests: tuple[str, ...], timeout: float) -> tuple[bool,
     """(passed, the first failing test or the reason, seconds) of ``pytest -x tests`` in ``copy``."""
     started = time.perf_counter()
     try:
-        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-rfE", "-p", "no:cacheprovider",
-                                 *tests], cwd=copy, env=pytest_env(copy), capture_output=True, text=True,
-                                timeout=timeout)
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-x", "-rfE", "-p", "no:cacheprovider", *tests],
+            cwd=copy,
+            env=pytest_env(copy),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         return False, f"timed out after {timeout:.0f} s", time.perf_counter() - started
     seconds = time.perf_counter() - started
@@ -206,17 +319,26 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown mutant(s) {', '.join(unknown)}; --list shows them")
     if args.list:
         for mutant in mutants:
-            print(f"{mutant.name}  {mutant.path}\n    - {mutant.original}\n    + {mutant.replacement}\n"
-                  f"    killed by: {' '.join(mutant.tests)}")
+            print(
+                f"{mutant.name}  {mutant.path}\n    - {mutant.original}\n    + {mutant.replacement}\n"
+                f"    killed by: {' '.join(mutant.tests)}"
+            )
         return 0
     with tempfile.TemporaryDirectory(prefix="mgdm-mutants-") as folder:
         copy = Path(folder)
         copy_tree(copy, args.worktree)
-        probe = subprocess.run([sys.executable, "-c", "import mgdm_audio; print(mgdm_audio.__file__)"], cwd=copy,
-                               env=pytest_env(copy), capture_output=True, text=True)
+        probe = subprocess.run(
+            [sys.executable, "-c", "import mgdm_audio; print(mgdm_audio.__file__)"],
+            cwd=copy,
+            env=pytest_env(copy),
+            capture_output=True,
+            text=True,
+        )
         if not probe.stdout.strip().startswith(str(copy)):
-            print(f"mutants: the copy's mgdm_audio is not the one imported ({probe.stdout.strip() or probe.stderr})",
-                  file=sys.stderr)
+            print(
+                f"mutants: the copy's mgdm_audio is not the one imported ({probe.stdout.strip() or probe.stderr})",
+                file=sys.stderr,
+            )
             return 2
         baseline = tuple(dict.fromkeys(test for mutant in mutants for test in mutant.tests))
         passed, failure, seconds = run_tests(copy, baseline, args.timeout * len(mutants))

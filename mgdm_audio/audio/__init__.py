@@ -5,6 +5,7 @@ evaluation.
 Importing it registers with the core (:mod:`mgdm_audio.core.plugins`) the music prior types and networks, the
 Dirac sampler and the folder of the ``audio`` preset.
 """
+
 from importlib import resources
 
 from mgdm_audio.core.samplers.base import register_presets

@@ -4,11 +4,12 @@ It integrates the EDM probability-flow equation of the stems in VE units (x_VE =
 first-order stochastic Euler steps, constraining the stems to the mixture: one stem is always the
 residual y − Σ_{j≠k} x_j, so the others follow the score of p_σ(x_{−k}, x_k = residual).
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -91,15 +92,26 @@ class Dirac(Sampler):
 
     def check(self, prior: Prior, operator: Operator) -> None:
         if not isinstance(operator, Mixing):
-            raise TypeError(f"the Dirac separator only solves mixtures: the operator must be a Mixing, "
-                            f"got {type(operator).__name__}")
+            raise TypeError(
+                f"the Dirac separator only solves mixtures: the operator must be a Mixing, "
+                f"got {type(operator).__name__}"
+            )
         if not isinstance(prior, VEDenoiserPrior):
-            raise TypeError(f"the Dirac separator needs a VE denoiser prior.denoise(x, sigma) "
-                            f"(a VEDenoiserPrior); {type(prior).__name__} has none")
+            raise TypeError(
+                f"the Dirac separator needs a VE denoiser prior.denoise(x, sigma) "
+                f"(a VEDenoiserPrior); {type(prior).__name__} has none"
+            )
 
-    def _run(self, prior: Prior, operator: Mixing, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
-             start: ColdStart) -> torch.Tensor:
+    def _run(
+        self,
+        prior: Prior,
+        operator: Mixing,
+        likelihood: GaussianLikelihood,
+        num_samples: int,
+        generator: torch.Generator | None,
+        record: Callable[[torch.Tensor], None],
+        start: ColdStart,
+    ) -> torch.Tensor:
         settings = self.settings
         num_stems = prior.event_shape[0]
         stem_gains = _stem_gains(operator, num_stems)
@@ -132,8 +144,14 @@ class Dirac(Sampler):
                 record(x0)
         return x
 
-    def _dirac(self, x: torch.Tensor, sigma: float, mixture: torch.Tensor, gains: torch.Tensor,
-               denoise: Callable[[torch.Tensor, float], torch.Tensor]) -> tuple[torch.Tensor, ...]:
+    def _dirac(
+        self,
+        x: torch.Tensor,
+        sigma: float,
+        mixture: torch.Tensor,
+        gains: torch.Tensor,
+        denoise: Callable[[torch.Tensor, float], torch.Tensor],
+    ) -> tuple[torch.Tensor, ...]:
         """Set stem k to the residual, then d_i = s_i − (g_i / g_k) s_k with s = (x − D(x, σ)) / σ.
 
         d is −σ times the score of p_σ(x_{−k}, x_k(x_{−k})) along the constraint, and d_k = 0 so stem k
@@ -144,10 +162,16 @@ class Dirac(Sampler):
         x[:, k] += (mixture - (x * gains).sum(1, keepdim=True))[:, 0] / gains[:, k]
         x0 = denoise(x, sigma)
         score = (x - x0) / sigma
-        return x, score - gains / gains[:, k:k + 1] * score[:, k:k + 1], x0
+        return x, score - gains / gains[:, k : k + 1] * score[:, k : k + 1], x0
 
-    def _gaussian(self, x: torch.Tensor, sigma: float, mixture: torch.Tensor, gains: torch.Tensor,
-                  denoise: Callable[[torch.Tensor, float], torch.Tensor]) -> tuple[torch.Tensor, ...]:
+    def _gaussian(
+        self,
+        x: torch.Tensor,
+        sigma: float,
+        mixture: torch.Tensor,
+        gains: torch.Tensor,
+        denoise: Callable[[torch.Tensor, float], torch.Tensor],
+    ) -> tuple[torch.Tensor, ...]:
         """d = (x − D(x, σ)) / σ − σ / (2 γ_y²) · g (y − Σ g x), γ_y = gaussian_gamma · σ.
 
         Returns (x, d, D(x, σ)).
@@ -165,4 +189,3 @@ def _stem_gains(operator: Mixing, num_stems: int) -> torch.Tensor:
     if len(operator.gains) != num_stems:
         raise ValueError(f"the Mixing has {len(operator.gains)} gains but the prior has {num_stems} stems")
     return operator.gains.detach().cpu()
-

@@ -5,6 +5,7 @@ tracks are cut into non-overlapping 262,144-sample chunks (:func:`msdm_chunks`),
 concatenated; each track is then scored on 4 s windows with a 2 s hop (:func:`windowed_si_sdri`)
 and with BSS-Eval v4 SDR on 1 s frames (:func:`museval_sdr`).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -64,7 +65,7 @@ def chunk_starts(num_samples: int, chunk: int = MSDM_CHUNK) -> range:
 def msdm_chunks(signal: np.ndarray, chunk: int = MSDM_CHUNK) -> list[np.ndarray]:
     """Non-overlapping chunks [..., chunk] of ``signal`` [..., N] along the last axis (:func:`chunk_starts`):
     the pieces MSDM separates one at a time."""
-    return [signal[..., start:start + chunk] for start in chunk_starts(signal.shape[-1], chunk)]
+    return [signal[..., start : start + chunk] for start in chunk_starts(signal.shape[-1], chunk)]
 
 
 def window_starts(num_samples: int, window: int, hop: int) -> range:
@@ -99,9 +100,17 @@ class WindowedScores:
     si_sdri: np.ndarray
 
 
-def windowed_si_sdri(estimates: np.ndarray, references: np.ndarray, mixture: np.ndarray, sample_rate: int,
-                     window_s: float = 4.0, hop_s: float = 2.0, activity_threshold: float = ACTIVITY_THRESHOLD,
-                     zero_mean: bool = False, active_only: bool = False) -> WindowedScores:
+def windowed_si_sdri(
+    estimates: np.ndarray,
+    references: np.ndarray,
+    mixture: np.ndarray,
+    sample_rate: int,
+    window_s: float = 4.0,
+    hop_s: float = 2.0,
+    activity_threshold: float = ACTIVITY_THRESHOLD,
+    zero_mean: bool = False,
+    active_only: bool = False,
+) -> WindowedScores:
     """SI-SDRi of one track by the MSDM protocol. estimates, references: [S, N]; mixture: [N].
 
     Windows are laid out by :func:`window_starts` (``window_s`` and ``hop_s`` in seconds,
@@ -120,8 +129,10 @@ def windowed_si_sdri(estimates: np.ndarray, references: np.ndarray, mixture: np.
     estimates, references = np.asarray(estimates, np.float64), np.asarray(references, np.float64)
     mixture = np.asarray(mixture, np.float64)
     if estimates.ndim != 2 or estimates.shape != references.shape or mixture.shape != references.shape[1:]:
-        raise ValueError(f"need estimates and references [S, N] and mixture [N]; got {estimates.shape}, "
-                         f"{references.shape} and {mixture.shape}")
+        raise ValueError(
+            f"need estimates and references [S, N] and mixture [N]; got {estimates.shape}, "
+            f"{references.shape} and {mixture.shape}"
+        )
     window, hop = round(window_s * sample_rate), round(hop_s * sample_rate)
     kept = []
     for start in window_starts(mixture.shape[-1], window, hop):
@@ -131,14 +142,12 @@ def windowed_si_sdri(estimates: np.ndarray, references: np.ndarray, mixture: np.
         if active.sum() <= 1:
             continue
         si_sdr = si_snr(estimates[:, piece], references[:, piece], zero_mean)
-        baseline = si_snr(np.broadcast_to(mixture[piece], references[:, piece].shape), references[:, piece],
-                          zero_mean)
+        baseline = si_snr(np.broadcast_to(mixture[piece], references[:, piece].shape), references[:, piece], zero_mean)
         kept.append((start, length, active, si_sdr, si_sdr - baseline))
     num_stems = references.shape[0]
     if not kept:
         empty = np.zeros((0, num_stems))
-        return WindowedScores(np.zeros(0, int), np.zeros(0, int), empty.astype(bool), empty.astype(bool),
-                              empty, empty)
+        return WindowedScores(np.zeros(0, int), np.zeros(0, int), empty.astype(bool), empty.astype(bool), empty, empty)
     starts, lengths, active, si_sdr, si_sdri = (np.array(column) for column in zip(*kept))
     scored = active.copy() if active_only else np.ones_like(active)
     return WindowedScores(starts, lengths, active, scored, si_sdr, si_sdri)
@@ -160,8 +169,9 @@ def museval_sdr(estimates: np.ndarray, references: np.ndarray, sample_rate: int)
     audible = np.flatnonzero(np.any(references != 0, axis=-1))
     if len(audible) == 0:
         return result
-    sdr, _, _, _ = museval.evaluate(references[audible, :, None], estimates[audible, :, None],
-                                    win=sample_rate, hop=sample_rate)
+    sdr, _, _, _ = museval.evaluate(
+        references[audible, :, None], estimates[audible, :, None], win=sample_rate, hop=sample_rate
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # "All-NaN slice": a stem with no valid frame
         result[audible] = np.nanmedian(sdr, axis=1)

@@ -1,4 +1,5 @@
 """The mixing operator of source separation: the (weighted) sum of stems."""
+
 from __future__ import annotations
 
 import math
@@ -20,8 +21,12 @@ class Mixing(LinearOperator):
         stem_shape: the shape of one stem (*rest), needed only by :meth:`svd`.
     """
 
-    def __init__(self, gains: Sequence[float] | torch.Tensor | None = None, num_stems: int | None = None,
-                 stem_shape: Sequence[int] | None = None):
+    def __init__(
+        self,
+        gains: Sequence[float] | torch.Tensor | None = None,
+        num_stems: int | None = None,
+        stem_shape: Sequence[int] | None = None,
+    ):
         super().__init__()
         if gains is not None:
             gains = torch.as_tensor(gains, dtype=torch.float64)
@@ -48,8 +53,9 @@ class Mixing(LinearOperator):
         if self.gains is None:
             return x.sum(1)
         if x.shape[1] != len(self.gains):
-            raise ValueError(f"Mixing has {len(self.gains)} gains but the input has {x.shape[1]} stems "
-                             f"(shape {tuple(x.shape)})")
+            raise ValueError(
+                f"Mixing has {len(self.gains)} gains but the input has {x.shape[1]} stems (shape {tuple(x.shape)})"
+            )
         return (x * self._broadcast_gains(x)).sum(1)
 
     def adjoint(self, y: torch.Tensor) -> torch.Tensor:

@@ -13,16 +13,17 @@ with x* drawn from the prior and A built by one of two constructions:
 The exact posterior is again a mixture; each sampler's draws are compared to exact draws by sliced
 Wasserstein distance.
 """
+
 from __future__ import annotations
 
 import csv
 import math
 import os
 import statistics
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable
 
 import torch
 
@@ -31,11 +32,21 @@ from mgdm_audio.core import api
 from mgdm_audio.core.metrics import sliced_wasserstein
 from mgdm_audio.core.operators.linear import Linear
 from mgdm_audio.core.priors.gaussian_mixture import GaussianMixture
-from mgdm_audio.core.samplers.intermediate import INTERMEDIATE_UPDATES
 
 #: Columns of the per-run CSV, in order.
-FIELDS = ("construction", "dim", "obs_dim", "seed", "method", "intermediate_update", "gibbs_reps", "sliced_wasserstein",
-          "forward_calls", "forward_backward_calls", "seconds")
+FIELDS = (
+    "construction",
+    "dim",
+    "obs_dim",
+    "seed",
+    "method",
+    "intermediate_update",
+    "gibbs_reps",
+    "sliced_wasserstein",
+    "forward_calls",
+    "forward_backward_calls",
+    "seconds",
+)
 
 
 @dataclass(frozen=True)
@@ -96,8 +107,9 @@ def gaussian_observation_matrix(obs_dim: int, dim: int, generator: torch.Generat
 CONSTRUCTIONS = {"mcgdiff": random_observation_matrix, "mgdm": gaussian_observation_matrix}
 
 
-def make_problem(dim: int, obs_dim: int, seed: int, sigma_y: float = 0.5, prior: str = "grid25",
-                 construction: str = "mcgdiff") -> Problem:
+def make_problem(
+    dim: int, obs_dim: int, seed: int, sigma_y: float = 0.5, prior: str = "grid25", construction: str = "mcgdiff"
+) -> Problem:
     """A seeded problem on the prior named ``prior`` (see PRIORS) with A drawn by ``construction`` (see
     CONSTRUCTIONS): the same arguments give the same problem."""
     if construction not in CONSTRUCTIONS:
@@ -133,25 +145,44 @@ def draw(problem: Problem, method: str, seed: int, num_samples: int, **settings)
         samples = problem.posterior.sample(num_samples, torch.Generator().manual_seed(seed + 104729))
         calls, seconds = (0, 0), 0.0
     else:
-        result = api.sample(problem.prior, problem.operator, problem.y, problem.sigma_y, sampler=method,
-                            num_samples=num_samples, seed=seed, return_result=True, **settings)
+        result = api.sample(
+            problem.prior,
+            problem.operator,
+            problem.y,
+            problem.sigma_y,
+            sampler=method,
+            num_samples=num_samples,
+            seed=seed,
+            return_result=True,
+            **settings,
+        )
         samples, seconds = result.samples, result.seconds
         calls = (result.calls.forward, result.calls.forward_backward)
         gibbs_reps = result.settings.get("gibbs_reps", 0)
         update = result.settings.get("intermediate_update", "")
-    run = Run("", problem.prior.dim, len(problem.y), seed, method, update, gibbs_reps, math.nan, calls[0], calls[1],
-              seconds)
+    run = Run(
+        "", problem.prior.dim, len(problem.y), seed, method, update, gibbs_reps, math.nan, calls[0], calls[1], seconds
+    )
     return samples, run
 
 
 def distance_to(samples: torch.Tensor, reference: torch.Tensor, seed: int) -> float:
     """The benchmark's sliced Wasserstein: 200 directions, seeded by the problem's seed."""
-    return sliced_wasserstein(samples, reference, num_projections=200,
-                              generator=torch.Generator().manual_seed(seed + 7919))
+    return sliced_wasserstein(
+        samples, reference, num_projections=200, generator=torch.Generator().manual_seed(seed + 7919)
+    )
 
 
-def run_method(problem: Problem, method: str, seed: int, num_samples: int, reference: torch.Tensor,
-               gibbs_reps: int = 0, intermediate_update: str = "", **settings) -> Run:
+def run_method(
+    problem: Problem,
+    method: str,
+    seed: int,
+    num_samples: int,
+    reference: torch.Tensor,
+    gibbs_reps: int = 0,
+    intermediate_update: str = "",
+    **settings,
+) -> Run:
     """Sample with ``method`` (see :func:`draw`) and score against ``reference``; for MGDM, a non-zero
     ``gibbs_reps`` and a non-empty ``intermediate_update`` override the preset's."""
     if method == "mgdm" and gibbs_reps:
@@ -163,24 +194,46 @@ def run_method(problem: Problem, method: str, seed: int, num_samples: int, refer
     return run
 
 
-def solve_problem(construction: str, dim: int, obs_dim: int, seed: int, jobs: list[tuple[str, str, int]],
-                  num_samples: int, sigma_y: float, prior: str) -> list[Run]:
+def solve_problem(
+    construction: str,
+    dim: int,
+    obs_dim: int,
+    seed: int,
+    jobs: list[tuple[str, str, int]],
+    num_samples: int,
+    sigma_y: float,
+    prior: str,
+) -> list[Run]:
     """Every (method, x_s update, R) of ``jobs`` on one seeded problem, scored against one set of exact draws."""
     torch.set_num_threads(1)  # these tensors are small: processes, not threads, use the cores
     problem = make_problem(dim, obs_dim, seed, sigma_y, prior, construction)
     reference = problem.posterior.sample(num_samples, torch.Generator().manual_seed(seed))
     preset = PRIORS[prior][1]
-    runs = [run_method(problem, method, seed, num_samples, reference, gibbs_reps=reps, intermediate_update=update,
-                       preset=preset) for method, update, reps in jobs]
+    runs = [
+        run_method(
+            problem, method, seed, num_samples, reference, gibbs_reps=reps, intermediate_update=update, preset=preset
+        )
+        for method, update, reps in jobs
+    ]
     for run in runs:
         run.construction = construction
     return runs
 
 
-def benchmark(out_csv: Path, cells: Iterable[tuple[int, int]], seeds: Iterable[int], gibbs_reps: Iterable[int],
-              num_samples: int, sigma_y: float, prior: str = "grid25", workers: int = 1,
-              updates: Iterable[str] = ("auto", "pcn", "variational"), constructions: Iterable[str] = ("mcgdiff",),
-              baselines: Iterable[str] = (), log=print) -> list[Run]:
+def benchmark(
+    out_csv: Path,
+    cells: Iterable[tuple[int, int]],
+    seeds: Iterable[int],
+    gibbs_reps: Iterable[int],
+    num_samples: int,
+    sigma_y: float,
+    prior: str = "grid25",
+    workers: int = 1,
+    updates: Iterable[str] = ("auto", "pcn", "variational"),
+    constructions: Iterable[str] = ("mcgdiff",),
+    baselines: Iterable[str] = (),
+    log=print,
+) -> list[Run]:
     """Run every (construction, (d, d_y) of ``cells``, seed, method, MGDM x_s update, R) not already in
     ``out_csv`` (resumable), one problem per task over ``workers`` processes, appending rows as problems
     finish. Methods: the exact floor, DPS, each sampler of ``baselines`` with its preset settings, and MGDM
@@ -189,8 +242,11 @@ def benchmark(out_csv: Path, cells: Iterable[tuple[int, int]], seeds: Iterable[i
     if out_csv.exists() and _header(out_csv) != list(FIELDS):
         _write_runs(out_csv, previous)  # a CSV of an earlier version: rewritten in today's columns
     done = {_key(run) for run in previous}
-    methods = ([("exact", "", 0), ("dps", "", 0)] + [(name, "", 0) for name in baselines]
-               + [("mgdm", u, r) for u in updates for r in gibbs_reps])
+    methods = (
+        [("exact", "", 0), ("dps", "", 0)]
+        + [(name, "", 0) for name in baselines]
+        + [("mgdm", u, r) for u in updates for r in gibbs_reps]
+    )
     tasks = []
     for construction in constructions:
         for dim, obs_dim in cells:
@@ -207,9 +263,11 @@ def benchmark(out_csv: Path, cells: Iterable[tuple[int, int]], seeds: Iterable[i
         for runs in pool.map(solve_problem, *zip(*tasks)) if tasks else ():
             for run in runs:
                 writer.writerow(asdict(run))
-                log(f"{run.construction} d={run.dim} d_y={run.obs_dim} seed={run.seed} {run.method}"
+                log(
+                    f"{run.construction} d={run.dim} d_y={run.obs_dim} seed={run.seed} {run.method}"
                     f"{f' ({run.intermediate_update}) R={run.gibbs_reps}' if run.method == 'mgdm' else ''}: "
-                    f"SW {run.sliced_wasserstein:.3f} ({run.seconds:.1f} s)")
+                    f"SW {run.sliced_wasserstein:.3f} ({run.seconds:.1f} s)"
+                )
             handle.flush()
             os.fsync(handle.fileno())
     return read_runs(out_csv)
@@ -219,10 +277,22 @@ def read_runs(path: Path) -> list[Run]:
     """Runs of a CSV written by :func:`benchmark` (one without an x_s update column ran the variational one,
     one without a construction column the MCGdiff one)."""
     with Path(path).open(newline="") as handle:
-        return [Run(r.get("construction", "mcgdiff"), int(r["dim"]), int(r["obs_dim"]), int(r["seed"]), r["method"],
-                    r.get("intermediate_update", "variational" if r["method"] == "mgdm" else ""), int(r["gibbs_reps"]),
-                    float(r["sliced_wasserstein"]), int(r["forward_calls"]), int(r["forward_backward_calls"]),
-                    float(r["seconds"])) for r in csv.DictReader(handle)]
+        return [
+            Run(
+                r.get("construction", "mcgdiff"),
+                int(r["dim"]),
+                int(r["obs_dim"]),
+                int(r["seed"]),
+                r["method"],
+                r.get("intermediate_update", "variational" if r["method"] == "mgdm" else ""),
+                int(r["gibbs_reps"]),
+                float(r["sliced_wasserstein"]),
+                int(r["forward_calls"]),
+                int(r["forward_backward_calls"]),
+                float(r["seconds"]),
+            )
+            for r in csv.DictReader(handle)
+        ]
 
 
 def _header(path: Path) -> list[str]:
@@ -242,8 +312,17 @@ def _key(run: Run) -> tuple:
 
 
 #: Table names of the methods, in table order (samplers not listed follow, by name).
-METHOD_NAMES = {"exact": "exact (noise floor)", "dps": "DPS", "pigdm": "ΠGDM", "ddnm": "DDNM+", "reddiff": "RED-diff",
-                "daps": "DAPS", "pnpdm": "PnP-DM", "diffpir": "DiffPIR", "mgdm": "MGDM"}
+METHOD_NAMES = {
+    "exact": "exact (noise floor)",
+    "dps": "DPS",
+    "pigdm": "ΠGDM",
+    "ddnm": "DDNM+",
+    "reddiff": "RED-diff",
+    "daps": "DAPS",
+    "pnpdm": "PnP-DM",
+    "diffpir": "DiffPIR",
+    "mgdm": "MGDM",
+}
 
 
 def markdown_table(runs: list[Run]) -> str:
@@ -251,20 +330,26 @@ def markdown_table(runs: list[Run]) -> str:
     and time per run."""
     groups: dict[tuple, list[Run]] = {}
     for run in runs:
-        groups.setdefault((run.construction, run.dim, run.obs_dim, run.method, run.intermediate_update,
-                           run.gibbs_reps), []).append(run)
+        groups.setdefault(
+            (run.construction, run.dim, run.obs_dim, run.method, run.intermediate_update, run.gibbs_reps), []
+        ).append(run)
     order = {name: position for position, name in enumerate(METHOD_NAMES)}
-    lines = ["| A | d | d_y | method | x_s update | R | problems | sliced Wasserstein (mean ± 1.96·SE) | "
-             "denoiser calls fwd / fwd+bwd | seconds per run |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| A | d | d_y | method | x_s update | R | problems | sliced Wasserstein (mean ± 1.96·SE) | "
+        "denoiser calls fwd / fwd+bwd | seconds per run |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for (construction, dim, obs_dim, method, update, reps), group in sorted(
-            groups.items(), key=lambda kv: (*kv[0][:3], order.get(kv[0][3], len(order)), *kv[0][3:])):
+        groups.items(), key=lambda kv: (*kv[0][:3], order.get(kv[0][3], len(order)), *kv[0][3:])
+    ):
         mean, half_width = _mean_and_half_width([run.sliced_wasserstein for run in group])
-        lines.append(f"| {construction} | {dim} | {obs_dim} | {METHOD_NAMES.get(method, method)} | {update or '–'} | "
-                     f"{reps or '–'} | {len(group)} | {mean:.3f} ± {half_width:.3f} | "
-                     f"{statistics.fmean(r.forward_calls for r in group):.0f} / "
-                     f"{statistics.fmean(r.forward_backward_calls for r in group):.0f} | "
-                     f"{statistics.fmean(r.seconds for r in group):.1f} |")
+        lines.append(
+            f"| {construction} | {dim} | {obs_dim} | {METHOD_NAMES.get(method, method)} | {update or '–'} | "
+            f"{reps or '–'} | {len(group)} | {mean:.3f} ± {half_width:.3f} | "
+            f"{statistics.fmean(r.forward_calls for r in group):.0f} / "
+            f"{statistics.fmean(r.forward_backward_calls for r in group):.0f} | "
+            f"{statistics.fmean(r.seconds for r in group):.1f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -273,10 +358,12 @@ def _paired_differences(runs: list[Run], update: str, reference: str) -> dict[tu
     ``reference``, one value per problem both ran."""
     by_problem: dict[tuple, dict[str, float]] = {}
     for run in runs:
-        if run.method == reference or (run.method == "mgdm" and run.intermediate_update == update
-                                       and run.gibbs_reps == 1):
-            by_problem.setdefault((run.construction, run.dim, run.obs_dim, run.seed), {})[run.method] = \
+        if run.method == reference or (
+            run.method == "mgdm" and run.intermediate_update == update and run.gibbs_reps == 1
+        ):
+            by_problem.setdefault((run.construction, run.dim, run.obs_dim, run.seed), {})[run.method] = (
                 run.sliced_wasserstein
+            )
     cells: dict[tuple, list[float]] = {}
     for (construction, dim, obs_dim, _), values in sorted(by_problem.items()):
         if len(values) == 2:
@@ -294,14 +381,25 @@ def paired_verdicts(runs: list[Run], update: str, reference: str = "dps") -> str
     """Per (construction, d, d_y): MGDM with x_s update ``update`` (R = 1) against ``reference`` on the same
     problems, as the mean paired difference of sliced Wasserstein (MGDM − reference) ± 1.96·SE, and a verdict:
     "below" / "above" where the interval excludes 0, else "level" (no verdict from one problem). A Markdown table."""
-    lines = [f"| A | d | d_y | problems | MGDM ({update}) − {METHOD_NAMES.get(reference, reference)} "
-             "(mean ± 1.96·SE) | MGDM is |", "|---|---|---|---|---|---|"]
+    lines = [
+        f"| A | d | d_y | problems | MGDM ({update}) − {METHOD_NAMES.get(reference, reference)} "
+        "(mean ± 1.96·SE) | MGDM is |",
+        "|---|---|---|---|---|---|",
+    ]
     for (construction, dim, obs_dim), differences in _paired_differences(runs, update, reference).items():
         mean, half_width = _mean_and_half_width(differences)
-        verdict = ("one problem: no interval" if len(differences) < 2 else "below" if mean + half_width < 0
-                   else "above" if mean - half_width > 0 else "level")
-        lines.append(f"| {construction} | {dim} | {obs_dim} | {len(differences)} | {mean:+.3f} ± {half_width:.3f} | "
-                     f"{verdict} |")
+        verdict = (
+            "one problem: no interval"
+            if len(differences) < 2
+            else "below"
+            if mean + half_width < 0
+            else "above"
+            if mean - half_width > 0
+            else "level"
+        )
+        lines.append(
+            f"| {construction} | {dim} | {obs_dim} | {len(differences)} | {mean:+.3f} ± {half_width:.3f} | {verdict} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -311,9 +409,12 @@ def paired_matrix(runs: list[Run], update: str, references: Iterable[str]) -> st
     interval excludes 0 ("–" where they share no problem). A Markdown table."""
     references = list(references)
     columns = [_paired_differences(runs, update, reference) for reference in references]
-    lines = ["| A | d | d_y | problems | " + " | ".join(f"MGDM − {METHOD_NAMES.get(reference, reference)}"
-                                                      for reference in references) + " |",
-             "|---|---|---|---|" + "---|" * len(references)]
+    lines = [
+        "| A | d | d_y | problems | "
+        + " | ".join(f"MGDM − {METHOD_NAMES.get(reference, reference)}" for reference in references)
+        + " |",
+        "|---|---|---|---|" + "---|" * len(references),
+    ]
     for cell in sorted(set().union(*columns)):
         entries, counts = [], set()
         for column in columns:

@@ -3,15 +3,35 @@
 Each subcommand module defines ``register(subparsers)``, which adds its parser and sets
 ``func`` (called with the parsed arguments; returns an exit status).
 """
+
 from __future__ import annotations
 
 import argparse
 import importlib
 
 #: Subcommand modules, in the order ``mgdm --help`` lists them.
-SUBCOMMANDS = ("bench", "prepare_synth4", "prepare_musdb", "slakh", "chunk_data_dir", "train_prior", "train_separator",
-               "generate", "score", "separate", "results", "convert_msdm", "convert_adm", "prior_info",
-               "average_priors", "train_image_prior", "image_denoising", "restore", "restore_score", "restore_report")
+SUBCOMMANDS = (
+    "bench",
+    "prepare_synth4",
+    "prepare_musdb",
+    "slakh",
+    "chunk_data_dir",
+    "train_prior",
+    "train_separator",
+    "generate",
+    "score",
+    "separate",
+    "results",
+    "convert_msdm",
+    "convert_adm",
+    "prior_info",
+    "average_priors",
+    "train_image_prior",
+    "image_denoising",
+    "restore",
+    "restore_score",
+    "restore_report",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,4 +48,3 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
-

@@ -1,4 +1,5 @@
 """``mgdm bench gmm``: samplers against the exact posterior of Gaussian-mixture problems."""
+
 from __future__ import annotations
 
 import argparse
@@ -14,34 +15,55 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("bench", help="benchmarks against exact answers")
     benches = parser.add_subparsers(dest="bench", metavar="BENCH", required=True)
     gmm = benches.add_parser(
-        "gmm", help="sliced Wasserstein to the exact posterior on the 25-component mixture (docs/method.md)",
+        "gmm",
+        help="sliced Wasserstein to the exact posterior on the 25-component mixture (docs/method.md)",
         description="MGDM (R Gibbs repetitions each), DPS and the baselines against exact posterior samples on "
-                    "seeded 25-component Gaussian-mixture (or Gaussian) problems, with A drawn by the MCGdiff "
-                    "construction (singular values uniform on (0, 1): an uninformative observation) and the MGDM "
-                    "one (standard normal entries: an informative one). Resumable: rows already in the CSV are kept.")
+        "seeded 25-component Gaussian-mixture (or Gaussian) problems, with A drawn by the MCGdiff "
+        "construction (singular values uniform on (0, 1): an uninformative observation) and the MGDM "
+        "one (standard normal entries: an informative one). Resumable: rows already in the CSV are kept.",
+    )
     gmm.add_argument("--out", type=Path, default=Path("bench_results/gmm"), help="output folder (CSV + Markdown)")
-    gmm.add_argument("--construction", nargs="+", choices=list(CONSTRUCTIONS), default=list(CONSTRUCTIONS),
-                     help="how A is drawn: mcgdiff (singular values ~ U(0, 1)) and / or mgdm (N(0, 1) entries); "
-                          "default: both")
+    gmm.add_argument(
+        "--construction",
+        nargs="+",
+        choices=list(CONSTRUCTIONS),
+        default=list(CONSTRUCTIONS),
+        help="how A is drawn: mcgdiff (singular values ~ U(0, 1)) and / or mgdm (N(0, 1) entries); default: both",
+    )
     gmm.add_argument("--dims", type=int, nargs="+", default=[8, 20, 80], help="dimensions d (even)")
     gmm.add_argument("--obs-dims", type=int, nargs="+", default=[1, 2, 4], help="observation sizes d_y")
     gmm.add_argument("--problems", type=int, default=20, help="seeded problems per (d, d_y)")
     gmm.add_argument("--first-seed", type=int, default=0)
     gmm.add_argument("--gibbs-reps", type=int, nargs="+", default=[1, 2, 4], help="MGDM repetitions R to run")
-    gmm.add_argument("--updates", nargs="+", choices=INTERMEDIATE_UPDATES, default=["auto", "pcn", "variational"],
-                     help="MGDM's x_s | x̂0, x_t updates to run (default: auto, the gmm preset's; pcn; the published "
-                          "variational)")
+    gmm.add_argument(
+        "--updates",
+        nargs="+",
+        choices=INTERMEDIATE_UPDATES,
+        default=["auto", "pcn", "variational"],
+        help="MGDM's x_s | x̂0, x_t updates to run (default: auto, the gmm preset's; pcn; the published variational)",
+    )
     gmm.add_argument("--num-samples", type=int, default=1000, help="samples per method and problem")
-    gmm.add_argument("--baselines", nargs="*", choices=list(BASELINES), default=list(BASELINES),
-                     help="other samplers to run with their preset settings (default: all)")
-    gmm.add_argument("--sigma-y", type=float,
-                     help="observation noise standard deviation (default: 0.5 for grid25, 0.1 for gaussian)")
-    gmm.add_argument("--prior", choices=["grid25", "gaussian"], default="grid25",
-                     help="grid25: the 25-component mixture (preset gmm); gaussian: one random full-covariance "
-                          "Gaussian (preset image_pixel), with MGPS's cell d = 100, d_y = 50 added to the grid")
+    gmm.add_argument(
+        "--baselines",
+        nargs="*",
+        choices=list(BASELINES),
+        default=list(BASELINES),
+        help="other samplers to run with their preset settings (default: all)",
+    )
+    gmm.add_argument(
+        "--sigma-y", type=float, help="observation noise standard deviation (default: 0.5 for grid25, 0.1 for gaussian)"
+    )
+    gmm.add_argument(
+        "--prior",
+        choices=["grid25", "gaussian"],
+        default="grid25",
+        help="grid25: the 25-component mixture (preset gmm); gaussian: one random full-covariance "
+        "Gaussian (preset image_pixel), with MGPS's cell d = 100, d_y = 50 added to the grid",
+    )
     gmm.add_argument("--jobs", type=int, default=1, help="worker processes (one problem per task, 1 thread each)")
-    gmm.add_argument("--quick", action="store_true",
-                     help="a few minutes on 2 cores: 3 problems, 500 samples, R = 1 only")
+    gmm.add_argument(
+        "--quick", action="store_true", help="a few minutes on 2 cores: 3 problems, 500 samples, R = 1 only"
+    )
     gmm.set_defaults(func=run_gmm)
 
 
@@ -58,20 +80,36 @@ def run_gmm(args: argparse.Namespace) -> int:
         cells.append(MGPS_GAUSSIAN_CELL)
     start = time.perf_counter()
     csv_path = args.out / "runs.csv"
-    runs = gmm.benchmark(csv_path, cells, range(args.first_seed, args.first_seed + args.problems), args.gibbs_reps,
-                         args.num_samples, args.sigma_y, prior=args.prior, workers=args.jobs, updates=args.updates,
-                         constructions=args.construction, baselines=args.baselines)
+    runs = gmm.benchmark(
+        csv_path,
+        cells,
+        range(args.first_seed, args.first_seed + args.problems),
+        args.gibbs_reps,
+        args.num_samples,
+        args.sigma_y,
+        prior=args.prior,
+        workers=args.jobs,
+        updates=args.updates,
+        constructions=args.construction,
+        baselines=args.baselines,
+    )
     table = gmm.markdown_table(runs)
-    table += "".join(f"\nMGDM ({update}, R = 1) against DPS on the same problems:\n\n{gmm.paired_verdicts(runs, update)}"
-                     for update in args.updates)
+    table += "".join(
+        f"\nMGDM ({update}, R = 1) against DPS on the same problems:\n\n{gmm.paired_verdicts(runs, update)}"
+        for update in args.updates
+    )
     if args.baselines:
-        table += "".join(f"\nMGDM ({update}, R = 1) against each baseline on the same problems (bold: the interval "
-                         f"excludes 0):\n\n{gmm.paired_matrix(runs, update, args.baselines)}" for update in args.updates)
+        table += "".join(
+            f"\nMGDM ({update}, R = 1) against each baseline on the same problems (bold: the interval "
+            f"excludes 0):\n\n{gmm.paired_matrix(runs, update, args.baselines)}"
+            for update in args.updates
+        )
     markdown = args.out / "results.md"
     with atomic_path(markdown) as temporary:
         Path(temporary).write_text(
             f"# Gaussian-mixture benchmark ({args.prior})\n\nσ_y = {args.sigma_y}, {args.num_samples} samples per "
-            f"method, sliced Wasserstein with 200 directions. Runs: `{csv_path}`.\n\n{table}")
+            f"method, sliced Wasserstein with 200 directions. Runs: `{csv_path}`.\n\n{table}"
+        )
     print(table)
     print(f"wrote {csv_path} and {markdown} ({time.perf_counter() - start:.0f} s)")
     return 0

@@ -1,4 +1,5 @@
 """``mgdm chunk-data-dir``: cut a data dir's utterances into short aligned chunks (a new data dir)."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,9 +10,11 @@ from mgdm_audio.audio.corpora.chunking import chunk_data_dir
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "chunk-data-dir", help="cut a data dir's utterances into short aligned chunks",
+        "chunk-data-dir",
+        help="cut a data dir's utterances into short aligned chunks",
         description="Write OUT_DIR, a data dir of chunks of SRC_DIR's utterances (mixture and every source cut at "
-                    "the same boundaries), keeping chunks where enough sources are active.")
+        "the same boundaries), keeping chunks where enough sources are active.",
+    )
     add = parser.add_argument
     add("src_dir", help="data directory (wav.scp, spk1.scp … spkN.scp)")
     add("out_dir", help="the chunked data directory to write")

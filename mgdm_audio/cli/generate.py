@@ -1,4 +1,5 @@
 """``mgdm generate``: unconditional samples of a multi-source prior, written as WAV stems and their mix."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,16 +20,22 @@ from mgdm_audio.core.samplers.ancestral import sample_prior
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "generate", help="unconditional samples of a multi-source prior (WAV stems + mix)",
+        "generate",
+        help="unconditional samples of a multi-source prior (WAV stems + mix)",
         description="Draw unconditional samples of a multi-source prior with the ancestral DDPM chain and "
-                    "write OUT_DIR/sample_<i>/<stem>.wav, OUT_DIR/sample_<i>/mix.wav (32-bit float WAV, "
-                    "not clipped: the mix of stems in [-1, 1] may exceed it) and OUT_DIR/generation.json.")
+        "write OUT_DIR/sample_<i>/<stem>.wav, OUT_DIR/sample_<i>/mix.wav (32-bit float WAV, "
+        "not clipped: the mix of stems in [-1, 1] may exceed it) and OUT_DIR/generation.json.",
+    )
     add = parser.add_argument
     add("--prior", default="default", help="'default' (the packaged prior) or a prior directory (default: %(default)s)")
     add("-n", "--num-samples", type=int, default=4, help="number of samples (default: %(default)s)")
-    add("--seconds", type=float, default=3.0,
+    add(
+        "--seconds",
+        type=float,
+        default=3.0,
         help="length; generated at the next multiple of the network's length multiple, then cut to this "
-             "(default: %(default)s)")
+        "(default: %(default)s)",
+    )
     add("--steps", type=int, default=100, help="grid points of the chain (default: %(default)s)")
     add("--eta", type=float, default=1.0, help="1: DDPM, 0: DDIM (default: %(default)s)")
     add("--seed", type=int, default=0, help="(default: %(default)s)")
@@ -64,15 +71,27 @@ def run(args: argparse.Namespace) -> int:
         for name, audio in [*zip(prior.stems, sample), ("mix", sample.sum(axis=0))]:
             _write_wav(folder / f"{name}.wav", audio, prior.sample_rate)
     timings["write_s"] = time.perf_counter() - started
-    record = dict(prior=str(resolve(args.prior).resolve()), seed=args.seed, num_samples=args.num_samples,
-                  seconds=args.seconds, samples_written=num_samples, samples_generated=prior.length,
-                  steps=args.steps, eta=args.eta, sample_rate=prior.sample_rate, stems=list(prior.stems),
-                  device=describe_device(device), peak_mix=float(np.abs(stems.sum(axis=1)).max()),
-                  timings={key: round(value, 3) for key, value in timings.items()})
+    record = dict(
+        prior=str(resolve(args.prior).resolve()),
+        seed=args.seed,
+        num_samples=args.num_samples,
+        seconds=args.seconds,
+        samples_written=num_samples,
+        samples_generated=prior.length,
+        steps=args.steps,
+        eta=args.eta,
+        sample_rate=prior.sample_rate,
+        stems=list(prior.stems),
+        device=describe_device(device),
+        peak_mix=float(np.abs(stems.sum(axis=1)).max()),
+        timings={key: round(value, 3) for key, value in timings.items()},
+    )
     with atomic_path(args.out_dir / "generation.json") as temporary:
         Path(temporary).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {args.num_samples} samples of {num_samples / prior.sample_rate:.2f} s to {args.out_dir} "
-          f"({timings['sample_s']:.1f} s sampling on {record['device']})")
+    print(
+        f"wrote {args.num_samples} samples of {num_samples / prior.sample_rate:.2f} s to {args.out_dir} "
+        f"({timings['sample_s']:.1f} s sampling on {record['device']})"
+    )
     return 0
 
 

@@ -1,4 +1,5 @@
 """``mgdm prepare-musdb``: a Kaldi data dir of MUSDB18-HQ tracks in a prior's stem order and rate."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,9 +10,11 @@ from mgdm_audio.audio.corpora.musdb import prepare, prior_stems
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "prepare-musdb", help="data dir of MUSDB18-HQ tracks in a prior's stem order and rate",
+        "prepare-musdb",
+        help="data dir of MUSDB18-HQ tracks in a prior's stem order and rate",
         description="Write DATA_DIR (wav.scp, spk1.scp …) for MUSDB18-HQ's ROOT/<split>/<track>/: mono mixtures and "
-                    "stems at the prior's rate, in its stem order, under --audio-dir.")
+        "stems at the prior's rate, in its stem order, under --audio-dir.",
+    )
     add = parser.add_argument
     add("root", help="MUSDB18-HQ root holding <split>/<track>/")
     add("data_dir", help="data directory to write")

@@ -1,4 +1,5 @@
 """``mgdm prior-info``: what a prior is (path, layout, type, rate, segment length, stems), read from its files."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,11 +11,13 @@ from mgdm_audio.core.priors.loading import describe
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "prior-info", help="a prior's path, layout and settings (what recipes ask of a prior)",
+        "prior-info",
+        help="a prior's path, layout and settings (what recipes ask of a prior)",
         description="Print what PRIOR (a packaged name such as default, or a directory) is, without loading its "
-                    "network: with FIELDs, one line each (a list as space-separated words), else all as JSON. "
-                    "Fields: path, layout (mgdm or a plug-in's, e.g. diffusers), type, and the prior's settings "
-                    "(a music prior's sample_rate, segment_length, stems, …).")
+        "network: with FIELDs, one line each (a list as space-separated words), else all as JSON. "
+        "Fields: path, layout (mgdm or a plug-in's, e.g. diffusers), type, and the prior's settings "
+        "(a music prior's sample_rate, segment_length, stems, …).",
+    )
     parser.add_argument("prior", help="a packaged prior's name or a prior directory")
     parser.add_argument("fields", nargs="*", metavar="FIELD", help="the facts to print, in this order")
     parser.add_argument("--layout", help="fail unless the prior has this layout (mgdm, diffusers, …)")

@@ -1,4 +1,5 @@
 """``mgdm restore``: simulate an image inverse problem on each input image and restore it by posterior sampling."""
+
 from __future__ import annotations
 
 import argparse
@@ -26,21 +27,26 @@ SAMPLER_FLAGS = {**COMMON_SAMPLER_FLAGS, "zeta": "--zeta"}
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "restore", help="restore images from simulated degradations (super-resolution, inpainting, deblurring, …)",
+        "restore",
+        help="restore images from simulated degradations (super-resolution, inpainting, deblurring, …)",
         description="For each IMAGE (PNG or JPEG file, or a folder of them): fit it to the prior's resolution "
-                    "(a notice says when it is resized, cropped or converted), observe it through the task's "
-                    "forward model with Gaussian noise σ_y on the [−1, 1] scale, and sample the posterior. Writes "
-                    "OUT/<prior>/<task>/<image>/: input.png, observation.png, restored.png (the mean when "
-                    "-n > 1, with sample_<k>.png), grid.png and restore.json (settings, PSNR/SSIM against "
-                    "the input, timing). Images of one call are restored as one batch (--batch-size).\n"
-                    f"Tasks: {', '.join(TASKS)}.")
+        "(a notice says when it is resized, cropped or converted), observe it through the task's "
+        "forward model with Gaussian noise σ_y on the [−1, 1] scale, and sample the posterior. Writes "
+        "OUT/<prior>/<task>/<image>/: input.png, observation.png, restored.png (the mean when "
+        "-n > 1, with sample_<k>.png), grid.png and restore.json (settings, PSNR/SSIM against "
+        "the input, timing). Images of one call are restored as one batch (--batch-size).\n"
+        f"Tasks: {', '.join(TASKS)}.",
+    )
     add = parser.add_argument
     add("inputs", nargs="+", metavar="IMAGE", help="image files or folders of .png/.jpg/.jpeg files")
     add("--task", required=True, metavar="NAME", help="degradation to simulate: " + ", ".join(TASKS))
     add("-o", "--out", type=Path, default=Path("restored"), help="output root (default: %(default)s)")
-    add("--prior", default="image_default",
+    add(
+        "--prior",
+        default="image_default",
         help="'image_default' (the packaged 24x24 grey faces prior), 'image_photos32' (32x32 grey photo "
-             "patches) or a diffusers directory (default: %(default)s)")
+        "patches) or a diffusers directory (default: %(default)s)",
+    )
     image_samplers = sorted(set().union(*(load_preset(name) for name in preset_names() if name.startswith("image"))))
     add("--sampler", default="mgdm", choices=image_samplers, help="posterior sampler (default: %(default)s)")
     add("--preset", help="sampler settings preset (default: the prior's, e.g. image_pixel)")
@@ -51,8 +57,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--zeta", type=float, help="guidance step size ζ (dps, diffpir)")
     add_set_option(parser)
     add("--sigma-y", type=float, help="observation noise std on [−1, 1] (default: the task's, 0.05)")
-    add("--seed", type=int, default=0,
-        help="seeds the task's random parts, image i's noise (seed + i) and the sampler (default: %(default)s)")
+    add(
+        "--seed",
+        type=int,
+        default=0,
+        help="seeds the task's random parts, image i's noise (seed + i) and the sampler (default: %(default)s)",
+    )
     add("-n", "--num-samples", type=int, default=1, help="posterior draws per image (default: %(default)s)")
     add("--batch-size", type=int, default=0, help="images per sampler call, 0: all (default: %(default)s)")
     add("--device", default="auto", help="auto (CUDA when available), cpu, cuda, cuda:N (default: %(default)s)")
@@ -76,14 +86,16 @@ def run(args: argparse.Namespace) -> int:
         return 2
     prior_path = resolve(args.prior).resolve()
     root = args.out / prior_path.name / settings.task
-    _notice(f"prior {prior_path}: images {shape[0]}x{shape[1]}x{shape[2]} (channels x height x width) in [-1, 1]; "
-            f"task {settings.task}: {TASKS[settings.task]}; sigma_y {settings.sigma_y}")
+    _notice(
+        f"prior {prior_path}: images {shape[0]}x{shape[1]}x{shape[2]} (channels x height x width) in [-1, 1]; "
+        f"task {settings.task}: {TASKS[settings.task]}; sigma_y {settings.sigma_y}"
+    )
     failures: list[str] = []
     jobs = _read_inputs(_expand(args.inputs, failures), shape, root, settings, prior_path, args.resume, failures)
     size = args.batch_size or max(len(jobs), 1)
     done = 0
     for start in range(0, len(jobs), size):
-        batch = jobs[start:start + size]
+        batch = jobs[start : start + size]
         try:
             restore_batch(prior, runner, operator, settings, batch, device)
             done += len(batch)
@@ -102,8 +114,15 @@ def _settings(args: argparse.Namespace) -> RestoreSettings:
     sigma_y = SIGMA_Y[args.task] if args.sigma_y is None else args.sigma_y
     if args.num_samples < 1 or args.batch_size < 0 or not sigma_y > 0:
         raise ValueError("need --num-samples >= 1, --batch-size >= 0 and --sigma-y > 0")
-    return RestoreSettings(task=args.task, sampler=args.sampler, sigma_y=sigma_y, seed=args.seed,
-                           num_samples=args.num_samples, preset=args.preset, overrides=overrides)
+    return RestoreSettings(
+        task=args.task,
+        sampler=args.sampler,
+        sigma_y=sigma_y,
+        seed=args.seed,
+        num_samples=args.num_samples,
+        preset=args.preset,
+        overrides=overrides,
+    )
 
 
 def _expand(inputs: list[str], failures: list[str]) -> list[Path]:
@@ -121,8 +140,15 @@ def _expand(inputs: list[str], failures: list[str]) -> list[Path]:
     return files
 
 
-def _read_inputs(files: list[Path], shape: tuple[int, int, int], root: Path, settings: RestoreSettings,
-                 prior_path: Path, resume: bool, failures: list[str]) -> list[Job]:
+def _read_inputs(
+    files: list[Path],
+    shape: tuple[int, int, int],
+    root: Path,
+    settings: RestoreSettings,
+    prior_path: Path,
+    resume: bool,
+    failures: list[str],
+) -> list[Job]:
     """One job per readable, not yet finished image: its tensor, output folder and resume key."""
     jobs, owners = [], {}
     for position, path in enumerate(files):

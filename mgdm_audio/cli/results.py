@@ -1,4 +1,5 @@
 """``mgdm results``: a recipe's RESULTS.md and bar chart from several ``mgdm score`` summaries."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,17 +11,29 @@ from mgdm_audio.audio.evaluation.results import default_label, load_run, write_r
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "results", help="RESULTS.md (tables + bar chart) from several score summaries",
+        "results",
+        help="RESULTS.md (tables + bar chart) from several score summaries",
         description="Write OUT.md with the SI-SDRi (mean ± 95%% CI) and museval SDR of each SUMMARY_JSON "
-                    "(summary.json of mgdm score) per stem, and a grouped bar chart of the SI-SDRi (PNG).")
+        "(summary.json of mgdm score) per stem, and a grouped bar chart of the SI-SDRi (PNG).",
+    )
     add = parser.add_argument
     add("out", type=Path, metavar="OUT.md", help="the Markdown page to write")
     add("summaries", type=Path, nargs="+", metavar="SUMMARY_JSON", help="summary.json files, one per run")
-    add("--labels", nargs="+", metavar="LABEL",
-        help="one label per summary (default: its folder's name without 'score_', e.g. exp/score_mgdm → mgdm)")
+    add(
+        "--labels",
+        nargs="+",
+        metavar="LABEL",
+        help="one label per summary (default: its folder's name without 'score_', e.g. exp/score_mgdm → mgdm)",
+    )
     add("--chart", type=Path, help="bar chart path (default: OUT with the suffix .png)")
-    add("--note", dest="notes", action="append", default=[], metavar="TEXT",
-        help="a line listed at the top of the page (repeatable), e.g. the prior and sampler settings")
+    add(
+        "--note",
+        dest="notes",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="a line listed at the top of the page (repeatable), e.g. the prior and sampler settings",
+    )
     parser.set_defaults(func=run)
 
 

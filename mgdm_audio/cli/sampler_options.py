@@ -1,9 +1,11 @@
 """Sampler setting overrides shared by ``mgdm separate`` and ``mgdm restore``: option → setting, parsing, checks."""
+
 from __future__ import annotations
 
 import argparse
 import dataclasses
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from mgdm_audio.core.samplers import sampler_class
 
@@ -26,16 +28,22 @@ def sampler_overrides(args: argparse.Namespace, flags: Mapping[str, str] = SAMPL
         if value is None:
             continue
         if name not in names:
-            raise ValueError(f"{flag}: sampler {args.sampler} has no setting {name!r} "
-                             f"(it has {', '.join(sorted(names))})")
+            raise ValueError(
+                f"{flag}: sampler {args.sampler} has no setting {name!r} (it has {', '.join(sorted(names))})"
+            )
         overrides[name] = parse_number(value) if isinstance(value, str) else value
     return overrides
 
 
 def add_set_option(parser: argparse.ArgumentParser) -> None:
     """``--set NAME=VALUE`` (repeatable): any setting of the sampler."""
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="any other setting of the sampler, e.g. --set denoising_steps=10 (repeatable)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="any other setting of the sampler, e.g. --set denoising_steps=10 (repeatable)",
+    )
 
 
 def set_overrides(items: list[str], sampler: str) -> dict[str, Any]:
@@ -57,8 +65,9 @@ def parse_setting(item: str, sampler: str) -> tuple[str, Any]:
     names = setting_names(sampler)
     name, equals, value = item.partition("=")
     if not equals or name not in names:
-        raise ValueError(f"{item}: expected NAME=VALUE with NAME a setting of sampler {sampler} "
-                         f"({', '.join(sorted(names))})")
+        raise ValueError(
+            f"{item}: expected NAME=VALUE with NAME a setting of sampler {sampler} ({', '.join(sorted(names))})"
+        )
     return name, {"true": True, "false": False}.get(value.lower(), parse_number(value))
 
 

@@ -1,10 +1,11 @@
 """Atomic file writes: a reader never sees a half-written file, an interrupted write leaves none."""
+
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 
 @contextmanager

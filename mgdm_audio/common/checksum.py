@@ -1,4 +1,5 @@
 """SHA-256 of files, streamed: the identity of inputs and models in resume keys and model cards."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Choosing the compute device, and describing it for model cards and run records."""
+
 from __future__ import annotations
 
 import os

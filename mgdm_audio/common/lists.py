@@ -1,5 +1,6 @@
 """``<id> <value>`` list files (Kaldi's ``wav.scp`` style): the data directories of audio corpora and the image
 lists of image recipes."""
+
 from __future__ import annotations
 
 import os

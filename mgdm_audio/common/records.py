@@ -1,4 +1,5 @@
 """Comparing the settings a run record or resume key holds with the settings of a new run."""
+
 from __future__ import annotations
 
 import json

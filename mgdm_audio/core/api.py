@@ -1,4 +1,5 @@
 """The one-call entry point ``mgdm_audio.sample``: posterior samples for any prior and operator."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,19 +7,29 @@ from typing import Any
 import numpy as np
 import torch
 
-from .samplers import make_sampler
-
 from .likelihoods import GaussianLikelihood
 from .operators.base import Operator
 from .priors.base import Prior
+from .samplers import make_sampler
 from .samplers.base import Sampler, SamplingResult
 from .samplers.start import COLD, ColdStart, WarmStart
 
 
-def sample(prior: Prior, operator: Operator, y: np.ndarray | torch.Tensor, sigma_y: float,
-           sampler: str | Sampler = "mgdm", num_samples: int = 1, seed: int | None = None, preset: str | None = None, trace: bool = False,
-           return_result: bool = False, init: np.ndarray | torch.Tensor | None = None,
-           start_sigma: float | None = None, **settings: Any) -> torch.Tensor | SamplingResult:
+def sample(
+    prior: Prior,
+    operator: Operator,
+    y: np.ndarray | torch.Tensor,
+    sigma_y: float,
+    sampler: str | Sampler = "mgdm",
+    num_samples: int = 1,
+    seed: int | None = None,
+    preset: str | None = None,
+    trace: bool = False,
+    return_result: bool = False,
+    init: np.ndarray | torch.Tensor | None = None,
+    start_sigma: float | None = None,
+    **settings: Any,
+) -> torch.Tensor | SamplingResult:
     """Draw ``num_samples`` independent samples of p(x | y) ∝ N(y; A(x), σ_y² I) p_0(x).
 
     Args:
@@ -55,16 +66,23 @@ def sample(prior: Prior, operator: Operator, y: np.ndarray | torch.Tensor, sigma
     with torch.no_grad():
         probe = operator(prior.decode(torch.zeros((1, *prior.event_shape), dtype=prior.dtype, device=prior.device)))
     if tuple(y.shape) not in (tuple(probe.shape[1:]), (num_samples, *probe.shape[1:])):
-        raise ValueError(f"observation y has shape {tuple(y.shape)}, but the operator maps a sample of shape "
-                         f"{prior.event_shape} to {tuple(probe.shape[1:])}")
+        raise ValueError(
+            f"observation y has shape {tuple(y.shape)}, but the operator maps a sample of shape "
+            f"{prior.event_shape} to {tuple(probe.shape[1:])}"
+        )
     likelihood = GaussianLikelihood(y, sigma_y)
     start = warm_start(prior, init, start_sigma)
     if seed is None:
         seed = int(torch.randint(0, 2**31 - 1, (1,)))
     generator = torch.Generator().manual_seed(seed)
     result = runner(prior, operator, likelihood, num_samples, generator=generator, trace=trace, start=start)
-    result.settings = {"seed": seed, "sigma_y": float(sigma_y), "num_samples": num_samples,
-                       "start_sigma": start_sigma, **result.settings}
+    result.settings = {
+        "seed": seed,
+        "sigma_y": float(sigma_y),
+        "num_samples": num_samples,
+        "start_sigma": start_sigma,
+        **result.settings,
+    }
     return result if return_result else result.samples
 
 
@@ -78,6 +96,8 @@ def warm_start(prior: Prior, init: np.ndarray | torch.Tensor | None, start_sigma
     if tuple(estimate.shape) == prior.event_shape:
         estimate = estimate.unsqueeze(0)
     if tuple(estimate.shape[1:]) != prior.event_shape:
-        raise ValueError(f"init has shape {tuple(estimate.shape)}; expected {prior.event_shape} or "
-                         f"[num_samples, {', '.join(map(str, prior.event_shape))}]")
+        raise ValueError(
+            f"init has shape {tuple(estimate.shape)}; expected {prior.event_shape} or "
+            f"[num_samples, {', '.join(map(str, prior.event_shape))}]"
+        )
     return WarmStart(estimate, float(start_sigma))

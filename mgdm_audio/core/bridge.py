@@ -5,6 +5,7 @@ it is the exact bridge; η < 1 shrinks its standard deviation DDIM-style. With s
 it is the DDPM (η = 1) or DDIM (η = 0) step. Coefficients are computed in float64 and returned as
 Python floats so that callers keep their own dtype.
 """
+
 from __future__ import annotations
 
 import math
@@ -47,4 +48,3 @@ def bridge(alphas_cumprod: torch.Tensor, s: int, t: int, upper: int, eta: float 
     coef_upper = math.sqrt(max(var_t_given_s - std**2, 0.0) / var_u_given_s)
     coef_lower = math.sqrt(a_t / a_s) - coef_upper * math.sqrt(a_u / a_s)
     return BridgeCoefficients(coef_lower, coef_upper, std)
-

@@ -1,4 +1,5 @@
 """Likelihoods g(y | x) of an observation given the forward model's output A(x)."""
+
 from __future__ import annotations
 
 import torch
@@ -25,8 +26,10 @@ class GaussianLikelihood:
     def residual(self, prediction: torch.Tensor) -> torch.Tensor:
         """y − A(x), [B, *out_shape]."""
         if self.y.shape not in (prediction.shape, prediction.shape[1:]):
-            raise ValueError(f"forward model output {tuple(prediction.shape[1:])} does not match "
-                             f"the observation's shape {tuple(self.y.shape)}")
+            raise ValueError(
+                f"forward model output {tuple(prediction.shape[1:])} does not match "
+                f"the observation's shape {tuple(self.y.shape)}"
+            )
         return self.y - prediction
 
     def neg_log(self, prediction: torch.Tensor) -> torch.Tensor:

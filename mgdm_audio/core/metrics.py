@@ -1,11 +1,13 @@
 """Distances between empirical distributions."""
+
 from __future__ import annotations
 
 import torch
 
 
-def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, num_projections: int = 200,
-                       generator: torch.Generator | None = None) -> float:
+def sliced_wasserstein(
+    x: torch.Tensor, y: torch.Tensor, num_projections: int = 200, generator: torch.Generator | None = None
+) -> float:
     """Sliced 2-Wasserstein distance between sample sets x [n, d] and y [m, d].
 
     SW₂ = sqrt(E_θ W₂²(θᵀx, θᵀy)) over θ uniform on the sphere, estimated with ``num_projections``

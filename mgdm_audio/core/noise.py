@@ -1,11 +1,13 @@
 """Seeded noise (standard normal, uniform), the same numbers on every device."""
+
 from __future__ import annotations
 
 import torch
 
 
-def standard_normal(shape: tuple[int, ...], generator: torch.Generator | None, dtype: torch.dtype,
-                    device: torch.device) -> torch.Tensor:
+def standard_normal(
+    shape: tuple[int, ...], generator: torch.Generator | None, dtype: torch.dtype, device: torch.device
+) -> torch.Tensor:
     """N(0, I) of ``shape``, drawn on the generator's device and moved to ``device``.
 
     Drawing where the generator lives keeps a seed's samples identical whatever device the

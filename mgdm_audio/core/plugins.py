@@ -5,6 +5,7 @@ The core never imports a domain at import time; it imports the packages of :data
 asked for something no registered piece answers: an unknown prior type, sampler, preset or network class.
 A new domain registers itself in its package's ``__init__`` and adds its package name here.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -10,6 +10,7 @@ A model directory (a prior, a discriminative separator) adds one entry naming th
 ``"prior": {"type": "MultiSourcePrior", ...}``, and optionally ``MODEL_CARD.md``; :func:`save_model` writes one
 and :func:`load_model` rebuilds it, for every kind of model alike (diffusers' ``from_pretrained``).
 """
+
 from __future__ import annotations
 
 import json
@@ -91,7 +92,7 @@ def read_config(directory: str | os.PathLike) -> tuple[str, dict[str, Any]]:
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f"{path}: not valid JSON ({error})") from None
     if not isinstance(document, dict) or document.get("format") != _FORMAT:
-        raise ValueError(f"{path}: not an mgdm_audio network config (no \"format\": \"{_FORMAT}\")")
+        raise ValueError(f'{path}: not an mgdm_audio network config (no "format": "{_FORMAT}")')
     if document.get("version") != _VERSION:
         raise ValueError(f"{path}: config version {document.get('version')!r} unsupported (expected {_VERSION})")
     name, config = document.get("class_name"), document.get("config")
@@ -100,7 +101,7 @@ def read_config(directory: str | os.PathLike) -> tuple[str, dict[str, Any]]:
     if name not in _REGISTRY:
         raise ValueError(f"{path}: unknown network class {name!r} (registered: {sorted(_REGISTRY)})")
     if not isinstance(config, dict):
-        raise ValueError(f"{path}: \"config\" must be an object of constructor arguments")
+        raise ValueError(f'{path}: "config" must be an object of constructor arguments')
     return name, config
 
 
@@ -111,7 +112,7 @@ def read_section(directory: str | os.PathLike, key: str, types: dict[str, Any]) 
     section = json.loads(path.read_text(encoding="utf-8")).get(key)
     if not isinstance(section, dict) or section.get("type") not in types:
         found = section.get("type") if isinstance(section, dict) else None
-        raise ValueError(f"{path}: no \"{key}\" entry of a known type (found {found!r}; known: {sorted(types)})")
+        raise ValueError(f'{path}: no "{key}" entry of a known type (found {found!r}; known: {sorted(types)})')
     return section["type"], {name: value for name, value in section.items() if name != "type"}
 
 
@@ -132,9 +133,11 @@ def from_pretrained(directory: str | os.PathLike, device: torch.device | str = "
         summary = " ".join(str(error).split())
         raise ValueError(f"{weights}: weights do not fit {name} built from {CONFIG_FILE}: {summary}") from None
     if missing or unexpected:
-        raise ValueError(f"{weights}: weights do not fit {name} built from {CONFIG_FILE}: "
-                         f"{len(missing)} missing (e.g. {sorted(missing)[:3]}), "
-                         f"{len(unexpected)} unexpected (e.g. {sorted(unexpected)[:3]})")
+        raise ValueError(
+            f"{weights}: weights do not fit {name} built from {CONFIG_FILE}: "
+            f"{len(missing)} missing (e.g. {sorted(missing)[:3]}), "
+            f"{len(unexpected)} unexpected (e.g. {sorted(unexpected)[:3]})"
+        )
     return net.to(device).eval()
 
 
@@ -157,20 +160,22 @@ def check_weights_file(path: Path) -> None:
             raise ValueError(f"{path}: truncated or not a safetensors file ({size} bytes, no header)")
         (header_length,) = struct.unpack("<Q", start)
         if 8 + header_length > size:
-            raise ValueError(f"{path}: truncated or not a safetensors file ({size} bytes; its header alone "
-                             f"needs {8 + header_length})")
+            raise ValueError(
+                f"{path}: truncated or not a safetensors file ({size} bytes; its header alone "
+                f"needs {8 + header_length})"
+            )
         try:
             header = json.loads(handle.read(header_length))
-            end = max((entry["data_offsets"][1] for name, entry in header.items() if name != "__metadata__"),
-                      default=0)
+            end = max((entry["data_offsets"][1] for name, entry in header.items() if name != "__metadata__"), default=0)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
             raise ValueError(f"{path}: not a safetensors file (unreadable header)") from None
     if size < 8 + header_length + end:
         raise ValueError(f"{path}: truncated ({size} bytes; its header describes {8 + header_length + end})")
 
 
-def load_model(directory: Path, section: str, types: dict[str, Any], device: torch.device | str = "cpu",
-               writer: str = "save_model") -> nn.Module:
+def load_model(
+    directory: Path, section: str, types: dict[str, Any], device: torch.device | str = "cpu", writer: str = "save_model"
+) -> nn.Module:
     """The model a directory holds, in eval mode on ``device``: its network (:func:`from_pretrained`) wrapped by
     ``types[kind].from_config(net, settings)``, where ``config.json``'s ``section`` entry is
     ``{"type": kind, **settings}``. ``writer`` names what writes such directories (for the error message).
@@ -181,20 +186,24 @@ def load_model(directory: Path, section: str, types: dict[str, Any], device: tor
     """
     for name in (CONFIG_FILE, WEIGHTS_FILE):
         if not (directory / name).is_file():
-            raise FileNotFoundError(f"{directory / name}: missing; a {section} directory holds {CONFIG_FILE} and "
-                                    f"{WEIGHTS_FILE} (written by {writer})")
+            raise FileNotFoundError(
+                f"{directory / name}: missing; a {section} directory holds {CONFIG_FILE} and "
+                f"{WEIGHTS_FILE} (written by {writer})"
+            )
     check_weights_file(directory / WEIGHTS_FILE)
     net = from_pretrained(directory, device)  # first: it names a config.json that is not valid JSON
     kind, settings = read_section(directory, section, types)
     try:
         return types[kind].from_config(net, settings).eval()
     except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"{directory / CONFIG_FILE}: cannot build {kind} from its \"{section}\" entry: "
-                         f"{error!r}") from None
+        raise ValueError(
+            f'{directory / CONFIG_FILE}: cannot build {kind} from its "{section}" entry: {error!r}'
+        ) from None
 
 
-def save_model(model: nn.Module, directory: str | os.PathLike, section: str, types: dict[str, Any],
-               model_card: str | None = None) -> Path:
+def save_model(
+    model: nn.Module, directory: str | os.PathLike, section: str, types: dict[str, Any], model_card: str | None = None
+) -> Path:
     """Writes ``model`` (its ``net`` and ``config``) to ``directory`` so that :func:`load_model` rebuilds it; returns
     the directory. Every file is replaced atomically; ``model_card``: Markdown text for ``MODEL_CARD.md`` (left
     alone when None)."""

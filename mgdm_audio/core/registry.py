@@ -1,4 +1,5 @@
 """Name → class tables that plug-ins add to (networks, prior types, samplers)."""
+
 from __future__ import annotations
 
 from typing import Any

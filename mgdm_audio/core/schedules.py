@@ -3,6 +3,7 @@
 Every prior exposes a table ``alphas_cumprod`` of N + 1 entries (float64): index 0 is clean data
 (ᾱ = 1) and index N the noisiest level, so that q(x_i | x_0) = N(sqrt(ᾱ_i) x_0, (1 − ᾱ_i) I).
 """
+
 from __future__ import annotations
 
 import torch

@@ -4,6 +4,7 @@ and the diffusers layout), the image presets, and restoration of image files.
 Importing it registers with the core (:mod:`mgdm_audio.core.plugins`) the ADM prior type and network, the
 diffusers directory layout and the folder of the ``image_*`` presets.
 """
+
 from importlib import resources
 
 from mgdm_audio.core.priors.loading import register_layout

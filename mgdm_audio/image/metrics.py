@@ -5,6 +5,7 @@ linear heads) and torchvision's pretrained backbone weights, downloaded on first
 a dependency of this package, so :func:`lpips_available` says whether it can run offline and
 :func:`lpips` raises a clear error when it cannot.
 """
+
 from __future__ import annotations
 
 import functools
@@ -20,8 +21,9 @@ LPIPS_BACKBONE_FILES = {"alex": "alexnet-owt-7be5be79.pth", "vgg": "vgg16-397923
 
 def _check_pair(x: torch.Tensor, y: torch.Tensor) -> None:
     if x.shape != y.shape or x.ndim != 4:
-        raise ValueError(f"need two batches of images [B, C, H, W] of one shape, "
-                         f"got {tuple(x.shape)} and {tuple(y.shape)}")
+        raise ValueError(
+            f"need two batches of images [B, C, H, W] of one shape, got {tuple(x.shape)} and {tuple(y.shape)}"
+        )
 
 
 def psnr(x: torch.Tensor, y: torch.Tensor, data_range: float = 1.0) -> torch.Tensor:
@@ -31,8 +33,9 @@ def psnr(x: torch.Tensor, y: torch.Tensor, data_range: float = 1.0) -> torch.Ten
     return 10 * torch.log10(data_range**2 / mse)
 
 
-def gaussian_window(size: int = 11, sigma: float = 1.5, dtype: torch.dtype = torch.float64,
-                    device: torch.device | None = None) -> torch.Tensor:
+def gaussian_window(
+    size: int = 11, sigma: float = 1.5, dtype: torch.dtype = torch.float64, device: torch.device | None = None
+) -> torch.Tensor:
     """Normalised 2-D Gaussian window [size, size]."""
     offsets = torch.arange(size, dtype=dtype, device=device) - (size - 1) / 2
     profile = torch.exp(-0.5 * (offsets / sigma) ** 2)
@@ -40,8 +43,15 @@ def gaussian_window(size: int = 11, sigma: float = 1.5, dtype: torch.dtype = tor
     return window / window.sum()
 
 
-def ssim(x: torch.Tensor, y: torch.Tensor, data_range: float = 1.0, window_size: int = 11,
-         sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03) -> torch.Tensor:
+def ssim(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    data_range: float = 1.0,
+    window_size: int = 11,
+    sigma: float = 1.5,
+    k1: float = 0.01,
+    k2: float = 0.03,
+) -> torch.Tensor:
     """Structural similarity (Wang et al., 2004) per image: [B], 1 for identical images.
 
     As the authors' ``ssim.m``: local statistics under a ``window_size`` Gaussian window (σ ``sigma``
@@ -88,7 +98,7 @@ def lpips_available(net: str = "alex") -> bool:
     return _missing_for_lpips(net) is None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _lpips_model(net: str) -> torch.nn.Module:
     import lpips as lpips_package  # optional: checked by _missing_for_lpips
 

@@ -7,6 +7,8 @@
 # A variable whose default is true or false accepts only true or false. "--help" prints
 # $help_message (when set) and exits. Parsing stops at the first argument not starting with "--";
 # the remaining positional arguments are left in "$@".
+# With pass_unknown_options=true set before sourcing, an option the script does not define is kept,
+# with its value, in the array unknown_options (a run.sh passing them on to its recipe template).
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -19,12 +21,18 @@ while [ $# -gt 0 ]; do
     --*)
       _option_name="${1#--}"
       _option_name="${_option_name//-/_}"
-      if [[ ! "$_option_name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || [ -z "${!_option_name+set}" ]; then
-        echo "$0: unknown option $1" >&2
-        exit 1
-      fi
       if [ $# -lt 2 ]; then
         echo "$0: option $1 needs a value" >&2
+        exit 1
+      fi
+      if [[ ! "$_option_name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || [ -z "${!_option_name+set}" ] \
+          || [ "$_option_name" = pass_unknown_options ]; then
+        if [ "${pass_unknown_options:-false}" = true ]; then
+          unknown_options+=("$1" "$2")
+          shift 2
+          continue
+        fi
+        echo "$0: unknown option $1" >&2
         exit 1
       fi
       case "${!_option_name}" in

@@ -1,4 +1,5 @@
 """The shipped default prior loads and denoises real held-out stems (examples/) better than identity."""
+
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +12,10 @@ from mgdm_audio.priors import load
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
-pytestmark = pytest.mark.skipif(not (NAMED_PRIORS["default"] / "config.json").is_file(),
-                                reason="no default prior is shipped in mgdm_audio/assets/priors/default yet")
+pytestmark = pytest.mark.skipif(
+    not (NAMED_PRIORS["default"] / "config.json").is_file(),
+    reason="no default prior is shipped in mgdm_audio/assets/priors/default yet",
+)
 
 
 def example_stems(prior) -> torch.Tensor:

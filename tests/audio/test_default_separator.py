@@ -1,5 +1,6 @@
 """The shipped default separator loads, suits the default prior, and separates the held-out examples (synth4 test
 tracks, never trained on) better than the mixture itself: SI-SNR improvement against their references."""
+
 from pathlib import Path
 
 import numpy as np
@@ -27,11 +28,19 @@ def test_default_separator_improves_on_the_mixture():
     improvements = []
     for mixture_path in sorted(EXAMPLES.glob("*.wav")):
         mixture = soundfile.read(mixture_path, dtype="float32")[0]
-        references = np.stack([soundfile.read(mixture_path.with_suffix("") / f"{stem}.wav", dtype="float64")[0]
-                               for stem in separator.stems])
+        references = np.stack(
+            [
+                soundfile.read(mixture_path.with_suffix("") / f"{stem}.wav", dtype="float64")[0]
+                for stem in separator.stems
+            ]
+        )
         with torch.no_grad():
             estimates = separator(torch.from_numpy(mixture)[None])[0].double().numpy()
-        improvements.append([si_snr(estimate, reference) - si_snr(mixture.astype(np.float64), reference)
-                             for estimate, reference in zip(estimates, references)])
+        improvements.append(
+            [
+                si_snr(estimate, reference) - si_snr(mixture.astype(np.float64), reference)
+                for estimate, reference in zip(estimates, references)
+            ]
+        )
     per_stem = np.mean(improvements, axis=0)
     assert per_stem.mean() > 1.5 and (per_stem[:2] > 4.0).all(), per_stem

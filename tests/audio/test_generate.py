@@ -1,4 +1,5 @@
 """Unconditional sampling: the ancestral chain against closed-form moments, and ``mgdm generate``."""
+
 from __future__ import annotations
 
 import json
@@ -7,12 +8,12 @@ import numpy as np
 import pytest
 import soundfile
 import torch
-from tests.audio.test_music_prior import tiny_prior
 
 from mgdm_audio.cli import main
 from mgdm_audio.core.priors.loading import save_prior
 from mgdm_audio.core.samplers.ancestral import sample_prior
 from mgdm_audio.priors import GaussianMixture
+from tests.audio.test_music_prior import tiny_prior
 
 
 def _mixture() -> GaussianMixture:
@@ -48,8 +49,25 @@ def test_same_seed_same_samples_and_shape():
 def test_generate_cli_writes_stems_mix_and_record(tmp_path, capsys):
     prior_dir = save_prior(tiny_prior(sample_rate=8000), tmp_path / "prior")
     out = tmp_path / "out"
-    status = main(["generate", "--prior", str(prior_dir), "-n", "2", "--seconds", "0.0095", "--steps", "4",
-                   "--seed", "3", "--device", "cpu", "-o", str(out)])
+    status = main(
+        [
+            "generate",
+            "--prior",
+            str(prior_dir),
+            "-n",
+            "2",
+            "--seconds",
+            "0.0095",
+            "--steps",
+            "4",
+            "--seed",
+            "3",
+            "--device",
+            "cpu",
+            "-o",
+            str(out),
+        ]
+    )
     assert status == 0 and "wrote 2 samples" in capsys.readouterr().out
     for index in range(2):
         folder = out / f"sample_{index}"
@@ -57,8 +75,9 @@ def test_generate_cli_writes_stems_mix_and_record(tmp_path, capsys):
         for name in ("bass", "drums", "guitar", "piano", "mix"):
             stems[name], rate = soundfile.read(folder / f"{name}.wav", dtype="float32")
             assert rate == 8000 and stems[name].shape == (76,)  # generated at 80 samples
-        np.testing.assert_allclose(stems["mix"], sum(stems[name] for name in ("bass", "drums", "guitar", "piano")),
-                                   atol=1e-6)
+        np.testing.assert_allclose(
+            stems["mix"], sum(stems[name] for name in ("bass", "drums", "guitar", "piano")), atol=1e-6
+        )
     record = json.loads((out / "generation.json").read_text())
     assert record["seed"] == 3 and record["prior"] == str(prior_dir.resolve()) and record["samples_generated"] == 80
     assert set(record["timings"]) == {"load_s", "sample_s", "write_s"}

@@ -5,6 +5,7 @@ the Wiener estimate x̂_s = g_s v_s / (Σ_j g_j² v_j) · y, and the posterior v
 is v_s − g_s² v_s² / Σ_j g_j² v_j. Tolerances below were measured at 256 samples (on 5 seeds for
 the unit-gain runs, on one for the others) and given about 1.7x margin.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,8 +39,9 @@ class GaussianStems(VEDenoiserPrior):
     """p_0 over stems [S, L] with the published audio σ table, like a MultiSourcePrior."""
 
     def __init__(self, variances: tuple[float, ...] = VARIANCES, length: int = LENGTH):
-        super().__init__(GaussianStemsDenoiser(variances), SigmaSchedule().sigmas(), (len(variances), length),
-                         default_preset="audio")
+        super().__init__(
+            GaussianStemsDenoiser(variances), SigmaSchedule().sigmas(), (len(variances), length), default_preset="audio"
+        )
 
 
 def mixture_problem(gains: tuple[float, ...] = (1.0, 1.0), seed: int = 100):
@@ -68,8 +70,17 @@ def mixing_residual(samples: torch.Tensor, y: torch.Tensor, gains: tuple[float, 
 def dirac_run():
     """One run of the published Dirac configuration (preset "audio") on the unit-gain toy."""
     prior, y, wiener, posterior_std = mixture_problem()
-    result = ma.sample(prior, Mixing(), y, sigma_y=1e-4, sampler="dirac", preset="audio", num_samples=NUM_SAMPLES,
-                       seed=0, return_result=True)
+    result = ma.sample(
+        prior,
+        Mixing(),
+        y,
+        sigma_y=1e-4,
+        sampler="dirac",
+        preset="audio",
+        num_samples=NUM_SAMPLES,
+        seed=0,
+        return_result=True,
+    )
     return result, y, wiener, posterior_std
 
 
@@ -126,8 +137,12 @@ def test_dirac_published_configuration_costs_300_denoiser_calls(dirac_run):
     result, _, _, _ = dirac_run
     assert result.calls.forward == 300 and result.calls.forward_backward == 0
     settings = result.settings
-    assert (settings["steps"], settings["s_churn"], settings["num_resamples"], settings["constrained_stem"]) == \
-        (150, 20.0, 2, 0)
+    assert (settings["steps"], settings["s_churn"], settings["num_resamples"], settings["constrained_stem"]) == (
+        150,
+        20.0,
+        2,
+        0,
+    )
     assert (settings["sigma_min"], settings["sigma_max"], settings["rho"]) == (1e-4, 1.0, 7.0)
 
 
@@ -135,8 +150,18 @@ def test_dirac_is_msdm_separate_mixture():
     """The sampler against a direct transcription of MSDM's loop (main/separation.py), same noise."""
     prior, y, _, _ = mixture_problem()
     steps, s_churn, resamples = 6, 2.0, 2
-    got = ma.sample(prior, Mixing(), y, sigma_y=1e-4, sampler="dirac", preset="audio", num_samples=3, seed=5,
-                    steps=steps, s_churn=s_churn)
+    got = ma.sample(
+        prior,
+        Mixing(),
+        y,
+        sigma_y=1e-4,
+        sampler="dirac",
+        preset="audio",
+        num_samples=3,
+        seed=5,
+        steps=steps,
+        s_churn=s_churn,
+    )
     generator = torch.Generator().manual_seed(5)
     ramp = torch.arange(steps, dtype=torch.float64) / (steps - 1)
     sigmas = (1.0 + ramp * (1e-4 ** (1 / 7) - 1.0)) ** 7  # KarrasSchedule(1e-4, 1.0, 7), σ_max first
@@ -152,8 +177,9 @@ def test_dirac_is_msdm_separate_mixture():
             score = (x - prior.denoiser(x, sigma_hat)) / sigma_hat
             x = x + (score - score[:, [0]]) * (sigma_next - sigma_hat)
             if r < resamples - 1:
-                x = x + (sigma**2 - sigma_next**2) ** 0.5 * torch.randn(x.shape, generator=generator,
-                                                                        dtype=torch.float64)
+                x = x + (sigma**2 - sigma_next**2) ** 0.5 * torch.randn(
+                    x.shape, generator=generator, dtype=torch.float64
+                )
     assert torch.allclose(got, x, rtol=1e-9, atol=1e-12)
 
 
@@ -161,8 +187,9 @@ def test_dirac_with_gains_solves_the_weighted_mixture():
     """Measured: relative mean error 0.040, residual 3.7e-7."""
     gains = (1.0, 0.5)
     prior, y, wiener, _ = mixture_problem(gains)
-    samples = ma.sample(prior, Mixing(gains), y, sigma_y=1e-4, sampler="dirac", preset="audio",
-                        num_samples=NUM_SAMPLES, seed=0)
+    samples = ma.sample(
+        prior, Mixing(gains), y, sigma_y=1e-4, sampler="dirac", preset="audio", num_samples=NUM_SAMPLES, seed=0
+    )
     assert mixing_residual(samples, y, gains) < 1e-5
     assert relative_error(samples.mean(0), wiener) < 0.1
 
@@ -170,8 +197,17 @@ def test_dirac_with_gains_solves_the_weighted_mixture():
 def test_dirac_gaussian_variant_fits_the_mixture_loosely():
     """A soft constraint (γ_y = 0.75 σ): measured residual 7.6e-4, relative mean error 0.136."""
     prior, y, wiener, _ = mixture_problem()
-    samples = ma.sample(prior, Mixing(), y, sigma_y=1e-4, sampler="dirac", preset="audio", num_samples=NUM_SAMPLES,
-                        seed=0, differential="gaussian")
+    samples = ma.sample(
+        prior,
+        Mixing(),
+        y,
+        sigma_y=1e-4,
+        sampler="dirac",
+        preset="audio",
+        num_samples=NUM_SAMPLES,
+        seed=0,
+        differential="gaussian",
+    )
     assert mixing_residual(samples, y) < 5e-3
     assert relative_error(samples.mean(0), wiener) < 0.25
 

@@ -1,4 +1,5 @@
 """MultiSourcePrior: the VP view of an EDM denoiser over stacked stems, and its directory format."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,17 @@ from mgdm_audio.core.priors.loading import NAMED_PRIORS, save_prior
 from mgdm_audio.core.schedules import karras_sigmas
 
 # Length multiple 2 · 2 · 2 = 8 samples.
-TINY_NET = dict(channels=8, patch_factor=2, multipliers=[1, 2, 2], factors=[2, 2], blocks=1, attention_levels=1,
-                attention_heads=2, attention_features=4, resnet_groups=2)
+TINY_NET = dict(
+    channels=8,
+    patch_factor=2,
+    multipliers=[1, 2, 2],
+    factors=[2, 2],
+    blocks=1,
+    attention_levels=1,
+    attention_heads=2,
+    attention_features=4,
+    resnet_groups=2,
+)
 
 
 def tiny_prior(segment_length: int = 64, sample_rate: int = 8000, seed: int = 0) -> MultiSourcePrior:
@@ -81,8 +91,11 @@ def test_save_load_round_trip_is_exact(tmp_path):
             assert torch.equal(loaded.x0(x, index), prior.x0(x, index))
     assert (tmp_path / "prior" / "MODEL_CARD.md").read_text() == "# card\n"
     assert isinstance(from_pretrained(tmp_path / "prior"), UNet1d)  # the bare network reads too
-    assert sorted(p.name for p in (tmp_path / "prior").iterdir()) == ["MODEL_CARD.md", "config.json",
-                                                                      "model.safetensors"]
+    assert sorted(p.name for p in (tmp_path / "prior").iterdir()) == [
+        "MODEL_CARD.md",
+        "config.json",
+        "model.safetensors",
+    ]
 
 
 def test_load_errors_name_the_path(tmp_path):
@@ -104,7 +117,7 @@ def test_load_errors_on_a_config_without_a_prior_entry(tmp_path):
         ma.priors.load(tmp_path / "prior")
     del document["prior"]
     config.write_text(json.dumps(document))
-    with pytest.raises(ValueError, match=re.escape(f"{config}: no \"prior\" entry")):
+    with pytest.raises(ValueError, match=re.escape(f'{config}: no "prior" entry')):
         ma.priors.load(tmp_path / "prior")
 
 
@@ -123,8 +136,13 @@ def test_prior_info_prints_what_the_saved_prior_holds(tmp_path, capsys):
     prior = tiny_prior(segment_length=128, sample_rate=11025)
     directory = save_prior(prior, tmp_path / "prior")
     assert main(["prior-info", str(directory), "stems", "sample_rate", "segment_length", "path", "layout"]) == 0
-    assert capsys.readouterr().out.splitlines() == [" ".join(prior.stems), "11025", "128", str(directory.resolve()),
-                                                    "mgdm"]
+    assert capsys.readouterr().out.splitlines() == [
+        " ".join(prior.stems),
+        "11025",
+        "128",
+        str(directory.resolve()),
+        "mgdm",
+    ]
     assert main(["prior-info", str(directory), "--layout", "diffusers"]) == 1
     assert capsys.readouterr().err.count("\n") == 1
     assert main(["prior-info", str(tmp_path), "stems"]) == 1
@@ -138,8 +156,10 @@ def test_average_priors_is_the_uniform_mean_and_leaves_the_sources_alone(tmp_pat
 
     from mgdm_audio.cli import main
 
-    sources = [save_prior(tiny_prior(seed=seed), tmp_path / f"snapshot{seed}", model_card=f"# run card {seed}\n")
-               for seed in range(3)]
+    sources = [
+        save_prior(tiny_prior(seed=seed), tmp_path / f"snapshot{seed}", model_card=f"# run card {seed}\n")
+        for seed in range(3)
+    ]
     before = {path: path.read_bytes() for source in sources for path in source.iterdir()}
     assert main(["average-priors", str(tmp_path / "average"), *map(str, sources)]) == 0
     averaged = ma.priors.load(tmp_path / "average")

@@ -1,5 +1,6 @@
 """Discriminative separators: the network, the loss against a hand computation, saving and loading, training
 (loss going down, exact resume, the weight average), remixed batches and exports."""
+
 from __future__ import annotations
 
 import csv
@@ -9,7 +10,6 @@ import numpy as np
 import pytest
 import soundfile
 import torch
-from tests.audio.test_training import RATE, SEGMENT, STEMS, data_dir  # noqa: F401  (the data_dir fixture)
 
 from mgdm_audio.audio import separators
 from mgdm_audio.audio.nets.spectral_mask import SpectralMask
@@ -19,9 +19,11 @@ from mgdm_audio.audio.training import StemChunks, TrainSettings
 from mgdm_audio.audio.training.loop import _WeightAverage
 from mgdm_audio.audio.training.separator_trainer import train_separator
 from mgdm_audio.audio.training.snapshot import export_checkpoint
+from tests.audio.test_training import RATE, SEGMENT, STEMS, data_dir  # noqa: F401  (the data_dir fixture)
 
-TINY_TASNET = dict(enc_kernel_size=4, enc_num_feats=8, msk_num_feats=8, msk_num_hidden_feats=8, msk_num_layers=2,
-                   msk_num_stacks=1)
+TINY_TASNET = dict(
+    enc_kernel_size=4, enc_num_feats=8, msk_num_feats=8, msk_num_hidden_feats=8, msk_num_layers=2, msk_num_stacks=1
+)
 NAMES = ("bass", "drums", "guitar", "piano")
 
 
@@ -82,9 +84,9 @@ def test_save_and_load_give_the_same_separator(tmp_path):
 
 
 def test_a_prior_directory_is_not_a_separator(tmp_path):
+    from mgdm_audio.core.priors.loading import save_prior
     from tests.audio.test_music_prior import tiny_prior
 
-    from mgdm_audio.core.priors.loading import save_prior
     directory = save_prior(tiny_prior(), tmp_path / "prior")
     with pytest.raises(ValueError, match=r"config\.json: no \"separator\" entry"):
         separators.load(directory)
@@ -96,13 +98,18 @@ def test_remixed_batches_draw_each_stem_from_its_own_chunk(data_dir):  # noqa: F
     assert np.array_equal(chunks.remixed_batch(6, np.random.default_rng(4), (1.0, 1.0), probability=0.0), aligned)
     remixed = chunks.remixed_batch(40, np.random.default_rng(5), (1.0, 1.0), probability=1.0)
     # Where each stem's chunk comes from: (utterance, offset) of the window of that stem's file it equals.
-    windows = [[np.lib.stride_tricks.sliding_window_view(_whole(chunks, u, stem), SEGMENT) for stem in range(STEMS)]
-               for u in range(chunks.num_utterances)]
+    windows = [
+        [np.lib.stride_tricks.sliding_window_view(_whole(chunks, u, stem), SEGMENT) for stem in range(STEMS)]
+        for u in range(chunks.num_utterances)
+    ]
     for example in remixed:
         origins = []
         for stem, audio in enumerate(example):
-            found = [(u, int(o)) for u in range(chunks.num_utterances)
-                     for o in np.flatnonzero((windows[u][stem] == audio).all(axis=1))]
+            found = [
+                (u, int(o))
+                for u in range(chunks.num_utterances)
+                for o in np.flatnonzero((windows[u][stem] == audio).all(axis=1))
+            ]
             assert len(found) == 1  # real audio of this very stem
             origins.append(found[0])
         assert len(set(origins)) > 1  # not one aligned chunk
@@ -140,8 +147,9 @@ def test_learning_rate_schedule():
 
 
 def test_training_lowers_the_loss_resumes_exactly_and_exports(data_dir, tmp_path):  # noqa: F811
-    settings = TrainSettings(steps=12, batch_size=4, lr=3e-3, checkpoint_every=4, ema_decay=0.5, seed=2,
-                             validate_every=6)
+    settings = TrainSettings(
+        steps=12, batch_size=4, lr=3e-3, checkpoint_every=4, ema_decay=0.5, seed=2, validate_every=6
+    )
     straight = tiny_separator()
     result = train_separator(straight, data_dir, tmp_path / "straight", settings, progress=False, valid_dir=data_dir)
     rows = list(csv.DictReader(open(tmp_path / "straight" / "train_log.csv")))
@@ -158,8 +166,14 @@ def test_training_lowers_the_loss_resumes_exactly_and_exports(data_dir, tmp_path
     # Stop after 8 steps (a checkpoint), then continue with a fresh model: same weights as straight through.
     stopped = TrainSettings(**{**settings.__dict__, "lr_schedule": "constant"})
     first = tiny_separator()
-    train_separator(first, data_dir, tmp_path / "two_part", TrainSettings(**{**stopped.__dict__, "steps": 8}),
-                    progress=False, valid_dir=data_dir)
+    train_separator(
+        first,
+        data_dir,
+        tmp_path / "two_part",
+        TrainSettings(**{**stopped.__dict__, "steps": 8}),
+        progress=False,
+        valid_dir=data_dir,
+    )
     second = tiny_separator(seed=9)
     train_separator(second, data_dir, tmp_path / "two_part", stopped, progress=False, valid_dir=data_dir)
     reference = tiny_separator()
@@ -170,10 +184,37 @@ def test_training_lowers_the_loss_resumes_exactly_and_exports(data_dir, tmp_path
 
 def test_cli_trains_exports_and_refuses_bad_network_settings(data_dir, tmp_path, capsys):  # noqa: F811
     from mgdm_audio.cli import main
-    tiny = ["--architecture", "spectral-mask", "--net", "n_fft=64", "--net", "hop_length=16", "--net", "channels=8",
-            "--net", "num_blocks=2"]
-    status = main(["train-separator", data_dir, str(tmp_path / "run"), "--steps", "3", "--batch-size", "2",
-                   "--segment-seconds", "0.016", "--sample-rate", str(RATE), "--device", "cpu", *tiny])
+
+    tiny = [
+        "--architecture",
+        "spectral-mask",
+        "--net",
+        "n_fft=64",
+        "--net",
+        "hop_length=16",
+        "--net",
+        "channels=8",
+        "--net",
+        "num_blocks=2",
+    ]
+    status = main(
+        [
+            "train-separator",
+            data_dir,
+            str(tmp_path / "run"),
+            "--steps",
+            "3",
+            "--batch-size",
+            "2",
+            "--segment-seconds",
+            "0.016",
+            "--sample-rate",
+            str(RATE),
+            "--device",
+            "cpu",
+            *tiny,
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 0 and "segment 128 samples" in out and "separator written to" in out
     trained = separators.load(tmp_path / "run" / "separator")
@@ -183,8 +224,27 @@ def test_cli_trains_exports_and_refuses_bad_network_settings(data_dir, tmp_path,
     snapshot = separators.load(tmp_path / "snap").state_dict()
     for name, tensor in trained.state_dict().items():
         assert torch.equal(snapshot[name], tensor), name
-    assert main(["train-separator", data_dir, str(tmp_path / "again"), "--steps", "3", "--batch-size", "2",
-                 "--segment-seconds", "0.016", "--sample-rate", str(RATE), "--device", "cpu", *tiny]) == 0
+    assert (
+        main(
+            [
+                "train-separator",
+                data_dir,
+                str(tmp_path / "again"),
+                "--steps",
+                "3",
+                "--batch-size",
+                "2",
+                "--segment-seconds",
+                "0.016",
+                "--sample-rate",
+                str(RATE),
+                "--device",
+                "cpu",
+                *tiny,
+            ]
+        )
+        == 0
+    )
     again = separators.load(tmp_path / "again" / "separator").state_dict()  # --seed also seeds the initial weights
     for name, tensor in trained.state_dict().items():
         assert torch.equal(again[name], tensor), name
@@ -194,17 +254,58 @@ def test_cli_trains_exports_and_refuses_bad_network_settings(data_dir, tmp_path,
 
 def test_cli_fine_tunes_from_a_separator(data_dir, tmp_path, capsys):  # noqa: F811
     from mgdm_audio.cli import main
+
     start = tiny_separator(seed=4)
     separators.save_separator(start, tmp_path / "start")
     # A vanishing learning rate: the fine-tune keeps the starting weights, not the seed's random ones.
-    assert main(["train-separator", data_dir, str(tmp_path / "tuned"), "--init", str(tmp_path / "start"),
-                 "--steps", "1", "--batch-size", "2", "--lr", "1e-12", "--ema-decay", "0", "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "train-separator",
+                data_dir,
+                str(tmp_path / "tuned"),
+                "--init",
+                str(tmp_path / "start"),
+                "--steps",
+                "1",
+                "--batch-size",
+                "2",
+                "--lr",
+                "1e-12",
+                "--ema-decay",
+                "0",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     assert f"segment {SEGMENT} samples" in capsys.readouterr().out
     tuned = separators.load(tmp_path / "tuned" / "separator")
     assert type(tuned.net).__name__ == "ConvTasNet" and tuned.segment_length == SEGMENT
     for name, tensor in start.state_dict().items():
         assert torch.allclose(tuned.state_dict()[name], tensor, atol=1e-8), name
-    assert f"started from {(tmp_path / 'start').resolve()}" in (tmp_path / "tuned" / "separator" / "MODEL_CARD.md").read_text()
-    assert main(["train-separator", data_dir, str(tmp_path / "other"), "--init", str(tmp_path / "start"),
-                 "--stems", "a", "b", "c", "d", "--device", "cpu"]) == 1
+    assert (
+        f"started from {(tmp_path / 'start').resolve()}"
+        in (tmp_path / "tuned" / "separator" / "MODEL_CARD.md").read_text()
+    )
+    assert (
+        main(
+            [
+                "train-separator",
+                data_dir,
+                str(tmp_path / "other"),
+                "--init",
+                str(tmp_path / "start"),
+                "--stems",
+                "a",
+                "b",
+                "c",
+                "d",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 1
+    )
     assert "its stems are bass, drums, guitar, piano, not a, b, c, d" in capsys.readouterr().err

@@ -1,4 +1,5 @@
 """Prior training: data chunks, loss going down, exact resume after a crash, clear errors, the CLI."""
+
 from __future__ import annotations
 
 import csv
@@ -7,7 +8,6 @@ import numpy as np
 import pytest
 import soundfile
 import torch
-from tests.audio.test_music_prior import TINY_NET, tiny_prior
 
 import mgdm_audio as ma
 from mgdm_audio.audio.corpora.kaldi import DataDirError, write_data_dir
@@ -15,6 +15,7 @@ from mgdm_audio.audio.training import StemChunks, TrainSettings, train_prior
 from mgdm_audio.audio.training.denoising import denoising, random_chunks
 from mgdm_audio.audio.training.snapshot import export_checkpoint
 from mgdm_audio.cli import main
+from tests.audio.test_music_prior import TINY_NET, tiny_prior
 
 RATE = 8000
 STEMS = 4
@@ -29,8 +30,10 @@ def make_data_dir(root, sample_rate: int = RATE, lengths=(2000, 1500, 40)) -> st
     for number, length in enumerate(lengths):
         utt = f"utt{number}"
         time = np.arange(length) / sample_rate
-        stems = [0.3 * np.sin(2 * np.pi * (110 * (stem + 1) + 37 * number) * time) + 0.01 * rng.normal(size=length)
-                 for stem in range(STEMS)]
+        stems = [
+            0.3 * np.sin(2 * np.pi * (110 * (stem + 1) + 37 * number) * time) + 0.01 * rng.normal(size=length)
+            for stem in range(STEMS)
+        ]
         folder = root / "audio" / utt
         folder.mkdir(parents=True)
         for stem, audio in enumerate(stems):
@@ -52,8 +55,16 @@ def test_chunks_are_aligned_slices_with_one_gain_per_example(data_dir):
     assert chunks.num_utterances == 2 and chunks.hours == pytest.approx(3500 / RATE / 3600)  # utt2 is too short
     batch = chunks.batch(16, np.random.default_rng(3), gain_range=(1.0, 1.0))
     assert batch.shape == (16, STEMS, SEGMENT) and batch.dtype == np.float32
-    windows = [np.stack([np.lib.stride_tricks.sliding_window_view(soundfile.read(path, dtype="float32")[0], SEGMENT)
-                         for path in paths], axis=1) for paths in chunks.paths]  # [positions, S, L] per utterance
+    windows = [
+        np.stack(
+            [
+                np.lib.stride_tricks.sliding_window_view(soundfile.read(path, dtype="float32")[0], SEGMENT)
+                for path in paths
+            ],
+            axis=1,
+        )
+        for paths in chunks.paths
+    ]  # [positions, S, L] per utterance
     for example in batch:  # every example is the S stems of one utterance at one offset
         assert sum(int((window == example).all(axis=(1, 2)).sum()) for window in windows) == 1
     gained = chunks.batch(16, np.random.default_rng(3))
@@ -107,28 +118,31 @@ def test_denoising_measures_mse_and_sdr_against_closed_forms(data_dir):
     torch.testing.assert_close(mse, torch.full((STEMS,), 0.05**2), rtol=0.05, atol=0)
     expected = (10 * torch.log10(clean.pow(2).sum(dim=2) / (256 * 0.05**2))).median(dim=0).values
     torch.testing.assert_close(sdr, expected, atol=0.3, rtol=0)
-    mse, sdr = denoising(_FixedDenoiserPrior(lambda x, sigma: torch.zeros_like(x)), clean, 0.3,
-                         torch.Generator().manual_seed(0))
+    mse, sdr = denoising(
+        _FixedDenoiserPrior(lambda x, sigma: torch.zeros_like(x)), clean, 0.3, torch.Generator().manual_seed(0)
+    )
     torch.testing.assert_close(mse, power)
     assert torch.equal(sdr, torch.zeros(STEMS))
 
 
 def test_exported_prior_has_the_finished_runs_card_with_loss_curve_and_denoising(data_dir, tmp_path):
     settings = TrainSettings(steps=4, batch_size=2, lr=1e-3, checkpoint_every=2, validate_every=2, seed=0)
-    result = train_prior(tiny_prior(SEGMENT, RATE), data_dir, tmp_path / "run", settings, progress=False,
-                         valid_dir=data_dir)
+    result = train_prior(
+        tiny_prior(SEGMENT, RATE), data_dir, tmp_path / "run", settings, progress=False, valid_dir=data_dir
+    )
     exported, step = export_checkpoint(tmp_path / "run", tmp_path / "export", denoising_dir=data_dir)
     assert step == 4
     weights = ma.priors.load(exported).state_dict()
     for name, tensor in ma.priors.load(result.model_dir).state_dict().items():
         assert torch.equal(weights[name], tensor), name
     finished, snapshot = ((path / "MODEL_CARD.md").read_text() for path in (result.model_dir, exported))
-    section = snapshot[snapshot.index("## Loss curve"):snapshot.index("## To complete")]
-    assert section == finished[finished.index("## Loss curve"):finished.index("## To complete")]
+    section = snapshot[snapshot.index("## Loss curve") : snapshot.index("## To complete")]
+    assert section == finished[finished.index("## Loss curve") : finished.index("## To complete")]
     assert "| 1–1 |" in section and "| 4–4 |" in section  # 4 steps in spans of one
     assert "| 2 |" in section and "| 4 |" in section  # the validation losses at steps 2 and 4
-    identity_column = [line.split(" | ")[1] for line in section.splitlines() if line.startswith("| 0.")
-                       or line.startswith("| 1 |")]
+    identity_column = [
+        line.split(" | ")[1] for line in section.splitlines() if line.startswith("| 0.") or line.startswith("| 1 |")
+    ]
     assert identity_column == ["1.00e-04", "1.00e-02", "9.00e-02", "2.50e-01", "1.00e+00"]
     assert "4 steps" in snapshot and "(2 utterances, 0.00 h)" in snapshot
 
@@ -186,20 +200,65 @@ def test_stereo_stems_are_refused(tmp_path):
 
 def test_cli_trains_a_tiny_prior(data_dir, tmp_path, capsys):
     net = TINY_NET
-    options = ["--channels", str(net["channels"]), "--patch-factor", str(net["patch_factor"]),
-               "--multipliers", *map(str, net["multipliers"]), "--factors", *map(str, net["factors"]),
-               "--blocks", str(net["blocks"]), "--attention-levels", str(net["attention_levels"]),
-               "--attention-heads", str(net["attention_heads"]),
-               "--attention-features", str(net["attention_features"]), "--resnet-groups", str(net["resnet_groups"])]
-    status = main(["train-prior", data_dir, str(tmp_path / "run"), "--steps", "3", "--batch-size", "2",
-                   "--segment-seconds", "0.0075", "--sample-rate", str(RATE), "--device", "cpu", *options])
+    options = [
+        "--channels",
+        str(net["channels"]),
+        "--patch-factor",
+        str(net["patch_factor"]),
+        "--multipliers",
+        *map(str, net["multipliers"]),
+        "--factors",
+        *map(str, net["factors"]),
+        "--blocks",
+        str(net["blocks"]),
+        "--attention-levels",
+        str(net["attention_levels"]),
+        "--attention-heads",
+        str(net["attention_heads"]),
+        "--attention-features",
+        str(net["attention_features"]),
+        "--resnet-groups",
+        str(net["resnet_groups"]),
+    ]
+    status = main(
+        [
+            "train-prior",
+            data_dir,
+            str(tmp_path / "run"),
+            "--steps",
+            "3",
+            "--batch-size",
+            "2",
+            "--segment-seconds",
+            "0.0075",
+            "--sample-rate",
+            str(RATE),
+            "--device",
+            "cpu",
+            *options,
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 0 and "segment 64 samples" in out and "prior written to" in out
     prior = ma.priors.load(tmp_path / "run" / "prior")
     assert prior.segment_length == SEGMENT  # 60 samples rounded to 64
-    assert prior.denoiser.sigma_data == pytest.approx(np.sqrt(0.3**2 / 2 + 0.01**2), rel=0.03)  # by default ('auto'): the stems' RMS
-    status = main(["train-prior", data_dir, str(tmp_path / "bad"), "--sample-rate", "16000", "--device", "cpu",
-                   "--segment-seconds", "0.004", *options])
+    assert prior.denoiser.sigma_data == pytest.approx(
+        np.sqrt(0.3**2 / 2 + 0.01**2), rel=0.03
+    )  # by default ('auto'): the stems' RMS
+    status = main(
+        [
+            "train-prior",
+            data_dir,
+            str(tmp_path / "bad"),
+            "--sample-rate",
+            "16000",
+            "--device",
+            "cpu",
+            "--segment-seconds",
+            "0.004",
+            *options,
+        ]
+    )
     assert status == 1 and "expected 16000" in capsys.readouterr().err
 
 

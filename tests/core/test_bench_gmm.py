@@ -1,4 +1,5 @@
 """The Gaussian-mixture benchmark's problems, and its resumable runner."""
+
 import csv
 
 import pytest
@@ -35,20 +36,32 @@ def test_the_mgdm_construction_draws_an_informative_operator():
 
 def test_runner_resumes_and_tabulates(tmp_path):
     out = tmp_path / "runs.csv"
-    kwargs = dict(cells=[(4, 1)], seeds=[0], gibbs_reps=[1], num_samples=100, sigma_y=0.5,
-                  updates=["pcn", "variational"], constructions=["mcgdiff", "mgdm"], baselines=["ddnm"],
-                  log=lambda line: None)
+    kwargs = dict(
+        cells=[(4, 1)],
+        seeds=[0],
+        gibbs_reps=[1],
+        num_samples=100,
+        sigma_y=0.5,
+        updates=["pcn", "variational"],
+        constructions=["mcgdiff", "mgdm"],
+        baselines=["ddnm"],
+        log=lambda line: None,
+    )
     runs = gmm.benchmark(out, **kwargs)
     assert sorted((run.construction, run.method, run.intermediate_update) for run in runs) == [
-        (construction, method, update) for construction in ("mcgdiff", "mgdm") for method, update in
-        (("ddnm", ""), ("dps", ""), ("exact", ""), ("mgdm", "pcn"), ("mgdm", "variational"))]
+        (construction, method, update)
+        for construction in ("mcgdiff", "mgdm")
+        for method, update in (("ddnm", ""), ("dps", ""), ("exact", ""), ("mgdm", "pcn"), ("mgdm", "variational"))
+    ]
     by_update = {run.intermediate_update: run for run in runs if run.method == "mgdm"}
     assert by_update["variational"].forward_backward_calls == 97 * 20  # the gmm preset: K = 100, G = 20
     assert by_update["pcn"].forward_backward_calls == 0 and by_update["pcn"].sliced_wasserstein > 0
     assert {run.forward_calls for run in runs if run.method == "ddnm"} == {99}  # the gmm preset: K = 100
     assert len(gmm.benchmark(out, **kwargs)) == 10  # nothing is redone
     table = gmm.markdown_table(runs)
-    assert "| mcgdiff | 4 | 1 | MGDM | pcn | 1 | 1 |" in table and "| mgdm | 4 | 1 | MGDM | variational | 1 | 1 |" in table
+    assert (
+        "| mcgdiff | 4 | 1 | MGDM | pcn | 1 | 1 |" in table and "| mgdm | 4 | 1 | MGDM | variational | 1 | 1 |" in table
+    )
     assert "| mgdm | 4 | 1 | DDNM+ | – | – | 1 |" in table and "exact (noise floor)" in table
     # Sorted by construction, cell, then the method order of METHOD_NAMES.
     rows = [line.split(" | ")[3] for line in table.splitlines()[2:7]]
@@ -69,21 +82,31 @@ def test_runner_resumes_a_csv_without_the_update_column(tmp_path):
         writer.writerows(rows)
     resumed = gmm.benchmark(out, updates=["pcn", "variational"], **kwargs)
     assert sorted(run.intermediate_update for run in resumed if run.method == "mgdm") == ["pcn", "variational"]
-    assert [run for run in resumed if run.intermediate_update == "variational"] == \
-        [run for run in first if run.intermediate_update == "variational"]
+    assert [run for run in resumed if run.intermediate_update == "variational"] == [
+        run for run in first if run.intermediate_update == "variational"
+    ]
     assert next(csv.reader(out.open())) == list(gmm.FIELDS)
 
 
 def test_paired_verdicts_by_hand():
     """Differences (MGDM − DPS) of −1 and −3 on two problems: mean −2, SE = sd / √2 = √2 / √2 = 1, so
     −2 ± 1.96 excludes 0 (below); +1 and −1: 0 ± 1.96, level (a third problem without DPS is left out)."""
+
     def run(construction, seed, method, value, update=""):
         return gmm.Run(construction, 8, 1, seed, method, update, 1 if method == "mgdm" else 0, value, 0, 0, 0.0)
 
-    runs = [run("mgdm", 0, "dps", 4.0), run("mgdm", 0, "mgdm", 3.0, "pcn"), run("mgdm", 1, "dps", 5.0),
-            run("mgdm", 1, "mgdm", 2.0, "pcn"), run("mgdm", 1, "mgdm", 9.0, "variational"),
-            run("mcgdiff", 0, "dps", 1.0), run("mcgdiff", 0, "mgdm", 2.0, "pcn"), run("mcgdiff", 1, "dps", 1.0),
-            run("mcgdiff", 1, "mgdm", 0.0, "pcn"), run("mcgdiff", 2, "mgdm", 0.0, "pcn")]
+    runs = [
+        run("mgdm", 0, "dps", 4.0),
+        run("mgdm", 0, "mgdm", 3.0, "pcn"),
+        run("mgdm", 1, "dps", 5.0),
+        run("mgdm", 1, "mgdm", 2.0, "pcn"),
+        run("mgdm", 1, "mgdm", 9.0, "variational"),
+        run("mcgdiff", 0, "dps", 1.0),
+        run("mcgdiff", 0, "mgdm", 2.0, "pcn"),
+        run("mcgdiff", 1, "dps", 1.0),
+        run("mcgdiff", 1, "mgdm", 0.0, "pcn"),
+        run("mcgdiff", 2, "mgdm", 0.0, "pcn"),
+    ]
     table = gmm.paired_verdicts(runs, "pcn")
     assert "| mgdm | 8 | 1 | 2 | -2.000 ± 1.960 | below |" in table
     assert "| mcgdiff | 8 | 1 | 2 | +0.000 ± 1.960 | level |" in table  # seed 2 has no DPS run: left out
@@ -94,12 +117,21 @@ def test_paired_verdicts_by_hand():
 def test_paired_matrix_by_hand():
     """MGDM − ΠGDM of −1 and −3 on two problems (−2 ± 1.96: bold, the interval excludes 0) and MGDM − DAPS of
     +1 and −1 (0 ± 1.96: plain); a cell where only DAPS ran next to MGDM shows "–" for ΠGDM."""
+
     def run(dim, seed, method, value, update=""):
         return gmm.Run("mgdm", dim, 1, seed, method, update, 1 if method == "mgdm" else 0, value, 0, 0, 0.0)
 
-    runs = [run(8, 0, "mgdm", 3.0, "auto"), run(8, 0, "pigdm", 4.0), run(8, 0, "daps", 2.0),
-            run(8, 1, "mgdm", 2.0, "auto"), run(8, 1, "pigdm", 5.0), run(8, 1, "daps", 3.0),
-            run(8, 1, "mgdm", 0.0, "pcn"), run(20, 0, "mgdm", 1.0, "auto"), run(20, 0, "daps", 0.5)]
+    runs = [
+        run(8, 0, "mgdm", 3.0, "auto"),
+        run(8, 0, "pigdm", 4.0),
+        run(8, 0, "daps", 2.0),
+        run(8, 1, "mgdm", 2.0, "auto"),
+        run(8, 1, "pigdm", 5.0),
+        run(8, 1, "daps", 3.0),
+        run(8, 1, "mgdm", 0.0, "pcn"),
+        run(20, 0, "mgdm", 1.0, "auto"),
+        run(20, 0, "daps", 0.5),
+    ]
     table = gmm.paired_matrix(runs, "auto", ["pigdm", "daps"])
     assert "| A | d | d_y | problems | MGDM − ΠGDM | MGDM − DAPS |" in table
     assert "| mgdm | 8 | 1 | 2 | **-2.000 ± 1.960** | +0.000 ± 1.960 |" in table
@@ -111,8 +143,31 @@ def test_cli_writes_the_baseline_matrix(tmp_path):
     from mgdm_audio.cli import main
 
     out = tmp_path / "bench"
-    assert main(["bench", "gmm", "--out", str(out), "--dims", "2", "--obs-dims", "1", "--problems", "1",
-                 "--num-samples", "50", "--updates", "pcn", "--construction", "mgdm", "--baselines", "pigdm"]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "gmm",
+                "--out",
+                str(out),
+                "--dims",
+                "2",
+                "--obs-dims",
+                "1",
+                "--problems",
+                "1",
+                "--num-samples",
+                "50",
+                "--updates",
+                "pcn",
+                "--construction",
+                "mgdm",
+                "--baselines",
+                "pigdm",
+            ]
+        )
+        == 0
+    )
     text = (out / "results.md").read_text()
     assert "MGDM (pcn, R = 1) against DPS on the same problems" in text
     assert "| A | d | d_y | problems | MGDM − ΠGDM |" in text

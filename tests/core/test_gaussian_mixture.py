@@ -1,12 +1,13 @@
 """The Gaussian-mixture prior: exact ε-net and denoiser, exact posterior, sampling."""
+
 import math
 
 import pytest
 import torch
-from tests.conftest import random_covariance
 
 import mgdm_audio as ma
 from mgdm_audio.core.schedules import karras_sigmas
+from tests.conftest import random_covariance
 
 
 def make_mixture(dim, num_components, generator, full=True):
@@ -76,8 +77,9 @@ def _grid_posterior_check(prior, matrix, y, sigma_y, axes):
 def test_exact_posterior_1d_against_numerical_integration():
     prior = ma.priors.GaussianMixture([0.3, 0.7], [[-2.0], [1.5]], [[[0.5]], [[1.2]]])
     axis = torch.linspace(-8, 8, 20001, dtype=torch.float64)
-    _grid_posterior_check(prior, torch.tensor([[0.8]], dtype=torch.float64), torch.tensor([0.4], dtype=torch.float64),
-                          0.6, [axis])
+    _grid_posterior_check(
+        prior, torch.tensor([[0.8]], dtype=torch.float64), torch.tensor([0.4], dtype=torch.float64), 0.6, [axis]
+    )
 
 
 def test_exact_posterior_2d_against_numerical_integration(generator):
@@ -107,12 +109,15 @@ def test_ve_denoiser_prior_matches_the_vp_view(generator):
         assert torch.allclose(prior.x0(x, index), vp.x0(x, index))
 
 
-@pytest.mark.parametrize("bad", [
-    dict(weights=[1.0], means=[[0.0, 0.0]], covariances=[[[1.0, 2.0], [0.0, 1.0]]]),
-    dict(weights=[1.0, 1.0], means=[[0.0, 0.0]], covariances=[[1.0, 1.0]]),
-    dict(weights=[-1.0], means=[[0.0]], covariances=[[1.0]]),
-    dict(weights=[1.0], means=[[0.0, 0.0]], covariances=[[[1.0, 0.0], [0.0, -1.0]]]),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(weights=[1.0], means=[[0.0, 0.0]], covariances=[[[1.0, 2.0], [0.0, 1.0]]]),
+        dict(weights=[1.0, 1.0], means=[[0.0, 0.0]], covariances=[[1.0, 1.0]]),
+        dict(weights=[-1.0], means=[[0.0]], covariances=[[1.0]]),
+        dict(weights=[1.0], means=[[0.0, 0.0]], covariances=[[[1.0, 0.0], [0.0, -1.0]]]),
+    ],
+)
 def test_bad_mixture_arguments(bad):
     with pytest.raises(ValueError):
         ma.priors.GaussianMixture(**bad)

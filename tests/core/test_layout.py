@@ -1,5 +1,6 @@
 """The core is one place: importing it (or the package face) loads no module of the audio or image plug-ins, and
 the plug-ins register their pieces with it on first use."""
+
 import json
 import subprocess
 import sys
@@ -45,9 +46,16 @@ def test_the_core_imports_only_itself_and_common():
     offending = []
     for path in sorted(core.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = ([node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
-                     else [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
-            offending += [f"{path.relative_to(core)}: {name}" for name in names
-                          if name.split(".")[0] == "mgdm_audio"
-                          and not name.startswith(("mgdm_audio.core", "mgdm_audio.common"))]
+            names = (
+                [node.module]
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                else [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            offending += [
+                f"{path.relative_to(core)}: {name}"
+                for name in names
+                if name.split(".")[0] == "mgdm_audio" and not name.startswith(("mgdm_audio.core", "mgdm_audio.common"))
+            ]
     assert offending == []

@@ -1,4 +1,5 @@
 """Every operator: shapes, adjoint identity ⟨A x, y⟩ = ⟨x, Aᵀ y⟩, SVD reconstruction."""
+
 import pytest
 import torch
 

@@ -1,4 +1,5 @@
 """MGDM and DPS against closed-form answers, reproducibility, settings and argument errors."""
+
 import math
 import sys
 from dataclasses import dataclass
@@ -6,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from tests.conftest import random_covariance
 
 import mgdm_audio as ma
 from mgdm_audio.core import bridge
@@ -15,6 +15,7 @@ from mgdm_audio.core.samplers import intermediate
 from mgdm_audio.core.samplers.base import counting, forward_model
 from mgdm_audio.core.samplers.mgdm import squared_operator_norm
 from mgdm_audio.samplers import DenoiserCalls, make_sampler, preset_names
+from tests.conftest import random_covariance
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,8 +26,9 @@ else:  # Python 3.10
 def gaussian_problem(dim, obs_dim, sigma_y, seed):
     """A single-Gaussian prior, a random A and y drawn from the model, with its exact posterior."""
     g = torch.Generator().manual_seed(seed)
-    prior = ma.priors.GaussianMixture([1.0], torch.randn(1, dim, generator=g, dtype=torch.float64),
-                                      random_covariance(dim, g)[None])
+    prior = ma.priors.GaussianMixture(
+        [1.0], torch.randn(1, dim, generator=g, dtype=torch.float64), random_covariance(dim, g)[None]
+    )
     matrix = torch.randn(obs_dim, dim, generator=g, dtype=torch.float64)
     y = matrix @ prior.sample(1, g)[0] + sigma_y * torch.randn(obs_dim, generator=g, dtype=torch.float64)
     return prior, ma.operators.Linear(matrix), y, prior.posterior(matrix, y, sigma_y)
@@ -76,8 +78,19 @@ def gaussian_intermediate_conditional(seed, n, sigma_y=0.5):
     offset = y - operator.matrix @ (mu - math.sqrt(prior.alpha_bar(s)) * gain @ mu)
     precision = AG.T @ AG / sigma_y**2 + torch.eye(2, dtype=torch.float64) / coefficients.std**2
     mean = torch.linalg.solve(precision, AG.T @ offset / sigma_y**2 + m / coefficients.std**2)
-    return IntermediateConditional(prior, operator, GaussianLikelihood(y, sigma_y), x0, x_t, s, t,
-                                   coefficients.mean(x0, x_t), coefficients.std, mean, precision)
+    return IntermediateConditional(
+        prior,
+        operator,
+        GaussianLikelihood(y, sigma_y),
+        x0,
+        x_t,
+        s,
+        t,
+        coefficients.mean(x0, x_t),
+        coefficients.std,
+        mean,
+        precision,
+    )
 
 
 def test_variational_update_fits_the_exact_gaussian_conditional():
@@ -87,8 +100,14 @@ def test_variational_update_fits_the_exact_gaussian_conditional():
     mean, precision = problem.mean, problem.precision
     calls = DenoiserCalls()
     with counting(problem.prior, calls):  # the samplers' one call counter, as Sampler.__call__ holds it
-        x_s = intermediate.variational(problem.energy, problem.bridge_mean, problem.bridge_std, steps=800, lr=0.004,
-                                       generator=torch.Generator().manual_seed(0))
+        x_s = intermediate.variational(
+            problem.energy,
+            problem.bridge_mean,
+            problem.bridge_std,
+            steps=800,
+            lr=0.004,
+            generator=torch.Generator().manual_seed(0),
+        )
     mean_field_sd = (1 / torch.diagonal(precision)).sqrt()
     assert torch.allclose(x_s.mean(0), mean, atol=4 * float(mean_field_sd.max()) / math.sqrt(n) + 2e-3)
     assert torch.allclose(x_s.std(0), mean_field_sd, rtol=0.08)
@@ -103,8 +122,13 @@ def test_pcn_update_samples_the_exact_gaussian_conditional(seed):
     problem = gaussian_intermediate_conditional(seed, n)
     calls = DenoiserCalls()
     with counting(problem.prior, calls):
-        x_s = intermediate.pcn(problem.energy, problem.bridge_mean, problem.bridge_std, steps=100,
-                               generator=torch.Generator().manual_seed(0))
+        x_s = intermediate.pcn(
+            problem.energy,
+            problem.bridge_mean,
+            problem.bridge_std,
+            steps=100,
+            generator=torch.Generator().manual_seed(0),
+        )
     assert_gaussian_draws(x_s, problem.mean, torch.linalg.inv(problem.precision))
     assert (calls.forward, calls.forward_backward) == (101, 0)
 
@@ -116,12 +140,22 @@ def test_laplace_update_samples_a_sharp_gaussian_conditional():
     observed entry and fit step, one forward call per Metropolis step and per backtracking trial."""
     n = 4000
     problem = gaussian_intermediate_conditional(3, n, sigma_y=0.02)
-    residual = lambda x_s: (problem.likelihood.residual(problem.operator(problem.prior.x0(x_s, problem.s)))
-                            / problem.likelihood.sigma_y).flatten(1)
+
+    def residual(x_s):
+        return (
+            problem.likelihood.residual(problem.operator(problem.prior.x0(x_s, problem.s))) / problem.likelihood.sigma_y
+        ).flatten(1)
+
     calls = DenoiserCalls()
     with counting(problem.prior, calls):
-        x_s = intermediate.laplace(residual, problem.bridge_mean, problem.bridge_std, fit_steps=2, steps=10,
-                                   generator=torch.Generator().manual_seed(0))
+        x_s = intermediate.laplace(
+            residual,
+            problem.bridge_mean,
+            problem.bridge_std,
+            fit_steps=2,
+            steps=10,
+            generator=torch.Generator().manual_seed(0),
+        )
     assert_gaussian_draws(x_s, problem.mean, torch.linalg.inv(problem.precision))
     assert calls.forward_backward == 2 and 11 + 2 <= calls.forward <= 11 + 2 * intermediate.BACKTRACK
 
@@ -135,8 +169,9 @@ def nonlinear_intermediate_conditional():
     coefficients = bridge.bridge(prior.alphas_cumprod, 0, s, t)
     m = float(coefficients.mean(torch.tensor([[0.5]], dtype=torch.float64), torch.tensor([[0.2]], dtype=torch.float64)))
     points = torch.linspace(m - 8 * coefficients.std, m + 8 * coefficients.std, 20001, dtype=torch.float64)[:, None]
-    log_density = (-0.5 * ((y - prior.x0(points, s)[:, 0]) / sigma_y) ** 2
-                   - 0.5 * ((points[:, 0] - m) / coefficients.std) ** 2)
+    log_density = (
+        -0.5 * ((y - prior.x0(points, s)[:, 0]) / sigma_y) ** 2 - 0.5 * ((points[:, 0] - m) / coefficients.std) ** 2
+    )
     weights = torch.softmax(log_density, 0)
     mean = float((weights * points[:, 0]).sum())
     sd = float((weights * (points[:, 0] - mean) ** 2).sum().sqrt())
@@ -154,11 +189,13 @@ def test_laplace_update_corrects_its_fit_on_a_nonlinear_conditional():
     residual, m, bridge_std, mean, sd = nonlinear_intermediate_conditional()
     n = 4000
     start = torch.full((n, 1), m, dtype=torch.float64)
-    fit_only = intermediate.laplace(residual, start, bridge_std, fit_steps=2, steps=0,
-                                    generator=torch.Generator().manual_seed(0))
+    fit_only = intermediate.laplace(
+        residual, start, bridge_std, fit_steps=2, steps=0, generator=torch.Generator().manual_seed(0)
+    )
     assert abs(float(fit_only.mean()) - mean) > 0.4 * sd
-    x_s = intermediate.laplace(residual, start, bridge_std, fit_steps=2, steps=300,
-                               generator=torch.Generator().manual_seed(0))
+    x_s = intermediate.laplace(
+        residual, start, bridge_std, fit_steps=2, steps=300, generator=torch.Generator().manual_seed(0)
+    )
     assert float(x_s.mean()) == pytest.approx(mean, abs=4 * sd / math.sqrt(n))
     assert float(x_s.std()) == pytest.approx(sd, rel=0.04)
 
@@ -176,9 +213,18 @@ def test_mgdm_draws_x_s_against_the_likelihood_of_its_denoised_estimate():
     drawn through the sampler's own wiring (pCN, exact in the limit), x_s must follow the exact conditional."""
     problem = gaussian_intermediate_conditional(3, 4000)
     sampler = make_sampler("mgdm", "gmm", intermediate_update="pcn")
-    x_s = sampler._draw_intermediate(problem.prior, forward_model(problem.prior, problem.operator),
-                                     problem.likelihood, problem.x0, problem.x_t, problem.s, problem.t, steps=100,
-                                     lr=0.0, generator=torch.Generator().manual_seed(0))
+    x_s = sampler._draw_intermediate(
+        problem.prior,
+        forward_model(problem.prior, problem.operator),
+        problem.likelihood,
+        problem.x0,
+        problem.x_t,
+        problem.s,
+        problem.t,
+        steps=100,
+        lr=0.0,
+        generator=torch.Generator().manual_seed(0),
+    )
     assert_gaussian_draws(x_s, problem.mean, torch.linalg.inv(problem.precision))
 
 
@@ -215,8 +261,9 @@ def test_dps_first_step_descends_the_residual_norm_by_its_closed_form_gradient()
     unguided = ma.sample(prior, operator, y, zeta=0.0, **kwargs)
     guided = ma.sample(prior, operator, y, zeta=zeta, **kwargs)
     residual = y - unguided @ operator.matrix.T  # [6, 1]
-    expected = zeta * residual @ operator.matrix @ denoiser_gain(prior, prior.grid(2)[-1]) / residual.norm(dim=1,
-                                                                                                         keepdim=True)
+    expected = (
+        zeta * residual @ operator.matrix @ denoiser_gain(prior, prior.grid(2)[-1]) / residual.norm(dim=1, keepdim=True)
+    )
     assert torch.allclose(guided - unguided, expected, rtol=1e-9, atol=0)
     assert ((y - guided @ operator.matrix.T).norm(dim=1) < residual.norm(dim=1)).all()
 
@@ -239,8 +286,9 @@ def test_mgdm_recovers_a_gaussian_posterior_far_from_its_prior():
     exact = posterior.sample(1500, torch.Generator().manual_seed(1))
     projections = torch.Generator().manual_seed(2)
     distance = ma.metrics.sliced_wasserstein(x, exact, generator=projections)
-    prior_distance = ma.metrics.sliced_wasserstein(prior.sample(1500, torch.Generator().manual_seed(3)), exact,
-                                                  generator=projections)
+    prior_distance = ma.metrics.sliced_wasserstein(
+        prior.sample(1500, torch.Generator().manual_seed(3)), exact, generator=projections
+    )
     assert distance < 0.25 * prior_distance
 
 
@@ -260,8 +308,18 @@ def test_mgdm_with_pcn_needs_no_gradients():
     forward+backward calls, and posterior moments as close as the variational update's (measured: mean
     within 0.31 posterior standard deviations, standard deviations within 10 %)."""
     prior, operator, y, posterior = gaussian_problem(3, 2, 0.3, seed=5)
-    result = ma.sample(prior, NumpyMatrix(operator.matrix), y, sigma_y=0.3, num_samples=1500, seed=0, preset="gmm",
-                       intermediate_update="pcn", metropolis_steps=20, return_result=True)
+    result = ma.sample(
+        prior,
+        NumpyMatrix(operator.matrix),
+        y,
+        sigma_y=0.3,
+        num_samples=1500,
+        seed=0,
+        preset="gmm",
+        intermediate_update="pcn",
+        metropolis_steps=20,
+        return_result=True,
+    )
     x, sd = result.samples, posterior.covariances[0].diagonal().sqrt()
     assert result.calls.forward_backward == 0
     assert float(((x.mean(0) - posterior.means[0]) / sd).abs().max()) < 0.35
@@ -275,7 +333,7 @@ def bridge_variance(prior, s, t):
 
 
 def test_auto_rule_picks_laplace_exactly_where_the_likelihood_is_sharp_against_the_bridge():
-    """"auto": laplace iff ρ_s = σ² ᾱ_s ‖A‖² / σ_y² > the threshold (σ² the bridge variance), else pcn; other
+    """ "auto": laplace iff ρ_s = σ² ᾱ_s ‖A‖² / σ_y² > the threshold (σ² the bridge variance), else pcn; other
     settings pass through. ‖A‖² by hand so that ρ_s = 0.9 and 1.1 × the threshold."""
     prior = ma.priors.GaussianMixture([1.0], [[0.0]], [[[1.0]]])
     s, t, sigma_y = 300, 310, 0.5
@@ -297,8 +355,10 @@ def test_squared_operator_norm_is_the_largest_squared_singular_value():
 
 def sharpness(prior, grid, norm_squared, sigma_y):
     """ρ_s = σ² ᾱ_s ‖A‖² / σ_y² at each outer step of ``grid`` (s = t_prev), written out here."""
-    return [bridge_variance(prior, grid[p - 1], grid[p]) * prior.alpha_bar(grid[p - 1]) * norm_squared / sigma_y**2
-            for p in range(len(grid) - 2, 1, -1)]
+    return [
+        bridge_variance(prior, grid[p - 1], grid[p]) * prior.alpha_bar(grid[p - 1]) * norm_squared / sigma_y**2
+        for p in range(len(grid) - 2, 1, -1)
+    ]
 
 
 def test_auto_rule_is_pcn_on_an_uninformative_observation_and_fits_on_a_sharp_one():
@@ -313,7 +373,9 @@ def test_auto_rule_is_pcn_on_an_uninformative_observation_and_fits_on_a_sharp_on
     kwargs = dict(num_samples=64, seed=0, preset="gmm", steps=20, sharpness_threshold=1.0, return_result=True)
     assert max(sharpness(prior, prior.grid(20), 1.0, 0.5)) < 1
     auto = ma.sample(prior, small, y, sigma_y=0.5, intermediate_update="auto", **kwargs)
-    assert torch.equal(auto.samples, ma.sample(prior, small, y, sigma_y=0.5, intermediate_update="pcn", **kwargs).samples)
+    assert torch.equal(
+        auto.samples, ma.sample(prior, small, y, sigma_y=0.5, intermediate_update="pcn", **kwargs).samples
+    )
     assert auto.calls.forward_backward == 0
     sharp = ma.sample(prior, operator, y, sigma_y=0.2, intermediate_update="auto", **kwargs)
     norm_squared = float(torch.linalg.matrix_norm(operator.matrix, 2)) ** 2
@@ -337,12 +399,23 @@ def test_published_presets_cost_what_the_paper_says(preset, forward_backward):
     are 1 + (K − 3) · R · (min(M, t_prev + 1) − 1) (audio ≈ 1,430, images ≈ 1,830:
     docs/method.md#published-settings)."""
     prior, operator, y, _ = gaussian_problem(2, 1, 0.5, seed=7)
-    result = ma.sample(prior, operator, y, sigma_y=0.5, preset=preset, num_samples=1, seed=0, return_result=True,
-                       index_rule="deterministic")
+    result = ma.sample(
+        prior,
+        operator,
+        y,
+        sigma_y=0.5,
+        preset=preset,
+        num_samples=1,
+        seed=0,
+        return_result=True,
+        index_rule="deterministic",
+    )
     settings = result.settings
     grid = prior.grid(settings["steps"])
-    expected_forward = 1 + sum(settings["gibbs_reps"] * (min(settings["denoising_steps"], grid[i - 1] + 1) - 1)
-                               for i in range(len(grid) - 2, 1, -1))
+    expected_forward = 1 + sum(
+        settings["gibbs_reps"] * (min(settings["denoising_steps"], grid[i - 1] + 1) - 1)
+        for i in range(len(grid) - 2, 1, -1)
+    )
     assert result.calls.forward_backward == forward_backward
     assert result.calls.forward == expected_forward
     assert abs(expected_forward - {"image_pixel": 1830, "image_latent": 1830, "audio": 1430}[preset]) < 25
@@ -377,8 +450,9 @@ def test_every_shipped_preset_builds_with_the_values_its_file_holds(preset):
             built = getattr(settings, name)
             if isinstance(value, str) and hasattr(built, "spec"):
                 steps = table["steps"]
-                assert [built(k, steps) for k in range(steps)] == \
-                    [eval(value, {"__builtins__": {}}, {"k": k, "K": steps}) for k in range(steps)], (sampler, name)
+                assert [built(k, steps) for k in range(steps)] == [
+                    eval(value, {"__builtins__": {}}, {"k": k, "K": steps}) for k in range(steps)
+                ], (sampler, name)
             else:
                 assert getattr(built, "spec", built) == value, (preset, sampler, name)
 
@@ -387,6 +461,7 @@ def test_samplers_build_from_settings_with_working_defaults_and_presets_on_top(t
     """Every sampler builds with no preset (its published defaults) and runs; ``from_preset`` is the preset's
     table over those defaults (what ``make_sampler`` builds); settings and single overrides combine."""
     from mgdm_audio.core.samplers import MGDM, MGDMSettings, sampler_class, sampler_names
+
     prior, operator, y, _ = gaussian_problem(2, 1, 0.5, seed=3)
     for name in sampler_names():
         sampler = sampler_class(name)()

@@ -1,4 +1,5 @@
 """Noise tables, the sampler grid, the Gaussian bridge and the prediction conversions."""
+
 import math
 
 import pytest
@@ -97,8 +98,9 @@ def test_prediction_conversions_are_consistent(prediction_type, generator):
     x0 = torch.randn(4, 6, generator=generator, dtype=torch.float64)
     eps = torch.randn(4, 6, generator=generator, dtype=torch.float64)
     x = math.sqrt(alpha_bar) * x0 + math.sqrt(1 - alpha_bar) * eps
-    output = {"epsilon": eps, "sample": x0,
-              "v_prediction": math.sqrt(alpha_bar) * eps - math.sqrt(1 - alpha_bar) * x0}[prediction_type]
+    output = {"epsilon": eps, "sample": x0, "v_prediction": math.sqrt(alpha_bar) * eps - math.sqrt(1 - alpha_bar) * x0}[
+        prediction_type
+    ]
     assert torch.allclose(parametrization.to_x0(prediction_type, output, x, alpha_bar), x0)
     assert torch.allclose(parametrization.to_epsilon(prediction_type, output, x, alpha_bar), eps)
 

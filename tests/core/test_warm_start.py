@@ -4,17 +4,18 @@ On a Gaussian prior with a linear operator the posterior is exact: started from 
 low level, a sampler must end at least as close to the posterior as from noise; started from a wrong
 estimate at the top of the schedule, it must forget it; at a low level, it must not.
 """
+
 import math
 
 import pytest
 import torch
-from tests.audio.test_mixing_and_dirac import mixture_problem
-from tests.core.test_samplers import gaussian_problem
 
 import mgdm_audio as ma
 from mgdm_audio.core.samplers.start import WarmStart
 from mgdm_audio.core.schedules import sigmas_from_table
 from mgdm_audio.operators import Mixing
+from tests.audio.test_mixing_and_dirac import mixture_problem
+from tests.core.test_samplers import gaussian_problem
 
 N = 800
 SETTINGS = {"mgdm": dict(preset="image_pixel", steps=50), "dps": dict(zeta=0.5, steps=100)}
@@ -34,8 +35,9 @@ def problem():
 
 def _sample(problem, sampler, **start):
     prior, operator, y, _, _ = problem
-    return ma.sample(prior, operator, y, sigma_y=0.3, sampler=sampler, num_samples=N, seed=0, **SETTINGS[sampler],
-                     **start)
+    return ma.sample(
+        prior, operator, y, sigma_y=0.3, sampler=sampler, num_samples=N, seed=0, **SETTINGS[sampler], **start
+    )
 
 
 def test_warm_state_is_the_noised_estimate_at_the_level_below_sigma():
@@ -83,13 +85,33 @@ def test_dirac_warm_started_from_exact_stems_stays_on_the_posterior():
     direction = torch.tensor([1.0, -1.0], dtype=torch.float64).view(1, 2, 1)
     draws = torch.randn(256, 1, y.shape[-1], generator=torch.Generator().manual_seed(3), dtype=torch.float64)
     exact = wiener + direction * posterior_std[0] * draws
-    run = ma.sample(prior, Mixing(), y, sigma_y=1e-4, sampler="dirac", preset="audio", num_samples=256, seed=0,
-                    init=exact, start_sigma=0.02)
+    run = ma.sample(
+        prior,
+        Mixing(),
+        y,
+        sigma_y=1e-4,
+        sampler="dirac",
+        preset="audio",
+        num_samples=256,
+        seed=0,
+        init=exact,
+        start_sigma=0.02,
+    )
     assert float((run.mean(0) - wiener).norm() / wiener.norm()) < 0.05
     assert torch.allclose(run.std(0).mean(-1), posterior_std, rtol=0.1)
     cold = ma.sample(prior, Mixing(), y, sigma_y=1e-4, sampler="dirac", preset="audio", num_samples=256, seed=0)
-    wrong = ma.sample(prior, Mixing(), y, sigma_y=1e-4, sampler="dirac", preset="audio", num_samples=256, seed=0,
-                      init=torch.ones(1, 2, y.shape[-1], dtype=torch.float64), start_sigma=1.0)
+    wrong = ma.sample(
+        prior,
+        Mixing(),
+        y,
+        sigma_y=1e-4,
+        sampler="dirac",
+        preset="audio",
+        num_samples=256,
+        seed=0,
+        init=torch.ones(1, 2, y.shape[-1], dtype=torch.float64),
+        start_sigma=1.0,
+    )
     assert torch.allclose(wrong, cold)
 
 

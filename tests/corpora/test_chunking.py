@@ -1,4 +1,5 @@
 """Chunking a data dir into aligned excerpts: boundaries, the activity filter, exact audio, errors."""
+
 import numpy as np
 import pytest
 import soundfile
@@ -30,7 +31,7 @@ def _data_dir(tmp_path, silent_chunks):
     rng = np.random.default_rng(0)
     stems = rng.normal(scale=0.1, size=(2, 5 * CHUNK + 30)).astype(np.float32)
     for k in silent_chunks:
-        stems[1, k * CHUNK:(k + 1) * CHUNK] = 0.0
+        stems[1, k * CHUNK : (k + 1) * CHUNK] = 0.0
     paths = []
     for name, audio in (("mix", stems.sum(0)), ("s1", stems[0]), ("s2", stems[1])):
         path = tmp_path / f"{name}.wav"
@@ -50,10 +51,11 @@ def test_kept_chunks_are_exact_aligned_slices_with_every_source_active(tmp_path)
         start = int(chunk_id.split("-c")[1]) * CHUNK
         mixture, rate = soundfile.read(data.mixtures[chunk_id], dtype="float32")
         assert rate == RATE
-        np.testing.assert_array_equal(mixture, stems.sum(0)[start:start + CHUNK])
+        np.testing.assert_array_equal(mixture, stems.sum(0)[start : start + CHUNK])
         for k, source in enumerate(data.sources):
-            np.testing.assert_array_equal(soundfile.read(source[chunk_id], dtype="float32")[0],
-                                          stems[k, start:start + CHUNK])
+            np.testing.assert_array_equal(
+                soundfile.read(source[chunk_id], dtype="float32")[0], stems[k, start : start + CHUNK]
+            )
 
 
 def test_per_utterance_limit_spreads_the_chunks(tmp_path):

@@ -1,12 +1,19 @@
 """Kaldi-style data directories: list files, atomic writes, validation."""
+
 import os
 
 import numpy as np
 import pytest
 import soundfile
 
-from mgdm_audio.audio.corpora.kaldi import (DataDirError, read_data_dir, read_list, validate_data_dir, write_data_dir,
-                                            write_list)
+from mgdm_audio.audio.corpora.kaldi import (
+    DataDirError,
+    read_data_dir,
+    read_list,
+    validate_data_dir,
+    write_data_dir,
+    write_list,
+)
 from mgdm_audio.common.atomic import atomic_path
 
 
@@ -20,8 +27,9 @@ def _make_data_dir(tmp_path, num_speakers=3, utt_ids=("b", "a", "c"), num_sample
     audio = tmp_path / "audio"
     audio.mkdir(exist_ok=True)
     mixtures = {utt: _write_wav(audio / f"{utt}-mix.wav", num_samples) for utt in utt_ids}
-    sources = [{utt: _write_wav(audio / f"{utt}-s{k}.wav", num_samples) for utt in utt_ids}
-               for k in range(1, num_speakers + 1)]
+    sources = [
+        {utt: _write_wav(audio / f"{utt}-s{k}.wav", num_samples) for utt in utt_ids} for k in range(1, num_speakers + 1)
+    ]
     directory = tmp_path / "data"
     write_data_dir(directory, mixtures, sources, {utt: num_samples for utt in utt_ids})
     return directory
@@ -34,8 +42,7 @@ def test_list_round_trip_is_sorted_and_keeps_spaces_in_values(tmp_path):
     assert read_list(path) == {"utt1": "/x/a.wav", "utt10": "7", "utt2": "/x/b c.wav"}
 
 
-@pytest.mark.parametrize("text, message", [("a 1\na 2\n", "repeated"),
-                                           ("a 1\nlonely\n", "expected '<id> <value>'")])
+@pytest.mark.parametrize("text, message", [("a 1\na 2\n", "repeated"), ("a 1\nlonely\n", "expected '<id> <value>'")])
 def test_read_list_rejects_malformed_lines(tmp_path, text, message):
     path = tmp_path / "list"
     path.write_text(text)
@@ -69,7 +76,8 @@ def test_written_data_dir_validates_for_any_number_of_speakers(tmp_path, num_spe
     assert data.utt_ids == ["a", "b", "c"]
     assert len(data.sources) == num_speakers and data.num_samples == {"a": 800, "b": 800, "c": 800}
     assert sorted(os.listdir(directory)) == sorted(
-        ["wav.scp", "utt2num_samples"] + [f"spk{k}.scp" for k in range(1, num_speakers + 1)])
+        ["wav.scp", "utt2num_samples"] + [f"spk{k}.scp" for k in range(1, num_speakers + 1)]
+    )
 
 
 def test_rewrite_with_fewer_speakers_removes_stale_speaker_files(tmp_path):

@@ -1,4 +1,5 @@
 """MUSDB18-HQ preparation: mono stems at the prior's rate in the prior's stem order, and its clear refusals."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,9 +16,21 @@ from mgdm_audio.audio.priors.music import MultiSourcePrior
 from mgdm_audio.cli import main
 from mgdm_audio.core.priors.loading import save_prior
 
-TINY = dict(in_channels=4, channels=8, patch_factor=2, patch_blocks=1, resnet_groups=2, kernel_multiplier_downsample=2,
-            multipliers=[1, 2, 2], factors=[2, 2], num_blocks=[1, 1], attentions=[False, True], attention_heads=2,
-            attention_features=4, attention_multiplier=2)
+TINY = dict(
+    in_channels=4,
+    channels=8,
+    patch_factor=2,
+    patch_blocks=1,
+    resnet_groups=2,
+    kernel_multiplier_downsample=2,
+    multipliers=[1, 2, 2],
+    factors=[2, 2],
+    num_blocks=[1, 1],
+    attentions=[False, True],
+    attention_heads=2,
+    attention_features=4,
+    attention_multiplier=2,
+)
 PRIOR_STEMS = ("bass", "drums", "vocals", "other")  # any order of MUSDB's four stems
 
 
@@ -33,8 +46,10 @@ def make_musdb_hq(root: Path, seconds: float = 1.0, split: str = "test") -> Path
     for name in ("A Band - First Song", "B Band - Second Song"):
         folder = root / split / name
         folder.mkdir(parents=True)
-        stems = {stem: 0.1 * rng.standard_normal((round(seconds * 44100), 2)) for stem in ("vocals", "drums", "bass",
-                                                                                           "other")}
+        stems = {
+            stem: 0.1 * rng.standard_normal((round(seconds * 44100), 2))
+            for stem in ("vocals", "drums", "bass", "other")
+        }
         for stem, audio in stems.items():
             soundfile.write(folder / f"{stem}.wav", audio, 44100, subtype="PCM_16")
         soundfile.write(folder / "mixture.wav", sum(stems.values()), 44100, subtype="PCM_16")
@@ -44,8 +59,20 @@ def make_musdb_hq(root: Path, seconds: float = 1.0, split: str = "test") -> Path
 def test_stems_follow_the_prior_mono_at_its_rate_and_sum_to_the_mixture(tmp_path, capsys):
     root = make_musdb_hq(tmp_path / "musdb")
     prior = tiny_prior(tmp_path / "prior", sample_rate=16000)
-    assert main(["prepare-musdb", str(root), str(tmp_path / "data"), "--audio-dir", str(tmp_path / "audio"), "--prior",
-                 str(prior)]) == 0
+    assert (
+        main(
+            [
+                "prepare-musdb",
+                str(root),
+                str(tmp_path / "data"),
+                "--audio-dir",
+                str(tmp_path / "audio"),
+                "--prior",
+                str(prior),
+            ]
+        )
+        == 0
+    )
     assert "2 tracks" in capsys.readouterr().out
     data = validate_data_dir(tmp_path / "data", num_speakers=4, sample_rate=16000)
     assert data.utt_ids == ["A_Band_-_First_Song", "B_Band_-_Second_Song"]
@@ -72,8 +99,17 @@ def test_refusals_name_the_path_and_the_way_out(tmp_path, capsys):
         (incomplete, prior, "B Band - Second Song: incomplete MUSDB18-HQ track, missing other.wav"),
     ]
     for root, prior_dir, message in cases:
-        status = main(["prepare-musdb", str(root), str(tmp_path / "data"), "--audio-dir", str(tmp_path / "a"),
-                       "--prior", str(prior_dir)])
+        status = main(
+            [
+                "prepare-musdb",
+                str(root),
+                str(tmp_path / "data"),
+                "--audio-dir",
+                str(tmp_path / "a"),
+                "--prior",
+                str(prior_dir),
+            ]
+        )
         error = capsys.readouterr().err
         assert status == 1 and error.count("\n") == 1 and message in error, (root, error)
     with pytest.raises(ValueError, match="incomplete"):

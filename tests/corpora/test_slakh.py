@@ -1,4 +1,5 @@
 """Slakh2100 preparation (raw and MSDM pre-rendered layouts) and the MSDM chunk protocol, on tiny fake trees."""
+
 from __future__ import annotations
 
 import csv
@@ -24,9 +25,17 @@ def _tone(frequency: float, seconds: float, rate: int, amplitude: float = 0.1) -
 def make_raw_slakh(root: Path, split: str = "test", seconds: float = 2.0) -> Path:
     """Two raw Slakh2100 tracks (44.1 kHz FLAC stems + metadata.yaml). Track00001: two guitars, strings
     (not a class of ours), a piano not rendered (so its stem is silence). Track00002: one stem per class."""
-    layouts = {"Track00001": [("Bass", True), ("Guitar", True), ("Drums", True), ("Guitar", True),
-                              ("Strings", True), ("Piano", False)],
-               "Track00002": [("Piano", True), ("Drums", True), ("Guitar", True), ("Bass", True)]}
+    layouts = {
+        "Track00001": [
+            ("Bass", True),
+            ("Guitar", True),
+            ("Drums", True),
+            ("Guitar", True),
+            ("Strings", True),
+            ("Piano", False),
+        ],
+        "Track00002": [("Piano", True), ("Drums", True), ("Guitar", True), ("Bass", True)],
+    }
     for track, stems in layouts.items():
         (root / split / track / "stems").mkdir(parents=True)
         metadata = {"audio_dir": "stems", "stems": {}}
@@ -50,8 +59,9 @@ def test_raw_layout_sums_classes_resamples_and_silences_absent_ones(tmp_path):
     inner = slice(2000, -2000)  # away from the resampler's edge effects
     # Resampled tones equal the same tones sampled at 22,050 Hz; the two guitars add up; strings are left out.
     np.testing.assert_allclose(bass[inner], _tone(55.0, 2, 22050)[inner], atol=2e-4)
-    np.testing.assert_allclose(guitar[inner], (_tone(220 * 1.01, 2, 22050) + _tone(220 * 1.03, 2, 22050))[inner],
-                               atol=4e-4)
+    np.testing.assert_allclose(
+        guitar[inner], (_tone(220 * 1.01, 2, 22050) + _tone(220 * 1.03, 2, 22050))[inner], atol=4e-4
+    )
     assert not piano.any()
     mixture = soundfile.read(data.mixtures["Track00001"])[0]
     np.testing.assert_allclose(mixture, bass + drums + guitar + piano, atol=1e-6)
@@ -94,13 +104,17 @@ def test_missing_or_incomplete_roots_are_one_line_errors(tmp_path, capsys):
         (["raw", str(tmp_path / "nowhere")], f"{tmp_path / 'nowhere'}: Slakh2100 root not found (set it in db.sh)"),
         (["raw", str(root), "--split", "train"], f"{root / 'train'}: no 'train' split"),
         (["raw", str(root)], f"{root / 'test' / 'Track00002' / 'stems' / 'S01.flac'}: missing, but "),
-        (["msdm", str(tmp_path / "msdm")], f"{tmp_path / 'msdm' / 'test' / 'Track00001'}: incomplete MSDM test "
-                                           "track, missing drums.wav, guitar.wav, piano.wav"),
+        (
+            ["msdm", str(tmp_path / "msdm")],
+            f"{tmp_path / 'msdm' / 'test' / 'Track00001'}: incomplete MSDM test "
+            "track, missing drums.wav, guitar.wav, piano.wav",
+        ),
     ]
     for arguments, message in cases:
         layout, source, *options = arguments
-        status = mgdm(["slakh", "prepare", layout, source, str(tmp_path / "data"), "--audio-dir", str(tmp_path / "a"),
-                       *options])
+        status = mgdm(
+            ["slakh", "prepare", layout, source, str(tmp_path / "data"), "--audio-dir", str(tmp_path / "a"), *options]
+        )
         error = capsys.readouterr().err
         assert status == 1 and error.count("\n") == 1 and message in error, (arguments, error)
     (root / "test" / "Track00001" / "metadata.yaml").unlink()
@@ -124,8 +138,9 @@ def _data_dir(folder: Path, tracks: dict[str, np.ndarray], rate: int) -> Path:
 
 def test_msdm_protocol_chunks_drop_the_tail_and_join_back(tmp_path):
     rng = np.random.default_rng(1)
-    data = _data_dir(tmp_path, {"long": rng.standard_normal((4, 2500)) * 0.1, "short": rng.standard_normal((4, 900))},
-                     rate=1000)
+    data = _data_dir(
+        tmp_path, {"long": rng.standard_normal((4, 2500)) * 0.1, "short": rng.standard_normal((4, 900))}, rate=1000
+    )
     counts = write_chunks(data, tmp_path / "protocol", chunk=1000)
     assert counts == {"long": 2, "short": 0}
     # One model segment per chunk: mgdm separate reads 3 samples fewer than it asks for, so 1004 samples.
@@ -137,14 +152,19 @@ def test_msdm_protocol_chunks_drop_the_tail_and_join_back(tmp_path):
     assert list(chunks) == ["long-c0000", "long-c0001"]
     mixture = soundfile.read(read_data_dir(data).mixtures["long"])[0]
     for index, path in enumerate(chunks.values()):
-        np.testing.assert_array_equal(soundfile.read(path, dtype="float32")[0],
-                                      mixture[index * 1000:(index + 1) * 1000].astype(np.float32))
+        np.testing.assert_array_equal(
+            soundfile.read(path, dtype="float32")[0], mixture[index * 1000 : (index + 1) * 1000].astype(np.float32)
+        )
     # A separation of chunk k into stem j = (j + 1) · chunk + k joins to a track of whole chunks.
     for index, identifier in enumerate(chunks):
         (tmp_path / "sep" / identifier).mkdir(parents=True)
         for j, stem in enumerate(("bass", "drums", "guitar", "piano")):
-            soundfile.write(tmp_path / "sep" / identifier / f"{stem}.wav",
-                            (j + 1) * soundfile.read(chunks[identifier])[0] + index, 1000, subtype="FLOAT")
+            soundfile.write(
+                tmp_path / "sep" / identifier / f"{stem}.wav",
+                (j + 1) * soundfile.read(chunks[identifier])[0] + index,
+                1000,
+                subtype="FLOAT",
+            )
     assert join_chunks(tmp_path / "sep", tmp_path / "protocol", tmp_path / "joined") == 1
     drums = soundfile.read(tmp_path / "joined" / "long" / "drums.wav")[0]
     expected = 2 * mixture[:2000] + np.repeat([0.0, 1.0], 1000)
@@ -164,8 +184,9 @@ def test_scoring_after_the_protocol_keeps_whole_chunks_and_windows_with_two_acti
     estimates = tmp_path / "joined" / "song"
     estimates.mkdir(parents=True)
     for k, stem in enumerate(("bass", "drums", "guitar", "piano")):  # the references themselves, whole chunks only
-        soundfile.write(estimates / f"{stem}.wav", stems[k, :12000] + 1e-3 * rng.standard_normal(12000), rate,
-                        subtype="FLOAT")
+        soundfile.write(
+            estimates / f"{stem}.wav", stems[k, :12000] + 1e-3 * rng.standard_normal(12000), rate, subtype="FLOAT"
+        )
     assert mgdm(["score", str(tmp_path / "protocol"), str(tmp_path / "joined"), "--crop", "--no-museval"]) == 0
     with open(tmp_path / "joined" / "windows.csv") as handle:
         rows = list(csv.DictReader(handle))

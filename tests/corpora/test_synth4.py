@@ -1,4 +1,5 @@
 """The synth4 corpus: musical generator, MIDI writer, mixing, FluidSynth rendering, builds."""
+
 import argparse
 import os
 import shutil
@@ -20,8 +21,10 @@ from mgdm_audio.cli import prepare_synth4
 
 HAVE_FLUIDSYNTH = shutil.which("fluidsynth") is not None and os.path.isfile(DEFAULT_SOUNDFONT)
 needs_fluidsynth = pytest.mark.skipif(
-    not HAVE_FLUIDSYNTH, reason="needs the fluidsynth binary and the FluidR3 GM SoundFont "
-                                "(apt-get install -y fluidsynth fluid-soundfont-gm)")
+    not HAVE_FLUIDSYNTH,
+    reason="needs the fluidsynth binary and the FluidR3 GM SoundFont "
+    "(apt-get install -y fluidsynth fluid-soundfont-gm)",
+)
 SAMPLE_RATE = 16000  # lower than the corpus default, to keep the tests fast
 SECONDS = 3.0
 
@@ -45,12 +48,13 @@ def _midi_events(data: bytes) -> list[tuple[int, int, bytes]]:
             position += 3 + data[position + 2]
             continue
         size = 2 if status & 0xF0 in (0x80, 0x90, 0xB0) else 1
-        events.append((tick, status, data[position + 1:position + 1 + size]))
+        events.append((tick, status, data[position + 1 : position + 1 + size]))
         position += 1 + size
     return events
 
 
 # ---- musical generator ---------------------------------------------------------------
+
 
 def test_diatonic_chords_and_swing():
     c_major, a_minor = Key(0, False), Key(9, True)
@@ -80,8 +84,10 @@ def test_arrangement_has_requested_duration_and_gm_programs(seconds):
             assert all(note.channel == part.setup.channel for note in part.notes)
             assert all(1 <= note.velocity <= 127 and 0 <= note.pitch <= 127 for note in part.notes)
         for stem in STEMS:
-            playing = [any(part.active_sections[index] for part in arrangement.parts_of(stem))
-                       for index in range(len(arrangement.song.sections))]
+            playing = [
+                any(part.active_sections[index] for part in arrangement.parts_of(stem))
+                for index in range(len(arrangement.song.sections))
+            ]
             if not any(playing):
                 absent_somewhere.add(stem)
             elif not all(playing):
@@ -112,12 +118,12 @@ def test_midi_writer_puts_drums_on_channel_10_and_clips_to_the_end():
 def test_repeated_key_is_released_before_it_restarts():
     notes = [Note(0.0, 1.0, 60, 90, 0), Note(0.5, 1.5, 60, 90, 0)]
     events = _midi_events(midi_bytes([ChannelSetup(0, 0)], notes, 60.0, 2.0))
-    timeline = [(tick, status & 0xF0) for tick, status, _ in events
-                if status & 0xF0 in (0x80, 0x90)]
+    timeline = [(tick, status & 0xF0) for tick, status, _ in events if status & 0xF0 in (0x80, 0x90)]
     assert timeline == [(0, 0x90), (480, 0x80), (480, 0x90), (1440, 0x80)]
 
 
 # ---- mixing ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("wav_format", ["float", "int16"])
 def test_mix_is_sum_of_stems_without_clipping(wav_format):
@@ -139,14 +145,13 @@ def test_mix_is_sum_of_stems_without_clipping(wav_format):
 
 # ---- rendering and corpus builds (FluidSynth) ------------------------------------------
 
+
 def _config(root, seed=0, wav_format="float"):
-    return BuildConfig(str(root / "audio"), str(root / "data"), seed,
-                       find_synthesizer(SAMPLE_RATE), wav_format)
+    return BuildConfig(str(root / "audio"), str(root / "data"), seed, find_synthesizer(SAMPLE_RATE), wav_format)
 
 
 def _read_track(config, spec):
-    return {name: soundfile.read(wav_path(config, spec, name), dtype="float32")[0]
-            for name in ("mix", *STEMS)}
+    return {name: soundfile.read(wav_path(config, spec, name), dtype="float32")[0] for name in ("mix", *STEMS)}
 
 
 @pytest.fixture(scope="module")
@@ -174,8 +179,7 @@ def test_rendered_stems_are_aligned_and_sum_to_the_mixture(small_corpus):
 @needs_fluidsynth
 def test_data_dirs_are_valid_and_point_at_the_audio(small_corpus):
     config, _ = small_corpus
-    data = validate_data_dir(os.path.join(config.data_dir, "train"), num_speakers=4,
-                             sample_rate=SAMPLE_RATE)
+    data = validate_data_dir(os.path.join(config.data_dir, "train"), num_speakers=4, sample_rate=SAMPLE_RATE)
     assert data.utt_ids == ["synth4-train-00000", "synth4-train-00001"]
     assert data.sources[1]["synth4-train-00001"].endswith("synth4-train-00001/drums.wav")
     assert all(os.path.isabs(path) for path in data.mixtures.values())
@@ -197,8 +201,7 @@ def test_same_seed_same_audio_resume_and_stable_prefix(small_corpus, tmp_path):
     for index in range(2):
         spec = TrackSpec("train", index, SECONDS)
         for name in ("mix", *STEMS):
-            with open(wav_path(config, spec, name), "rb") as old, \
-                    open(wav_path(again, spec, name), "rb") as new:
+            with open(wav_path(config, spec, name), "rb") as old, open(wav_path(again, spec, name), "rb") as new:
                 old_bytes = old.read()
                 assert old_bytes == new.read()
             assert b"PEAK" not in old_bytes[:100]  # libsndfile's time-stamped peak chunk is off
@@ -209,8 +212,7 @@ def test_other_seed_differs_and_int16_mix_is_exact(tmp_path):
     config = _config(tmp_path, seed=1, wav_format="int16")
     build_corpus(config, {"train": (1, SECONDS)}, progress=None)
     spec = TrackSpec("train", 0, SECONDS)
-    track = {name: soundfile.read(wav_path(config, spec, name), dtype="int16")[0]
-             for name in ("mix", *STEMS)}
+    track = {name: soundfile.read(wav_path(config, spec, name), dtype="int16")[0] for name in ("mix", *STEMS)}
     stems = np.stack([track[stem] for stem in STEMS]).astype(np.int32)
     assert np.array_equal(stems.sum(axis=0), track["mix"])
     assert track_seed(1, "train", 0).entropy != track_seed(0, "train", 0).entropy
@@ -239,9 +241,24 @@ def test_cli_reports_missing_soundfont(tmp_path, capsys):
 
 @needs_fluidsynth
 def test_cli_builds_with_parallel_jobs(tmp_path, capsys):
-    status = _cli(["prepare-synth4", str(tmp_path), "--train-tracks", "2", "--valid-tracks", "0",
-                   "--test-tracks", "1", "--track-seconds", "2", "--sample-rate", "16000",
-                   "--jobs", "2"])
+    status = _cli(
+        [
+            "prepare-synth4",
+            str(tmp_path),
+            "--train-tracks",
+            "2",
+            "--valid-tracks",
+            "0",
+            "--test-tracks",
+            "1",
+            "--track-seconds",
+            "2",
+            "--sample-rate",
+            "16000",
+            "--jobs",
+            "2",
+        ]
+    )
     assert status == 0
     assert "train: 2 tracks" in capsys.readouterr().out
     assert sorted(os.listdir(tmp_path / "data")) == ["test", "train"]

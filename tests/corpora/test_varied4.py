@@ -1,5 +1,6 @@
 """The varied4 corpus: sound catalogue and held-out splits, the SoundFont preset reader, the recorded-kit
 player, music21 works (reading, looping, harmony, arrangement), effects, and a small build."""
+
 import os
 import shutil
 import struct
@@ -28,7 +29,8 @@ def test_splits_never_share_sounds_and_the_reserved_set_is_absent():
         assert len(sounds.RECORDED_KITS[split]) >= 2
     assert not {kit.path for kit in sounds.RECORDED_KITS["valid"]} & {kit.path for kit in sounds.RECORDED_KITS["test"]}
     paths = [item.path for item in sounds.SOUND_SETS.values()] + [
-        kit.path for kits in sounds.RECORDED_KITS.values() for kit in kits]
+        kit.path for kits in sounds.RECORDED_KITS.values() for kit in kits
+    ]
     assert not any("timgm" in path.lower() for path in paths)
     with pytest.raises(ValueError, match="unknown split 'dev'"):
         sounds.split_sounds("dev")
@@ -45,8 +47,12 @@ def _preset(name: str, program: int, bank: int) -> bytes:
 def test_soundfont_presets_reads_every_preset_header_but_the_terminator(tmp_path):
     presets = _preset("Piano", 5, 0) + _preset("TR-808", 25, 128) + _preset("EOP", 0, 0)
     pdta = b"pdta" + _chunk(b"pbag", b"\0" * 5) + _chunk(b"phdr", presets)  # an odd chunk first: padded
-    body = b"sfbk" + _chunk(b"LIST", b"INFO" + _chunk(b"ifil", b"\2\0\4\0")) + _chunk(b"LIST", b"sdta") + \
-        _chunk(b"LIST", pdta)
+    body = (
+        b"sfbk"
+        + _chunk(b"LIST", b"INFO" + _chunk(b"ifil", b"\2\0\4\0"))
+        + _chunk(b"LIST", b"sdta")
+        + _chunk(b"LIST", pdta)
+    )
     path = tmp_path / "tiny.sf2"
     path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
     assert sounds.soundfont_presets(str(path)) == {(0, 5), (128, 25)}
@@ -60,12 +66,28 @@ def test_soundfont_presets_reads_every_preset_header_but_the_terminator(tmp_path
 # ---- recorded kits -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, key", [
-    ("Kick", KICK), ("BassDrum", KICK), ("c3 - bass drum 1", KICK), ("Snare Rock", SNARE),
-    ("Hi Hat Closed", CLOSED_HAT), ("Closed HH", CLOSED_HAT), ("Pedal HH", PEDAL_HAT),
-    ("VariBreaks Hat 1 Pd", PEDAL_HAT), ("Sabian Hat Semi-Open", OPEN_HAT), ("Hi Hat Opened", OPEN_HAT),
-    ("Paiste Ride", RIDE), ("Floor Tom", 41), ("Tom Hi", 50), ("Tom Mid", 47), ("Tom Low", 45),
-    ("Whistle", None), ("Conga 1", None)])
+@pytest.mark.parametrize(
+    "name, key",
+    [
+        ("Kick", KICK),
+        ("BassDrum", KICK),
+        ("c3 - bass drum 1", KICK),
+        ("Snare Rock", SNARE),
+        ("Hi Hat Closed", CLOSED_HAT),
+        ("Closed HH", CLOSED_HAT),
+        ("Pedal HH", PEDAL_HAT),
+        ("VariBreaks Hat 1 Pd", PEDAL_HAT),
+        ("Sabian Hat Semi-Open", OPEN_HAT),
+        ("Hi Hat Opened", OPEN_HAT),
+        ("Paiste Ride", RIDE),
+        ("Floor Tom", 41),
+        ("Tom Hi", 50),
+        ("Tom Mid", 47),
+        ("Tom Low", 45),
+        ("Whistle", None),
+        ("Conga 1", None),
+    ],
+)
 def test_kit_instrument_names_map_to_general_midi_keys(name, key):
     assert drumkit.key_for_name(name) == key
 
@@ -96,15 +118,21 @@ def _tiny_kit(folder, rate):
 
 def test_kit_player_plays_the_velocity_layer_at_each_note_and_falls_back_by_key(tmp_path):
     from mgdm_audio.audio.corpora.synth4.midi import Note
+
     rate = 100
     samples = _tiny_kit(tmp_path / "kit", rate)
     assert [(i.name, i.key, len(i.layers)) for i in drumkit.read_kit(str(tmp_path / "kit"))] == [
-        ("Kick", KICK, 2), ("Closed HH", CLOSED_HAT, 1)]
+        ("Kick", KICK, 2),
+        ("Closed HH", CLOSED_HAT, 1),
+    ]
     player = drumkit.DrumKitPlayer(str(tmp_path / "kit"), rate, np.random.default_rng(0))
-    notes = [Note(0.10, 0.2, KICK, 127, DRUM_CHANNEL), Note(0.20, 0.3, KICK, 40, DRUM_CHANNEL),
-             Note(0.30, 0.4, PEDAL_HAT, 127, DRUM_CHANNEL),  # no pedal hi-hat: the closed one plays
-             Note(0.40, 0.5, SNARE, 127, DRUM_CHANNEL),  # no snare, clap or side stick: silent
-             Note(0.98, 1.0, CLOSED_HAT, 127, DRUM_CHANNEL)]  # cut at the end
+    notes = [
+        Note(0.10, 0.2, KICK, 127, DRUM_CHANNEL),
+        Note(0.20, 0.3, KICK, 40, DRUM_CHANNEL),
+        Note(0.30, 0.4, PEDAL_HAT, 127, DRUM_CHANNEL),  # no pedal hi-hat: the closed one plays
+        Note(0.40, 0.5, SNARE, 127, DRUM_CHANNEL),  # no snare, clap or side stick: silent
+        Note(0.98, 1.0, CLOSED_HAT, 127, DRUM_CHANNEL),
+    ]  # cut at the end
     out = player.render(notes, 100)
     expected = np.zeros(100)
     expected[10:12] += samples["hard"] * 0.5 * 2
@@ -118,6 +146,7 @@ def test_kit_player_resamples_the_kit_to_its_rate(tmp_path):
     _tiny_kit(tmp_path / "kit", 200)
     player = drumkit.DrumKitPlayer(str(tmp_path / "kit"), 100, np.random.default_rng(0))
     from mgdm_audio.audio.corpora.synth4.midi import Note
+
     out = player.render([Note(0.0, 0.1, CLOSED_HAT, 127, DRUM_CHANNEL)], 10)
     assert np.count_nonzero(np.abs(out) > 0.05) == 2  # 4 samples at 200 Hz last 2 at 100 Hz
 
@@ -136,13 +165,19 @@ def test_excerpts_loop_the_work_and_cut_at_the_end():
 
 
 def test_estimated_chords_are_the_triads_the_notes_spell():
-    voices = [[(0.0, 2.0, 64), (2.0, 4.0, 69), (4.0, 6.0, 65)],  # E, A, F
-              [(0.0, 2.0, 60), (2.0, 4.0, 60), (4.0, 6.0, 62)],  # C, C, D
-              [(0.0, 2.0, 48), (2.0, 4.0, 57), (4.0, 6.0, 47)]]  # C, A, B: the roots in the bass
+    voices = [
+        [(0.0, 2.0, 64), (2.0, 4.0, 69), (4.0, 6.0, 65)],  # E, A, F
+        [(0.0, 2.0, 60), (2.0, 4.0, 60), (4.0, 6.0, 62)],  # C, C, D
+        [(0.0, 2.0, 48), (2.0, 4.0, 57), (4.0, 6.0, 47)],
+    ]  # C, A, B: the roots in the bass
     spans = compositions.estimate_chords(voices, 8.0, 2.0)
     assert [(span.start, span.length) for span in spans] == [(0.0, 2.0), (2.0, 2.0), (4.0, 2.0), (6.0, 2.0)]
-    assert [span.chord for span in spans] == [Chord(0, (0, 4, 7)), Chord(9, (0, 3, 7)), Chord(11, (0, 3, 6)),
-                                              Chord(11, (0, 3, 6))]  # an empty window keeps the last chord
+    assert [span.chord for span in spans] == [
+        Chord(0, (0, 4, 7)),
+        Chord(9, (0, 3, 7)),
+        Chord(11, (0, 3, 6)),
+        Chord(11, (0, 3, 6)),
+    ]  # an empty window keeps the last chord
 
 
 def test_voices_move_by_octaves_into_the_instrument_range():
@@ -153,9 +188,11 @@ def test_voices_move_by_octaves_into_the_instrument_range():
 def test_an_arranged_work_keeps_its_voices_in_time_and_range():
     rng = np.random.default_rng(3)
     scale = [60, 62, 64, 65, 67, 69, 71, 72]
-    voices = [[(float(beat), beat + 1.0, scale[beat % 8] + 12) for beat in range(16)],
-              [(float(beat), beat + 2.0, scale[beat % 8]) for beat in range(0, 16, 2)],
-              [(float(beat), beat + 4.0, scale[beat % 8] - 24) for beat in range(0, 16, 4)]]
+    voices = [
+        [(float(beat), beat + 1.0, scale[beat % 8] + 12) for beat in range(16)],
+        [(float(beat), beat + 2.0, scale[beat % 8]) for beat in range(0, 16, 2)],
+        [(float(beat), beat + 4.0, scale[beat % 8] - 24) for beat in range(0, 16, 4)],
+    ]
     for seed in range(6):
         arrangement = compositions.composition_arrangement(np.random.default_rng(seed), _work(voices, 16.0), 10.0)
         assert [part.stem for part in arrangement.parts][0] == "bass" and arrangement.duration == 10.0
@@ -189,8 +226,9 @@ def test_read_work_shifts_the_pickup_and_refuses_triple_metre():
     assert work is not None and work.bar_quarters == 4.0 and work.period == 4.0
     assert [pitch for _, _, pitch in work.voices[0]] == [74, 76, 77, 79]  # D5 … G5; C5 was the pickup
     assert work.voices[0][0][:2] == (0.0, 1.0) and work.voices[1][0][2] == 50
-    waltz = music21.stream.Score([music21.stream.Part([music21.meter.TimeSignature("3/4"),
-                                                       music21.note.Note("C4", quarterLength=3.0)])])
+    waltz = music21.stream.Score(
+        [music21.stream.Part([music21.meter.TimeSignature("3/4"), music21.note.Note("C4", quarterLength=3.0)])]
+    )
     assert compositions.read_work(waltz, "waltz") is None
 
 
@@ -217,14 +255,16 @@ def test_effect_chains_are_reproducible_and_keep_the_length():
     assert descriptions[0] == descriptions[1] and np.array_equal(outs[0], outs[1])
     assert outs[0].shape == signal.shape and outs[0].dtype == np.float32
     import pedalboard
+
     assert np.array_equal(effects.apply_chain(pedalboard.Pedalboard([]), signal, 16000), signal)
 
 
 # ---- a small build -----------------------------------------------------------------------------------
 
 HAVE_HELD_OUT_SOUNDS = shutil.which("fluidsynth") is not None and all(
-    os.path.exists(path) for path in (sounds.SOUND_SETS["csound-gm"].path,
-                                      *(kit.path for kit in sounds.RECORDED_KITS["valid"])))
+    os.path.exists(path)
+    for path in (sounds.SOUND_SETS["csound-gm"].path, *(kit.path for kit in sounds.RECORDED_KITS["valid"]))
+)
 
 
 @pytest.mark.skipif(not HAVE_HELD_OUT_SOUNDS, reason="needs fluidsynth, csound-soundfont and hydrogen-drumkits")
@@ -240,6 +280,7 @@ def test_a_validation_track_uses_held_out_sounds_and_sums_to_its_mixture(tmp_pat
     assert np.allclose(sum(track[stem] for stem in STEMS), track["mix"], atol=1e-6)
     assert np.abs(track["mix"]).max() <= PEAK_LIMIT + 1e-6 and np.abs(track["mix"]).max() > 0.01
     import json
+
     metadata = json.load(open(os.path.join(os.path.dirname(wav_path(config, spec, "mix")), "metadata.json")))
     held_out = {"csound-gm", *(kit.name for kit in sounds.RECORDED_KITS["valid"])}
     used = {sound for sound in metadata["sounds"].values() if sound is not None}

@@ -1,4 +1,5 @@
 """``mgdm score`` end to end on a tiny synthetic data dir and separation dir, and its input errors."""
+
 import csv
 import json
 
@@ -67,8 +68,9 @@ def test_a_window_longer_than_the_files_scores_each_file_whole(dirs, tmp_path):
 
     data, separated = dirs
     out = tmp_path / "whole"
-    assert main(["score", str(data), str(separated), "-o", str(out), "--window", "60", "--hop", "60",
-                 "--no-museval"]) == 0
+    assert (
+        main(["score", str(data), str(separated), "-o", str(out), "--window", "60", "--hop", "60", "--no-museval"]) == 0
+    )
     windows = _rows(out / "windows.csv")
     assert len(windows) == 2 * 4 and {row["start_s"] for row in windows} == {"0.000"}
     for row in windows:  # SI-SDRi of the whole file, computed directly
@@ -134,10 +136,11 @@ def test_estimates_are_read_in_the_given_stem_order_as_computed_by_hand(tmp_path
     for stem, reference, estimate in zip(stems, references, references + noise):
         soundfile.write(audio / f"{stem}.wav", reference, RATE, subtype="DOUBLE")
         soundfile.write(separated / f"{stem}.wav", estimate, RATE, subtype="DOUBLE")
-    write_data_dir(tmp_path / "data", {"u": str(audio / "mix.wav")},
-                   [{"u": str(audio / f"{stem}.wav")} for stem in stems])
+    write_data_dir(
+        tmp_path / "data", {"u": str(audio / "mix.wav")}, [{"u": str(audio / f"{stem}.wav")} for stem in stems]
+    )
     result = score_separation(tmp_path / "data", separated.parent, stems=stems, museval=False, window_s=60, hop_s=60)
-    others = (amplitudes ** 2).sum() - amplitudes ** 2
-    expected = 10 * np.log10(others / errors ** 2)
+    others = (amplitudes**2).sum() - amplitudes**2
+    expected = 10 * np.log10(others / errors**2)
     assert [summary.stem for summary in result.summaries] == [*stems, "All"]
     assert [summary.si_sdri_mean for summary in result.summaries[:4]] == pytest.approx(expected, abs=1e-6)

@@ -1,4 +1,5 @@
 """SI-SNR, windowed SI-SDRi, MSDM chunking and museval SDR against closed-form values."""
+
 import math
 
 import numpy as np
@@ -51,11 +52,15 @@ def test_zero_mean_removes_dc_offsets_as_computed_by_hand():
     estimate = reference + noise + offset_estimate
     # Means removed: the pure sines, 20 dB. Kept: α = ⟨ŝ,s⟩/‖s‖² with ⟨ŝ,s⟩ = ‖s‖² + d·c·N, then
     # ‖αs − ŝ‖² = (α−1)²‖s‖² + ‖n‖² + d²N − 2(α−1)·d·c·N (n ⟂ s, n ⟂ 1, ⟨s,1⟩ = c·N).
-    energy = N / 2 + offset_reference ** 2 * N
+    energy = N / 2 + offset_reference**2 * N
     alpha = 1 + offset_estimate * offset_reference * N / energy
-    error = ((alpha - 1) ** 2 * energy + 0.01 * N / 2 + offset_estimate ** 2 * N
-             - 2 * (alpha - 1) * offset_estimate * offset_reference * N)
-    by_hand = 10 * math.log10(alpha ** 2 * energy / error)
+    error = (
+        (alpha - 1) ** 2 * energy
+        + 0.01 * N / 2
+        + offset_estimate**2 * N
+        - 2 * (alpha - 1) * offset_estimate * offset_reference * N
+    )
+    by_hand = 10 * math.log10(alpha**2 * energy / error)
     assert si_snr(estimate, reference) == pytest.approx(by_hand, abs=1e-6)
     assert si_snr(estimate, reference, zero_mean=True) == pytest.approx(20.0, abs=1e-6)
     assert abs(by_hand - 20.0) > 1
@@ -81,7 +86,7 @@ def _tracks_with_silent_stems(rate=100, seconds=10):
     time = np.arange(length) / rate
     references = np.zeros((4, length))
     references[0] = np.sin(2 * np.pi * 3 * time)
-    references[1, :4 * rate] = np.sin(2 * np.pi * 7 * time[:4 * rate])
+    references[1, : 4 * rate] = np.sin(2 * np.pi * 7 * time[: 4 * rate])
     return references, references.sum(axis=0)
 
 
@@ -106,8 +111,9 @@ def test_mixture_as_estimate_has_zero_improvement():
 
 def test_museval_sdr_orders_estimates_and_handles_silent_stems():
     rate, length = 8000, 2 * N
-    references = np.stack([sine(5, num_samples=length), sine(7, num_samples=length),
-                           sine(13, num_samples=length), np.zeros(length)])
+    references = np.stack(
+        [sine(5, num_samples=length), sine(7, num_samples=length), sine(13, num_samples=length), np.zeros(length)]
+    )
     noise = np.random.default_rng(0).standard_normal((3, length)) * np.sqrt(0.5)  # unit-SNR scale: ‖n‖² ≈ ‖s‖²
     estimates = references.copy()
     estimates[:3] += noise * np.array([[1e-4], [0.1], [np.sqrt(0.1)]])  # SNR 80, 20, 10 dB
@@ -127,10 +133,10 @@ def test_si_sdri_of_stems_of_unequal_energy_as_computed_by_hand():
     references = np.stack([sine(f, a) for f, a in zip((5, 7, 13, 17), amplitudes)])
     estimates = references + np.stack([sine(f, b) for f, b in zip((23, 29, 31, 37), errors)])
     scores = windowed_si_sdri(estimates, references, references.sum(axis=0), sample_rate=N, window_s=1.0, hop_s=1.0)
-    others = (amplitudes ** 2).sum() - amplitudes ** 2
+    others = (amplitudes**2).sum() - amplitudes**2
     assert scores.starts.tolist() == [0]
-    assert scores.si_sdr[0] == pytest.approx(10 * np.log10(amplitudes ** 2 / errors ** 2), abs=1e-6)
-    assert scores.si_sdri[0] == pytest.approx(10 * np.log10(others / errors ** 2), abs=1e-6)
+    assert scores.si_sdr[0] == pytest.approx(10 * np.log10(amplitudes**2 / errors**2), abs=1e-6)
+    assert scores.si_sdri[0] == pytest.approx(10 * np.log10(others / errors**2), abs=1e-6)
 
 
 def test_museval_sdr_is_the_median_of_one_second_frames_computed_by_hand():

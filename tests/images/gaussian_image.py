@@ -1,4 +1,5 @@
 """An image-shaped Gaussian prior with a smooth covariance, and its exact inpainting posterior."""
+
 from __future__ import annotations
 
 import torch
@@ -24,19 +25,22 @@ class ImageGaussian(Prior):
         return self.mixture.predict(x.flatten(1), index).view_as(x)
 
 
-def smooth_image_prior(image_shape: tuple[int, int, int], lengthscale: float = 2.0, sd: float = 0.4,
-                       mean: float = 0.1) -> ImageGaussian:
+def smooth_image_prior(
+    image_shape: tuple[int, int, int], lengthscale: float = 2.0, sd: float = 0.4, mean: float = 0.1
+) -> ImageGaussian:
     """Pixels with a squared-exponential covariance over the grid (channels independent), DDPM's linear-β table."""
     channels, height, width = image_shape
-    rows, cols = torch.meshgrid(torch.arange(height, dtype=torch.float64), torch.arange(width, dtype=torch.float64),
-                                indexing="ij")
+    rows, cols = torch.meshgrid(
+        torch.arange(height, dtype=torch.float64), torch.arange(width, dtype=torch.float64), indexing="ij"
+    )
     grid = torch.stack([rows.flatten(), cols.flatten()], 1)
     spatial = sd**2 * torch.exp(-0.5 * torch.cdist(grid, grid) ** 2 / lengthscale**2)
     covariance = torch.kron(torch.eye(channels, dtype=torch.float64), spatial)
     covariance = covariance + 1e-4 * torch.eye(len(covariance), dtype=torch.float64)  # numerical floor
     dim = channels * height * width
-    mixture = GaussianMixture([1.0], torch.full((1, dim), mean, dtype=torch.float64), covariance[None],
-                              alphas_cumprod=linear_beta_table())
+    mixture = GaussianMixture(
+        [1.0], torch.full((1, dim), mean, dtype=torch.float64), covariance[None], alphas_cumprod=linear_beta_table()
+    )
     return ImageGaussian(mixture, image_shape)
 
 
@@ -55,5 +59,9 @@ def inpainting_problem(operator, image_shape, sigma_y: float, seed: int):
     y = operator(truth)[0]
     y = y + sigma_y * torch.randn(y.shape, generator=generator, dtype=torch.float64)
     posterior = prior.mixture.posterior(dense_matrix(operator, image_shape), y.flatten(), sigma_y)
-    return (prior, y, posterior.means[0].view(image_shape),
-            posterior.covariances[0].diagonal().sqrt().view(image_shape))
+    return (
+        prior,
+        y,
+        posterior.means[0].view(image_shape),
+        posterior.covariances[0].diagonal().sqrt().view(image_shape),
+    )

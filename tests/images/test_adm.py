@@ -1,6 +1,7 @@
 """ADM (guided-diffusion) networks: ``ADMUNet`` against guided-diffusion's own ``UNetModel`` (the PyPI package
 guided-diffusion-sdk 1.0.0, the test oracle of the Makefile's ORACLE_PINS), ``mgdm convert-adm`` on tiny
 random checkpoints, and the prior it writes as ``priors.load`` reads it."""
+
 from __future__ import annotations
 
 import inspect
@@ -49,13 +50,25 @@ def _image(size: int = 32, seed: int = 1) -> torch.Tensor:
     return torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(seed))
 
 
-@pytest.mark.parametrize("flags", [
-    # the released models' kind: scale-shift FiLM, ResBlock resampling, legacy attention order, fixed head width
-    dict(TINY, learn_sigma=True, attention_resolutions="16", num_head_channels=32, resblock_updown=True),
-    # the other code paths: added time bias, conv resampling, new attention order, separate upsampling heads
-    dict(image_size=32, num_channels=32, num_res_blocks=2, channel_mult="1,1,2", attention_resolutions="16,8",
-         num_heads=2, num_heads_upsample=1, use_scale_shift_norm=False, use_new_attention_order=True),
-])
+@pytest.mark.parametrize(
+    "flags",
+    [
+        # the released models' kind: scale-shift FiLM, ResBlock resampling, legacy attention order, fixed head width
+        dict(TINY, learn_sigma=True, attention_resolutions="16", num_head_channels=32, resblock_updown=True),
+        # the other code paths: added time bias, conv resampling, new attention order, separate upsampling heads
+        dict(
+            image_size=32,
+            num_channels=32,
+            num_res_blocks=2,
+            channel_mult="1,1,2",
+            attention_resolutions="16,8",
+            num_heads=2,
+            num_heads_upsample=1,
+            use_scale_shift_norm=False,
+            use_new_attention_order=True,
+        ),
+    ],
+)
 def test_adm_unet_equals_guided_diffusion_bit_for_bit(flags):
     reference = oracle_model(flags)
     ours = ADMUNet(**adm_config_from_flags(flags)).eval()
@@ -89,8 +102,9 @@ def converted(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         lines = []
         patch.setattr("builtins.print", lambda *args, **kwargs: lines.append(" ".join(map(str, args))))
-        status = main(["convert-adm", str(folder / "ffhq_tiny.pt"), str(folder / "prior"), "--model", "ffhq256",
-                       *TINY_OPTIONS])
+        status = main(
+            ["convert-adm", str(folder / "ffhq_tiny.pt"), str(folder / "prior"), "--model", "ffhq256", *TINY_OPTIONS]
+        )
     assert status == 0, lines
     return model, folder / "ffhq_tiny.pt", folder / "prior", "\n".join(lines)
 
@@ -135,8 +149,10 @@ def test_a_float16_checkpoint_is_widened_and_reported(tmp_path, capsys):
     net = ADMUNet(**adm_config_from_flags(flags))
     half = {key: value.half() for key, value in net.state_dict().items()}
     torch.save(half, tmp_path / "half.pt")
-    assert main(["convert-adm", str(tmp_path / "half.pt"), str(tmp_path / "prior"), "--model", "ffhq256",
-                 *TINY_OPTIONS]) == 0
+    assert (
+        main(["convert-adm", str(tmp_path / "half.pt"), str(tmp_path / "prior"), "--model", "ffhq256", *TINY_OPTIONS])
+        == 0
+    )
     prior = load(tmp_path / "prior")
     assert all(torch.equal(prior.net.state_dict()[key], value.float()) for key, value in half.items())
     assert prior.dtype == torch.float32
@@ -148,8 +164,10 @@ def test_conversion_without_guided_diffusion_checks_the_reload_only(tmp_path, ca
     torch.save(net.state_dict(), tmp_path / "tiny.pt")
     for name in [name for name in sys.modules if name.split(".")[0] == "guided_diffusion"] + ["guided_diffusion"]:
         monkeypatch.setitem(sys.modules, name, None)  # `import guided_diffusion…` now fails
-    assert main(["convert-adm", str(tmp_path / "tiny.pt"), str(tmp_path / "prior"), "--model", "ffhq256",
-                 *TINY_OPTIONS]) == 0
+    assert (
+        main(["convert-adm", str(tmp_path / "tiny.pt"), str(tmp_path / "prior"), "--model", "ffhq256", *TINY_OPTIONS])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "ε equals the checkpoint's exactly" in out and "guided_diffusion not importable" in out
     x = _image()
@@ -171,15 +189,23 @@ def test_errors_are_one_line_and_name_the_file(tmp_path, capsys):
     cases = [
         ([tmp_path / "missing.pt", "--model", "ffhq256"], f"{tmp_path / 'missing.pt'}: checkpoint not found"),
         ([tmp_path / "junk.pt", "--model", "ffhq256"], f"{tmp_path / 'junk.pt'}: not a readable PyTorch state dict"),
-        ([tmp_path / "module.pt", "--model", "ffhq256"],
-         f"{tmp_path / 'module.pt'}: not a readable PyTorch state dict"),
+        (
+            [tmp_path / "module.pt", "--model", "ffhq256"],
+            f"{tmp_path / 'module.pt'}: not a readable PyTorch state dict",
+        ),
         ([tmp_path / "code.pt", "--model", "ffhq256"], f"{tmp_path / 'code.pt'}: not a readable PyTorch state dict"),
-        ([tmp_path / "tiny.pt", "--model", "ffhq256"],
-         f"{tmp_path / 'tiny.pt'}: the weights do not fit the ADM network of these flags"),
-        ([tmp_path / "tiny.pt", "--model", "ffhq256", *TINY_OPTIONS, "--flag", "class_cond=True"],
-         "class-conditional ADM models are not supported"),
-        ([tmp_path / "tiny.pt", "--model", "ffhq256", *TINY_OPTIONS, "--flag", "predict_xstart=True"],
-         f"{tmp_path / 'tiny.pt'}: only ε-prediction on the full linear schedule is supported"),
+        (
+            [tmp_path / "tiny.pt", "--model", "ffhq256"],
+            f"{tmp_path / 'tiny.pt'}: the weights do not fit the ADM network of these flags",
+        ),
+        (
+            [tmp_path / "tiny.pt", "--model", "ffhq256", *TINY_OPTIONS, "--flag", "class_cond=True"],
+            "class-conditional ADM models are not supported",
+        ),
+        (
+            [tmp_path / "tiny.pt", "--model", "ffhq256", *TINY_OPTIONS, "--flag", "predict_xstart=True"],
+            f"{tmp_path / 'tiny.pt'}: only ε-prediction on the full linear schedule is supported",
+        ),
     ]
     for arguments, message in cases:
         status = main(["convert-adm", str(arguments[0]), str(tmp_path / "out"), *map(str, arguments[1:])])
@@ -188,7 +214,16 @@ def test_errors_are_one_line_and_name_the_file(tmp_path, capsys):
         assert status == 1 and len(errors) == 1 and message in errors[0], (arguments, captured.err)
         assert "ran code" not in captured.out
     with pytest.raises(SystemExit):
-        main(["convert-adm", str(tmp_path / "tiny.pt"), str(tmp_path / "out"), "--model", "ffhq256",
-              "--flag", "num_channels=wide"])
+        main(
+            [
+                "convert-adm",
+                str(tmp_path / "tiny.pt"),
+                str(tmp_path / "out"),
+                "--model",
+                "ffhq256",
+                "--flag",
+                "num_channels=wide",
+            ]
+        )
     assert "num_channels takes a int, got 'wide'" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()

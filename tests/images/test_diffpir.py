@@ -1,12 +1,13 @@
 """DiffPIR: its proximal solver, its samples against an exact Gaussian posterior, and its refusals."""
+
 import pytest
 import torch
-from tests.images.gaussian_image import inpainting_problem, smooth_image_prior
 
 import mgdm_audio as ma
 from mgdm_audio.core.samplers.diffpir import conjugate_gradient
 from mgdm_audio.image.operators import make_task
 from mgdm_audio.samplers import make_sampler
+from tests.images.gaussian_image import inpainting_problem, smooth_image_prior
 
 SHAPE = (1, 8, 8)
 
@@ -19,8 +20,9 @@ def test_proximal_step_solves_its_linear_system(name, generator):
     rho = 0.05
     dense = operator.adjoint(operator(torch.eye(256, dtype=torch.float64).view(256, 1, 16, 16))).flatten(1).T
     expected = torch.linalg.solve(dense + rho * torch.eye(256, dtype=torch.float64), rhs.flatten(1).T).T
-    solved = conjugate_gradient(lambda v: operator.adjoint(operator(v)) + rho * v, rhs, torch.zeros_like(rhs),
-                                iterations=300, tolerance=1e-12)
+    solved = conjugate_gradient(
+        lambda v: operator.adjoint(operator(v)) + rho * v, rhs, torch.zeros_like(rhs), iterations=300, tolerance=1e-12
+    )
     assert torch.allclose(solved.flatten(1), expected, atol=1e-9)
 
 

@@ -1,4 +1,5 @@
 """Diffusers image priors (pixel and latent) against diffusers' own definitions, loaded from every layout."""
+
 from __future__ import annotations
 
 import json
@@ -20,22 +21,38 @@ PREDICTIONS = ("epsilon", "v_prediction", "sample")
 
 def tiny_unet(channels: int = 1, size: int = 8, out_channels: int | None = None) -> UNet2DModel:
     torch.manual_seed(0)
-    return UNet2DModel(sample_size=size, in_channels=channels, out_channels=out_channels or channels,
-                       block_out_channels=(8, 16), layers_per_block=1, norm_num_groups=4,
-                       down_block_types=("DownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "UpBlock2D"))
+    return UNet2DModel(
+        sample_size=size,
+        in_channels=channels,
+        out_channels=out_channels or channels,
+        block_out_channels=(8, 16),
+        layers_per_block=1,
+        norm_num_groups=4,
+        down_block_types=("DownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "UpBlock2D"),
+    )
 
 
 def scheduler(prediction_type: str = "epsilon") -> DDPMScheduler:
     # clip_sample off: diffusers' x̂0 is then exactly the parametrisation's, as the prior's.
-    return DDPMScheduler(num_train_timesteps=1000, beta_schedule="linear", prediction_type=prediction_type,
-                         clip_sample=False)
+    return DDPMScheduler(
+        num_train_timesteps=1000, beta_schedule="linear", prediction_type=prediction_type, clip_sample=False
+    )
 
 
 def tiny_autoencoder(kind: str) -> torch.nn.Module:
     torch.manual_seed(1)
-    common = dict(in_channels=3, out_channels=3, block_out_channels=(8, 16), layers_per_block=1, latent_channels=2,
-                  norm_num_groups=4, down_block_types=("DownEncoderBlock2D",) * 2,
-                  up_block_types=("UpDecoderBlock2D",) * 2, sample_size=16)
+    common = dict(
+        in_channels=3,
+        out_channels=3,
+        block_out_channels=(8, 16),
+        layers_per_block=1,
+        latent_channels=2,
+        norm_num_groups=4,
+        down_block_types=("DownEncoderBlock2D",) * 2,
+        up_block_types=("UpDecoderBlock2D",) * 2,
+        sample_size=16,
+    )
     if kind == "vq":
         return VQModel(num_vq_embeddings=8, **common)
     return AutoencoderKL(scaling_factor=0.5, **common)
@@ -52,8 +69,11 @@ class OracleUNet(torch.nn.Module):
 
     def forward(self, x, timestep):
         self.timesteps.append(timestep)
-        targets = {"epsilon": self.noise, "sample": self.x0,
-                   "v_prediction": self.schedule.get_velocity(self.x0, self.noise, timestep)}
+        targets = {
+            "epsilon": self.noise,
+            "sample": self.x0,
+            "v_prediction": self.schedule.get_velocity(self.x0, self.noise, timestep),
+        }
         return SimpleNamespace(sample=targets[self.prediction_type])
 
 
@@ -72,8 +92,9 @@ def test_x0_and_eps_recover_the_clean_image_and_noise_diffusers_noised(predictio
     torch.testing.assert_close(prior.x0(x_t, index), x0, atol=2e-3 if timestep == 999 else 1e-4, rtol=0)
     torch.testing.assert_close(prior.eps(x_t, index), noise, atol=1e-4, rtol=0)
     assert oracle.timesteps[0].tolist() == [timestep, timestep]
-    torch.testing.assert_close(prior.score(x_t, index), -noise / (1 - schedule.alphas_cumprod[timestep]).sqrt(),
-                               atol=1e-3, rtol=1e-4)
+    torch.testing.assert_close(
+        prior.score(x_t, index), -noise / (1 - schedule.alphas_cumprod[timestep]).sqrt(), atol=1e-3, rtol=1e-4
+    )
 
 
 def _save_pipeline(tmp_path, prediction_type="epsilon", unet=None):
@@ -99,7 +120,8 @@ def test_loaded_pixel_prior_matches_the_schedulers_clean_estimate(tmp_path, pred
             expected = schedule.step(output, timestep, x).pred_original_sample
             torch.testing.assert_close(prior.x0(x, timestep + 1), expected, atol=1e-4, rtol=1e-4)
             expected_eps = (x - schedule.alphas_cumprod[timestep].sqrt() * expected) / (
-                1 - schedule.alphas_cumprod[timestep]).sqrt()
+                1 - schedule.alphas_cumprod[timestep]
+            ).sqrt()
             torch.testing.assert_close(prior.eps(x, timestep + 1), expected_eps, atol=1e-3, rtol=1e-3)
 
 
@@ -190,8 +212,16 @@ def test_bad_directories_fail_with_the_file_named(tmp_path):
 def test_training_writes_a_loadable_prior_and_its_loss_log(tmp_path):
     from mgdm_audio.image.restoration.train_prior import ImagePriorSettings, train_image_prior
 
-    settings = ImagePriorSettings(resolution=8, block_out_channels=(8, 16), steps=3, batch_size=2, log_every=2,
-                                  warmup_steps=1, max_shift=1, threads=1)
+    settings = ImagePriorSettings(
+        resolution=8,
+        block_out_channels=(8, 16),
+        steps=3,
+        batch_size=2,
+        log_every=2,
+        warmup_steps=1,
+        max_shift=1,
+        threads=1,
+    )
     images = torch.rand(4, 1, 8, 8, generator=torch.Generator().manual_seed(0)) * 2 - 1
     facts = train_image_prior(images, tmp_path, settings)
     assert facts["steps"] == 3 and facts["num_images"] == 4

@@ -1,5 +1,6 @@
 """PSNR and SSIM against closed forms and scikit-image; LPIPS values only with its weights present, its input
 mapping and output shape with a stand-in network."""
+
 import math
 
 import numpy as np
@@ -31,8 +32,15 @@ def test_ssim_closed_forms(generator):
 def test_ssim_matches_scikit_image(generator):
     x = torch.rand(1, 3, 40, 32, generator=generator, dtype=torch.float64)
     y = (x + 0.1 * torch.randn(x.shape, generator=generator, dtype=torch.float64)).clamp(0, 1)
-    reference = structural_similarity(x[0].permute(1, 2, 0).numpy(), y[0].permute(1, 2, 0).numpy(), channel_axis=2,
-                                      data_range=1.0, gaussian_weights=True, sigma=1.5, use_sample_covariance=False)
+    reference = structural_similarity(
+        x[0].permute(1, 2, 0).numpy(),
+        y[0].permute(1, 2, 0).numpy(),
+        channel_axis=2,
+        data_range=1.0,
+        gaussian_weights=True,
+        sigma=1.5,
+        use_sample_covariance=False,
+    )
     assert float(metrics.ssim(x, y)) == pytest.approx(reference, abs=1e-10)
     with pytest.raises(ValueError, match="at least 11×11"):
         metrics.ssim(x[..., :10], y[..., :10])

@@ -1,4 +1,5 @@
 """Every image task of the registry: adjoints, SVDs, shapes, seeding, and each operator against ground truth."""
+
 import io
 
 import numpy as np
@@ -28,15 +29,28 @@ def images(shape, generator, batch=3, dtype=torch.float64):
 
 def photo(size=64, grey=False):
     """A natural test image [1, C, size, size] in [−1, 1] (scikit-image's astronaut, cropped)."""
-    crop = data.astronaut()[120:120 + size, 180:180 + size]
+    crop = data.astronaut()[120 : 120 + size, 180 : 180 + size]
     if grey:
         crop = crop.mean(2, keepdims=True).round().astype(np.uint8)
     return torch.tensor(crop, dtype=torch.float64).permute(2, 0, 1)[None] / 127.5 - 1
 
 
 def test_registry_lists_every_task_with_its_noise_level():
-    assert set(TASKS) == {"sr4", "sr16", "sr4_bicubic", "box", "random_box", "half", "random70", "gaussian_blur",
-                          "motion_blur", "jpeg", "phase_retrieval", "hdr", "denoise"}
+    assert set(TASKS) == {
+        "sr4",
+        "sr16",
+        "sr4_bicubic",
+        "box",
+        "random_box",
+        "half",
+        "random70",
+        "gaussian_blur",
+        "motion_blur",
+        "jpeg",
+        "phase_retrieval",
+        "hdr",
+        "denoise",
+    }
     assert SIGMA_Y == {name: 0.05 for name in TASKS}
     assert set(NONLINEAR_TASKS) == {"jpeg", "phase_retrieval", "hdr"}
     with pytest.raises(ValueError, match="unknown image task 'sr8'; known: sr4, sr16"):
@@ -75,10 +89,24 @@ def test_dense_svd_refuses_large_images():
         make_task("denoise", (3, 256, 256)).svd()
 
 
-@pytest.mark.parametrize("name, out_shape", [
-    ("sr4", (3, 8, 8)), ("sr16", (3, 2, 2)), ("sr4_bicubic", (3, 8, 8)), ("box", SHAPE), ("random_box", SHAPE),
-    ("half", SHAPE), ("random70", SHAPE), ("gaussian_blur", SHAPE), ("motion_blur", SHAPE), ("jpeg", SHAPE),
-    ("phase_retrieval", (3, 48, 48)), ("hdr", SHAPE), ("denoise", SHAPE)])
+@pytest.mark.parametrize(
+    "name, out_shape",
+    [
+        ("sr4", (3, 8, 8)),
+        ("sr16", (3, 2, 2)),
+        ("sr4_bicubic", (3, 8, 8)),
+        ("box", SHAPE),
+        ("random_box", SHAPE),
+        ("half", SHAPE),
+        ("random70", SHAPE),
+        ("gaussian_blur", SHAPE),
+        ("motion_blur", SHAPE),
+        ("jpeg", SHAPE),
+        ("phase_retrieval", (3, 48, 48)),
+        ("hdr", SHAPE),
+        ("denoise", SHAPE),
+    ],
+)
 def test_output_shapes_dtypes_and_input_checks(name, out_shape, generator):
     operator = make_task(name, SHAPE)
     x = images(SHAPE, generator, batch=2, dtype=torch.float32)
@@ -88,8 +116,16 @@ def test_output_shapes_dtypes_and_input_checks(name, out_shape, generator):
         operator(torch.zeros(2, 3, 32, 16))
 
 
-@pytest.mark.parametrize("name, shape", [("sr4", (3, 30, 32)), ("sr16", (3, 32, 40)), ("sr4_bicubic", (1, 10, 12)),
-                                         ("jpeg", (3, 32, 36)), ("jpeg", (4, 32, 32))])
+@pytest.mark.parametrize(
+    "name, shape",
+    [
+        ("sr4", (3, 30, 32)),
+        ("sr16", (3, 32, 40)),
+        ("sr4_bicubic", (1, 10, 12)),
+        ("jpeg", (3, 32, 36)),
+        ("jpeg", (4, 32, 32)),
+    ],
+)
 def test_unsupported_shapes_raise(name, shape):
     with pytest.raises(ValueError, match="divisible|channels"):
         make_task(name, shape)
@@ -105,8 +141,11 @@ def test_seeding(name, generator):
 
 def test_mask_geometry_at_256():
     missing_rows, missing_cols = torch.nonzero(~masks.center_box(256, 256), as_tuple=True)
-    assert (int(missing_rows.min()), int(missing_rows.max())) == (50, 199) == (int(missing_cols.min()),
-                                                                                int(missing_cols.max()))
+    assert (
+        (int(missing_rows.min()), int(missing_rows.max()))
+        == (50, 199)
+        == (int(missing_cols.min()), int(missing_cols.max()))
+    )
     assert int((~masks.center_box(256, 256)).sum()) == 150 * 150
     half = masks.right_half(256, 256)
     assert half[:, :128].all() and not half[:, 128:].any()

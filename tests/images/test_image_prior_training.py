@@ -1,5 +1,6 @@
 """mgdm train-image-prior's checkpoints (a resumed run equals an uninterrupted one, bit for bit) and the
 held-out denoising measurement (against the exact denoiser of a Gaussian prior)."""
+
 from __future__ import annotations
 
 import csv
@@ -21,9 +22,23 @@ WEIGHTS = "prior/diffusion_pytorch_model.safetensors"
 
 
 def tiny_settings(**changes) -> ImagePriorSettings:
-    return ImagePriorSettings(**{**dict(resolution=8, block_out_channels=(8, 16), norm_num_groups=4, batch_size=3,
-                                        log_every=2, warmup_steps=2, max_shift=1, threads=1, checkpoint_every=2,
-                                        ema_decay=0.9), **changes})
+    return ImagePriorSettings(
+        **{
+            **dict(
+                resolution=8,
+                block_out_channels=(8, 16),
+                norm_num_groups=4,
+                batch_size=3,
+                log_every=2,
+                warmup_steps=2,
+                max_shift=1,
+                threads=1,
+                checkpoint_every=2,
+                ema_decay=0.9,
+            ),
+            **changes,
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +82,9 @@ def test_training_measures_held_out_denoising(tmp_path, images):
 
 
 def gaussian_prior(variance: float, dim: int) -> GaussianMixture:
-    return GaussianMixture([1.0], torch.zeros(1, dim), torch.full((1, dim), variance), alphas_cumprod=linear_beta_table())
+    return GaussianMixture(
+        [1.0], torch.zeros(1, dim), torch.full((1, dim), variance), alphas_cumprod=linear_beta_table()
+    )
 
 
 @pytest.mark.parametrize("sigma", [0.05, 0.2, 1.0])
@@ -114,8 +131,21 @@ def test_image_denoising_command_prints_the_table_of_a_trained_prior(tmp_path, i
         Image.fromarray(((image[0] + 1) * 127.5).round().byte().numpy(), "L").save(path)
         lines.append(f"image{index} {path}")
     (tmp_path / "images.scp").write_text("\n".join(lines) + "\n")
-    assert main(["image-denoising", str(tmp_path / "run" / "prior"), str(tmp_path / "images.scp"), "--sigmas", "0.1",
-                 "1", "--json", str(tmp_path / "rows.json")]) == 0
+    assert (
+        main(
+            [
+                "image-denoising",
+                str(tmp_path / "run" / "prior"),
+                str(tmp_path / "images.scp"),
+                "--sigmas",
+                "0.1",
+                "1",
+                "--json",
+                str(tmp_path / "rows.json"),
+            ]
+        )
+        == 0
+    )
     output = capsys.readouterr().out.splitlines()
     assert output[0] == f"3 images of {tmp_path / 'images.scp'}, noise seed 0:"
     assert len(output) == 5 and output[3].startswith("| 0.1 (") and output[4].startswith("| 1 (")
@@ -137,7 +167,9 @@ def test_packaged_photo_prior_denoises_a_held_out_photo():
     assert prior.image_shape == (1, 32, 32) and prior.default_preset == "image_pixel"
     photo = Image.fromarray(skimage_data.camera()).resize((192, 192), Image.Resampling.BICUBIC)
     array = torch.from_numpy(np.asarray(photo, dtype=np.float32)) / 127.5 - 1
-    patches = torch.stack([array[r:r + 32, c:c + 32] for r in range(0, 192, 32) for c in range(0, 192, 32)])[:, None]
+    patches = torch.stack([array[r : r + 32, c : c + 32] for r in range(0, 192, 32) for c in range(0, 192, 32)])[
+        :, None
+    ]
     (row,) = denoising_rows(prior, patches, sigmas=(0.2,))
     assert row["psnr"] - row["identity_psnr"] > 5.0
 

@@ -1,8 +1,8 @@
 """MGDM through the generic core on an image-shaped prior and an image operator."""
-from tests.images.gaussian_image import inpainting_problem
 
 import mgdm_audio as ma
 from mgdm_audio.image.operators import make_task
+from tests.images.gaussian_image import inpainting_problem
 
 SHAPE = (1, 8, 8)
 
@@ -16,8 +16,18 @@ def test_mgdm_inpaints_towards_the_exact_posterior_mean():
     """
     operator = make_task("box", SHAPE)
     prior, y, mean, sd = inpainting_problem(operator, SHAPE, 0.05, seed=0)
-    x = ma.sample(prior, operator, y, sigma_y=0.05, sampler="mgdm", preset="image_pixel", num_samples=200, seed=0,
-                  steps=40, grad_steps=20)
+    x = ma.sample(
+        prior,
+        operator,
+        y,
+        sigma_y=0.05,
+        sampler="mgdm",
+        preset="image_pixel",
+        num_samples=200,
+        seed=0,
+        steps=40,
+        grad_steps=20,
+    )
     assert x.shape == (200, *SHAPE)
     error = (x.mean(0) - mean) / sd
     assert float(error.pow(2).mean().sqrt()) < 0.4 and float(error.abs().max()) < 1.0

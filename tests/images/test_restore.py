@@ -1,4 +1,5 @@
 """``mgdm restore`` on a tiny diffusers prior: outputs, sidecar, scores, seeding, errors and resume."""
+
 from __future__ import annotations
 
 import json
@@ -25,11 +26,20 @@ def prior_dir(tmp_path_factory):
     """A random 1 x 16 x 16 pixel prior in the diffusers pipeline layout. Sample prediction keeps a random
     network's clean estimates near [−1, 1] (an ε-prediction one's are far outside, so saved images saturate)."""
     torch.manual_seed(0)
-    unet = UNet2DModel(sample_size=16, in_channels=1, out_channels=1, block_out_channels=(8, 16), layers_per_block=1,
-                       norm_num_groups=4, down_block_types=("DownBlock2D",) * 2, up_block_types=("UpBlock2D",) * 2)
+    unet = UNet2DModel(
+        sample_size=16,
+        in_channels=1,
+        out_channels=1,
+        block_out_channels=(8, 16),
+        layers_per_block=1,
+        norm_num_groups=4,
+        down_block_types=("DownBlock2D",) * 2,
+        up_block_types=("UpBlock2D",) * 2,
+    )
     folder = tmp_path_factory.mktemp("prior") / "tiny_faces"
     DDPMPipeline(unet=unet, scheduler=DDPMScheduler(clip_sample=False, prediction_type="sample")).save_pretrained(
-        folder)
+        folder
+    )
     return folder
 
 
@@ -42,8 +52,12 @@ def images(tmp_path):
     Image.fromarray(rng.integers(0, 256, (16, 16), dtype=np.uint8), "L").save(folder / "grey.png")
     Image.fromarray(rng.integers(0, 256, (20, 30, 3), dtype=np.uint8), "RGB").save(folder / "colour.jpg")
     (folder / "notes.png").write_text("not an image")
-    return {"grey": folder / "grey.png", "colour": folder / "colour.jpg", "text": folder / "notes.png",
-            "missing": folder / "missing.png"}
+    return {
+        "grey": folder / "grey.png",
+        "colour": folder / "colour.jpg",
+        "text": folder / "notes.png",
+        "missing": folder / "missing.png",
+    }
 
 
 def _png(path) -> np.ndarray:
@@ -58,8 +72,16 @@ def test_good_images_are_restored_and_bad_ones_named(prior_dir, images, tmp_path
     out = tmp_path / "out"
     empty = tmp_path / "empty"
     empty.mkdir()
-    status = _restore(prior_dir, out, "--task", "denoise", "--seed", "7",
-                      *(str(images[name]) for name in ("grey", "text", "colour", "missing")), str(empty))
+    status = _restore(
+        prior_dir,
+        out,
+        "--task",
+        "denoise",
+        "--seed",
+        "7",
+        *(str(images[name]) for name in ("grey", "text", "colour", "missing")),
+        str(empty),
+    )
     err = capsys.readouterr().err
     assert status == 1 and f"{empty}: folder without .png/.jpg/.jpeg files" in err
     assert f"{images['text']}: not an image" in err and f"{images['missing']}: no such file" in err
@@ -78,12 +100,18 @@ def test_good_images_are_restored_and_bad_ones_named(prior_dir, images, tmp_path
         as_batch = [torch.from_numpy(image)[None, None] for image in (restored, clean)]
         assert record["ssim"] == pytest.approx(float(ssim(*as_batch)[0]), abs=1e-9)
         # Denoising observes x + σ_y ε with ε from a generator seeded seed + position.
-        noise = standard_normal((1, 16, 16), torch.Generator().manual_seed(7 + position), torch.float32,
-                                torch.device("cpu"))[0].numpy().astype(np.float64)
+        noise = (
+            standard_normal(
+                (1, 16, 16), torch.Generator().manual_seed(7 + position), torch.float32, torch.device("cpu")
+            )[0]
+            .numpy()
+            .astype(np.float64)
+        )
         expected = np.clip(np.round((np.clip(clean * 2 - 1 + 0.05 * noise, -1, 1) + 1) * 127.5), 0, 255) / 255
         assert np.abs(_png(folder / "observation.png") - expected).max() <= 1 / 255 + 1e-9
-    assert np.asarray(Image.open(root / "grey" / "input.png")).tolist() == \
-        np.asarray(Image.open(images["grey"])).tolist()  # an image of the prior's size is used as it is
+    assert (
+        np.asarray(Image.open(root / "grey" / "input.png")).tolist() == np.asarray(Image.open(images["grey"])).tolist()
+    )  # an image of the prior's size is used as it is
 
 
 def test_unknown_task_and_unusable_task_exit_with_one_line(prior_dir, images, tmp_path, capsys):

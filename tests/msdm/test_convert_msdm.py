@@ -1,5 +1,6 @@
 """``mgdm convert-msdm``: tiny random audio-diffusion-pytorch 0.0.43 models saved in MSDM's Lightning
 checkpoint layout, converted, loaded by the prior loader and compared with the package's denoise_fn."""
+
 from __future__ import annotations
 
 import json
@@ -21,29 +22,63 @@ adp = pytest.importorskip("audio_diffusion_pytorch")
 
 STEMS = ("bass", "drums", "guitar", "piano")
 # Tiny, with MSDM's flags (docs/method.md#msdm-priors-and-checkpoints): lengths a multiple of 2 · 4 · 2 = 16.
-TINY = dict(in_channels=4, channels=8, patch_factor=2, patch_blocks=1, resnet_groups=2, kernel_multiplier_downsample=2,
-            multipliers=[1, 2, 2], factors=[4, 2], num_blocks=[1, 1], attentions=[False, True], attention_heads=2,
-            attention_features=4, attention_multiplier=2, kernel_sizes_init=[1, 3, 7], use_nearest_upsample=False,
-            use_skip_scale=True, use_attention_bottleneck=True)
+TINY = dict(
+    in_channels=4,
+    channels=8,
+    patch_factor=2,
+    patch_blocks=1,
+    resnet_groups=2,
+    kernel_multiplier_downsample=2,
+    multipliers=[1, 2, 2],
+    factors=[4, 2],
+    num_blocks=[1, 1],
+    attentions=[False, True],
+    attention_heads=2,
+    attention_features=4,
+    attention_multiplier=2,
+    kernel_sizes_init=[1, 3, 7],
+    use_nearest_upsample=False,
+    use_skip_scale=True,
+    use_attention_bottleneck=True,
+)
 SIGMAS = [1e-3, 0.07, 0.5, 3.0, 20.0]
 
 
 def oracle_model(config: dict, seed: int, log_sigma_mean: float = -3.0) -> torch.nn.Module:
     """A random AudioDiffusionModel as MSDM builds it (σ_d 0.2, LogNormal σ distribution, no thresholding)."""
     torch.manual_seed(seed)
-    return adp.AudioDiffusionModel(**config, diffusion_sigma_data=0.2, diffusion_dynamic_threshold=0.0,
-                                   diffusion_sigma_distribution=adp.LogNormalDistribution(log_sigma_mean, 1.0)).eval()
+    return adp.AudioDiffusionModel(
+        **config,
+        diffusion_sigma_data=0.2,
+        diffusion_dynamic_threshold=0.0,
+        diffusion_sigma_distribution=adp.LogNormalDistribution(log_sigma_mean, 1.0),
+    ).eval()
 
 
 def save_lightning_checkpoint(model: torch.nn.Module, config: dict, path: Path, **extra) -> Path:
     """``model`` in MSDM's Lightning layout: the training module holds it as ``self.model`` (so its UNet is
     stored twice, ``model.unet.*`` and ``model.diffusion.net.*``); hyper_parameters hold a pickled object."""
-    hyper_parameters = dict(config, learning_rate=1e-4, beta1=0.95, beta2=0.999, diffusion_sigma_data=0.2,
-                            diffusion_dynamic_threshold=0.0,
-                            diffusion_sigma_distribution=model.diffusion.sigma_distribution, **extra)
-    torch.save({"epoch": 7, "global_step": 1234, "pytorch-lightning_version": "1.7.7",
-                "state_dict": {f"model.{key}": value for key, value in model.state_dict().items()},
-                "hyper_parameters": hyper_parameters, "optimizer_states": [{"state": {}}]}, path)
+    hyper_parameters = dict(
+        config,
+        learning_rate=1e-4,
+        beta1=0.95,
+        beta2=0.999,
+        diffusion_sigma_data=0.2,
+        diffusion_dynamic_threshold=0.0,
+        diffusion_sigma_distribution=model.diffusion.sigma_distribution,
+        **extra,
+    )
+    torch.save(
+        {
+            "epoch": 7,
+            "global_step": 1234,
+            "pytorch-lightning_version": "1.7.7",
+            "state_dict": {f"model.{key}": value for key, value in model.state_dict().items()},
+            "hyper_parameters": hyper_parameters,
+            "optimizer_states": [{"state": {}}],
+        },
+        path,
+    )
     return path
 
 
@@ -120,8 +155,7 @@ def test_conversion_is_lossless_and_the_vp_view_calls_denoise_fn(msdm):
         index = 700
         sigma = math.sqrt((1 - prior.alpha_bar(index)) / prior.alpha_bar(index))
         x_ve = x * math.sqrt(1 + sigma**2)
-        torch.testing.assert_close(prior.x0(x, index), model.diffusion.denoise_fn(x_ve, sigma=sigma),
-                                   atol=1e-6, rtol=0)
+        torch.testing.assert_close(prior.x0(x, index), model.diffusion.denoise_fn(x_ve, sigma=sigma), atol=1e-6, rtol=0)
     document = json.loads((directory / CONFIG_FILE).read_text())
     assert document["class_name"] == "UNet1d"
     assert document["prior"]["sigma_data"] == 0.2 and document["prior"]["log_sigma_mean"] == -3.0
@@ -135,7 +169,11 @@ def test_isdm_four_single_stem_checkpoints_make_one_prior(tmp_path, capsys):
     paths = [save_lightning_checkpoint(model, single, tmp_path / f"{stem}.ckpt") for model, stem in zip(models, STEMS)]
     status, out, err = _convert(capsys, "--isdm", *paths, tmp_path / "isdm")
     assert status == 0, err
-    assert "wrote ISDM prior" in out and "denoise_fn gives the same outputs exactly" in out and err.count("weights_only=False") == 4
+    assert (
+        "wrote ISDM prior" in out
+        and "denoise_fn gives the same outputs exactly" in out
+        and err.count("weights_only=False") == 4
+    )
     prior = load(tmp_path / "isdm")
     assert isinstance(prior.denoiser.net, StemwiseNets) and prior.stems == STEMS
     x = _input(4)
@@ -143,7 +181,7 @@ def test_isdm_four_single_stem_checkpoints_make_one_prior(tmp_path, capsys):
         for sigma in SIGMAS:
             ours = prior.denoiser(x, sigma)
             for k, model in enumerate(models):  # stem k is model k's own denoiser of channel k, nothing else
-                assert torch.equal(ours[:, k:k + 1], model.diffusion.denoise_fn(x[:, k:k + 1], sigma=sigma))
+                assert torch.equal(ours[:, k : k + 1], model.diffusion.denoise_fn(x[:, k : k + 1], sigma=sigma))
         changed = x.clone()
         changed[:, 2] += 0.5
         assert torch.equal(prior.denoiser(changed, 0.5)[:, [0, 1, 3]], prior.denoiser(x, 0.5)[:, [0, 1, 3]])
@@ -165,17 +203,20 @@ def test_conversion_without_the_package_reads_pickled_objects_as_attributes(tmp_
 
 def test_a_shape_hyper_parameter_of_a_missing_module_is_named(tmp_path, capsys, monkeypatch):
     (tmp_path / "fake_omegaconf.py").write_text(  # pickled like omegaconf's containers: state in __dict__
-        "class ListConfig:\n    def __init__(self, content):\n        self._content = list(content)\n")
+        "class ListConfig:\n    def __init__(self, content):\n        self._content = list(content)\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     import fake_omegaconf
+
     model = oracle_model(TINY, seed=0)
     config = dict(TINY, multipliers=fake_omegaconf.ListConfig(TINY["multipliers"]))
     path = save_lightning_checkpoint(model, config, tmp_path / "hydra.ckpt")
     monkeypatch.setitem(sys.modules, "fake_omegaconf", None)
     status, _, err = _convert(capsys, path, tmp_path / "prior")
     assert status == 1
-    assert (f"{path}: hyper_parameters['multipliers'] is a fake_omegaconf.ListConfig and fake_omegaconf is not "
-            "installed") in err
+    assert (
+        f"{path}: hyper_parameters['multipliers'] is a fake_omegaconf.ListConfig and fake_omegaconf is not installed"
+    ) in err
 
 
 def test_errors_are_one_line_and_name_the_file(tmp_path, capsys):

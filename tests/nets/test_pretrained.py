@@ -1,4 +1,5 @@
 """save_pretrained / from_pretrained: round trips, atomic files, one-line errors naming the file."""
+
 from __future__ import annotations
 
 import json
@@ -10,9 +11,21 @@ from torch import nn
 from mgdm_audio.audio.nets import UNet1d, from_pretrained, register_net, save_pretrained
 from mgdm_audio.core.pretrained import CONFIG_FILE, WEIGHTS_FILE, registered_nets
 
-TINY = dict(in_channels=2, channels=8, patch_factor=2, patch_blocks=1, resnet_groups=2,
-            kernel_multiplier_downsample=2, multipliers=[1, 2, 2], factors=[2, 2], num_blocks=[1, 1],
-            attentions=[False, True], attention_heads=2, attention_features=4, attention_multiplier=2)
+TINY = dict(
+    in_channels=2,
+    channels=8,
+    patch_factor=2,
+    patch_blocks=1,
+    resnet_groups=2,
+    kernel_multiplier_downsample=2,
+    multipliers=[1, 2, 2],
+    factors=[2, 2],
+    num_blocks=[1, 1],
+    attentions=[False, True],
+    attention_heads=2,
+    attention_features=4,
+    attention_multiplier=2,
+)
 
 
 @pytest.fixture(autouse=True, scope="module")

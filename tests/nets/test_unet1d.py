@@ -1,5 +1,6 @@
 """UNet1d / EDMDenoiser / MSDM key mapping, against closed forms and (when installed) the
 audio-diffusion-pytorch 0.0.43 oracle the published MSDM prior was built with."""
+
 from __future__ import annotations
 
 import json
@@ -9,26 +10,71 @@ import pytest
 import torch
 from torch import nn
 
-from mgdm_audio.audio.nets import (EDMDenoiser, UNet1d, from_pretrained, msdm_denoiser_kwargs, msdm_state_dict_to_unet,
-                                   msdm_unet_config, save_pretrained)
+from mgdm_audio.audio.nets import (
+    EDMDenoiser,
+    UNet1d,
+    from_pretrained,
+    msdm_denoiser_kwargs,
+    msdm_state_dict_to_unet,
+    msdm_unet_config,
+    save_pretrained,
+)
 from mgdm_audio.audio.nets.msdm_keys import MSDM_SLAKH_UNET_CONFIG
 
-MSDM_FLAGS = dict(kernel_sizes_init=[1, 3, 7], use_nearest_upsample=False, use_skip_scale=True,
-                  use_attention_bottleneck=True, use_context_time=True)
+MSDM_FLAGS = dict(
+    kernel_sizes_init=[1, 3, 7],
+    use_nearest_upsample=False,
+    use_skip_scale=True,
+    use_attention_bottleneck=True,
+    use_context_time=True,
+)
 
 # Tiny, with MSDM's flags.
-TINY = dict(MSDM_FLAGS, in_channels=4, channels=16, patch_factor=4, patch_blocks=1, resnet_groups=4,
-            kernel_multiplier_downsample=2, multipliers=[1, 2, 2, 4], factors=[4, 2, 2], num_blocks=[1, 2, 1],
-            attentions=[False, True, True], attention_heads=2, attention_features=8, attention_multiplier=2)
+TINY = dict(
+    MSDM_FLAGS,
+    in_channels=4,
+    channels=16,
+    patch_factor=4,
+    patch_blocks=1,
+    resnet_groups=4,
+    kernel_multiplier_downsample=2,
+    multipliers=[1, 2, 2, 4],
+    factors=[4, 2, 2],
+    num_blocks=[1, 2, 1],
+    attentions=[False, True, True],
+    attention_heads=2,
+    attention_features=8,
+    attention_multiplier=2,
+)
 # Tiny, exercising the other options: nearest upsampling, two patch blocks, a factor of 1,
 # no skip scale, no bottleneck attention, wider downsampling kernels.
-TINY_VARIANT = dict(TINY, patch_factor=2, patch_blocks=2, factors=[2, 1, 2], kernel_multiplier_downsample=4,
-                    use_nearest_upsample=True, use_skip_scale=False, use_attention_bottleneck=False)
+TINY_VARIANT = dict(
+    TINY,
+    patch_factor=2,
+    patch_blocks=2,
+    factors=[2, 1, 2],
+    kernel_multiplier_downsample=4,
+    use_nearest_upsample=True,
+    use_skip_scale=False,
+    use_attention_bottleneck=False,
+)
 # docs/method.md#embedded-prior: the embedded-prior shape (8.6 M parameters, lengths a multiple of 4,096).
-SECTION9 = dict(MSDM_FLAGS, in_channels=4, channels=64, patch_factor=8, patch_blocks=1, resnet_groups=8,
-                kernel_multiplier_downsample=2, multipliers=[1, 2, 2, 2, 2, 2, 2], factors=[4, 4, 4, 2, 2, 2],
-                num_blocks=[2] * 6, attentions=[False, False, False, True, True, True], attention_heads=4,
-                attention_features=64, attention_multiplier=2)
+SECTION9 = dict(
+    MSDM_FLAGS,
+    in_channels=4,
+    channels=64,
+    patch_factor=8,
+    patch_blocks=1,
+    resnet_groups=8,
+    kernel_multiplier_downsample=2,
+    multipliers=[1, 2, 2, 2, 2, 2, 2],
+    factors=[4, 4, 4, 2, 2, 2],
+    num_blocks=[2] * 6,
+    attentions=[False, False, False, True, True, True],
+    attention_heads=4,
+    attention_features=64,
+    attention_multiplier=2,
+)
 
 CONFIGS = {"tiny": TINY, "tiny_variant": TINY_VARIANT, "section9": SECTION9}
 SIGMAS = [1e-3, 0.05, 0.2, 1.0, 20.0]
@@ -60,6 +106,7 @@ class _Zero(nn.Module):
 
 
 # --- UNet1d on its own ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["tiny", "tiny_variant"])
 def test_output_shape_and_config_round_trip(name):
@@ -108,6 +155,7 @@ def test_parameter_counts():
 
 
 # --- EDM preconditioning -----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("sigma", SIGMAS)
 def test_zero_network_gives_c_skip_times_x(sigma):
@@ -173,10 +221,13 @@ def test_loss_is_reproducible_and_weighted():
 
 # --- MSDM checkpoint keys (synthetic state dicts) ----------------------------------------------
 
+
 def _lightning_state_dict(net: nn.Module) -> dict[str, torch.Tensor]:
     state = net.state_dict()
-    return {**{f"model.unet.{k}": v for k, v in state.items()},
-            **{f"model.diffusion.net.{k}": v.clone() for k, v in state.items()}}
+    return {
+        **{f"model.unet.{k}": v for k, v in state.items()},
+        **{f"model.diffusion.net.{k}": v.clone() for k, v in state.items()},
+    }
 
 
 def test_msdm_keys_strip_and_check_duplicates():
@@ -184,20 +235,22 @@ def test_msdm_keys_strip_and_check_duplicates():
     unet = msdm_state_dict_to_unet(_lightning_state_dict(net))
     UNet1d(**TINY).load_state_dict(unet, strict=True)
     assert unet.keys() == net.state_dict().keys()
-    bare = {k[len("model."):]: v for k, v in _lightning_state_dict(net).items()}
+    bare = {k[len("model.") :]: v for k, v in _lightning_state_dict(net).items()}
     assert msdm_state_dict_to_unet(bare).keys() == unet.keys()
 
 
 def test_msdm_keys_errors():
     state = _lightning_state_dict(UNet1d(**TINY))
     changed = dict(state)
-    changed["model.diffusion.net.to_in.module_list.0.block.block1.project.bias"] = torch.zeros_like(
-        changed["model.diffusion.net.to_in.module_list.0.block.block1.project.bias"]) + 1
+    changed["model.diffusion.net.to_in.module_list.0.block.block1.project.bias"] = (
+        torch.zeros_like(changed["model.diffusion.net.to_in.module_list.0.block.block1.project.bias"]) + 1
+    )
     with pytest.raises(ValueError, match="differ in 1 tensors"):
         msdm_state_dict_to_unet(changed)
     with pytest.raises(ValueError, match="different names"):
-        msdm_state_dict_to_unet({k: v for k, v in state.items() if not k.endswith("to_time.0.0.weights")
-                                 or k.startswith("model.unet.")})
+        msdm_state_dict_to_unet(
+            {k: v for k, v in state.items() if not k.endswith("to_time.0.0.weights") or k.startswith("model.unet.")}
+        )
     with pytest.raises(ValueError, match="outside"):
         msdm_state_dict_to_unet({**state, "model.ema.x": torch.zeros(1)})
     with pytest.raises(ValueError, match="no 'unet.'"):
@@ -205,8 +258,15 @@ def test_msdm_keys_errors():
 
 
 def test_msdm_hyper_parameters():
-    hparams = dict(SECTION9, learning_rate=1e-4, beta1=0.9, beta2=0.99, diffusion_sigma_data=0.2,
-                   diffusion_dynamic_threshold=0.0, diffusion_sigma_distribution={"mean": -3.0, "std": 1.0})
+    hparams = dict(
+        SECTION9,
+        learning_rate=1e-4,
+        beta1=0.9,
+        beta2=0.99,
+        diffusion_sigma_data=0.2,
+        diffusion_dynamic_threshold=0.0,
+        diffusion_sigma_distribution={"mean": -3.0, "std": 1.0},
+    )
     del hparams["use_context_time"]  # filled in from the package defaults, as in MSDM's config
     assert UNet1d(**msdm_unet_config(hparams)).config == UNet1d(**SECTION9).config
     assert msdm_denoiser_kwargs(hparams) == dict(sigma_data=0.2, clamp=True, log_sigma_mean=-3.0, log_sigma_std=1.0)
@@ -215,6 +275,7 @@ def test_msdm_hyper_parameters():
 
 
 # --- against the audio-diffusion-pytorch 0.0.43 oracle ----------------------------------------
+
 
 @pytest.fixture(scope="module", params=list(CONFIGS))
 def matched(request):

@@ -3,6 +3,7 @@
 key and socket, slurm.conf, state, spool, logs — in one folder and free TCP ports, so that nothing of the
 machine's own Slurm or munge set-up (if any) is read or touched. Clients reach it through
 ``SLURM_CONF`` (:attr:`SlurmCluster.env`)."""
+
 from __future__ import annotations
 
 import os
@@ -11,9 +12,9 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 BINARIES = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scancel", "sinfo")
 START_TIMEOUT = 30.0  # s for munged's socket, then for the node to be idle
@@ -24,8 +25,10 @@ def unavailable_reason() -> str | None:
     """Why no test cluster can run here, or None when it can."""
     missing = [name for name in BINARIES if shutil.which(name) is None]
     if missing:
-        return (f"real-Slurm test needs {', '.join(missing)} (apt-get install -y slurm-wlm munge, "
-                "which tools/install_system_packages.sh does as root)")
+        return (
+            f"real-Slurm test needs {', '.join(missing)} (apt-get install -y slurm-wlm munge, "
+            "which tools/install_system_packages.sh does as root)"
+        )
     if os.geteuid() != 0:
         return "real-Slurm test runs slurmd as root (jobs run as their submitter), and this is not root"
     return None
@@ -42,8 +45,11 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, logs: tup
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            tails = "".join(f"\n--- {log} (end):\n" + "".join(log.read_text(errors="replace").splitlines(True)[-15:])
-                            for log in logs if log.exists())
+            tails = "".join(
+                f"\n--- {log} (end):\n" + "".join(log.read_text(errors="replace").splitlines(True)[-15:])
+                for log in logs
+                if log.exists()
+            )
             raise TimeoutError(f"{what}: not after {timeout:g} s{tails}")
         time.sleep(0.1)
 
@@ -103,8 +109,14 @@ PartitionName=test Nodes={self.node} Default=YES MaxTime=INFINITE State=UP
     def _start(self, name: str, *command: str) -> None:
         output = open(self.folder / f"{name}.out", "wb")
         with output:
-            process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       env=self.env, start_new_session=True)
+            process = subprocess.Popen(
+                command,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self.env,
+                start_new_session=True,
+            )
         self._daemons.append((name, process))
 
     def _alive(self) -> bool:
@@ -112,34 +124,54 @@ PartitionName=test Nodes={self.node} Default=YES MaxTime=INFINITE State=UP
         for name, process in self._daemons:
             if process.poll() is not None:
                 output = self.folder / f"{name}.out"
-                raise RuntimeError(f"{name} exited with status {process.returncode} at start-up, see {output}:\n"
-                                   + output.read_text(errors="replace")[-1500:])
+                raise RuntimeError(
+                    f"{name} exited with status {process.returncode} at start-up, see {output}:\n"
+                    + output.read_text(errors="replace")[-1500:]
+                )
         return True
 
     def start(self) -> None:
         self._write_files()
         f = self.folder
         # --force: the socket's folder is private to root (pytest's tmp_path), which munged warns about.
-        self._start("munged", "munged", "--foreground", "--force", f"--key-file={f}/munge.key",
-                    f"--socket={f}/munge.socket", f"--pid-file={f}/munged.pid", f"--log-file={f}/munged.log",
-                    f"--seed-file={f}/munged.seed")
-        wait_for(lambda: self._alive() and (f / "munge.socket").is_socket(), START_TIMEOUT,
-                 "munged's socket", (f / "munged.out",))
+        self._start(
+            "munged",
+            "munged",
+            "--foreground",
+            "--force",
+            f"--key-file={f}/munge.key",
+            f"--socket={f}/munge.socket",
+            f"--pid-file={f}/munged.pid",
+            f"--log-file={f}/munged.log",
+            f"--seed-file={f}/munged.seed",
+        )
+        wait_for(
+            lambda: self._alive() and (f / "munge.socket").is_socket(),
+            START_TIMEOUT,
+            "munged's socket",
+            (f / "munged.out",),
+        )
         # -c: a fresh controller state, not one recovered from StateSaveLocation.
         self._start("slurmctld", "slurmctld", "-D", "-c", "-f", str(self.conf))
         self._start("slurmd", "slurmd", "-D", "-f", str(self.conf), "-N", self.node)
-        wait_for(lambda: self._alive() and self.node_state() == "idle",
-                 START_TIMEOUT, f"Slurm node {self.node} idle", (f / "slurmctld.log", f / "slurmd.log"))
+        wait_for(
+            lambda: self._alive() and self.node_state() == "idle",
+            START_TIMEOUT,
+            f"Slurm node {self.node} idle",
+            (f / "slurmctld.log", f / "slurmd.log"),
+        )
 
     def node_state(self) -> str:
-        result = subprocess.run(["sinfo", "-h", "-n", self.node, "-o", "%T"], env=self.env, capture_output=True,
-                                text=True, timeout=10)
+        result = subprocess.run(
+            ["sinfo", "-h", "-n", self.node, "-o", "%T"], env=self.env, capture_output=True, text=True, timeout=10
+        )
         return result.stdout.strip()
 
     def squeue(self) -> list[tuple[str, str, str]]:
         """(job id, e.g. "12_2" for task 2 of array job 12; job name; state, e.g. RUNNING) of every job."""
-        result = subprocess.run(["squeue", "-h", "-o", "%i %j %T"], env=self.env, capture_output=True, text=True,
-                                timeout=10, check=True)
+        result = subprocess.run(
+            ["squeue", "-h", "-o", "%i %j %T"], env=self.env, capture_output=True, text=True, timeout=10, check=True
+        )
         return [tuple(line.split()) for line in result.stdout.splitlines()]
 
     def job_processes(self) -> list[int]:

@@ -1,6 +1,7 @@
 """The faces recipe (egs/faces/s5) end to end on 2 test faces with a random tiny prior and a 5-step sampler
 (training is tested in tests/images/test_diffusers_priors.py); the ffhq recipe's one-line failures without
 its folders."""
+
 from __future__ import annotations
 
 import json
@@ -32,17 +33,26 @@ def _copy_recipe(name: str, destination: Path) -> Path:
 
 def _run(recipe: Path, *options: str, env: dict | None = None) -> subprocess.CompletedProcess:
     environment = {key: value for key, value in os.environ.items() if key != "OMP_NUM_THREADS"}
-    return subprocess.run(["./run.sh", *options], cwd=recipe, capture_output=True, text=True,
-                          env={**environment, **(env or {})})
+    return subprocess.run(
+        ["./run.sh", *options], cwd=recipe, capture_output=True, text=True, env={**environment, **(env or {})}
+    )
 
 
 def _tiny_prior(folder: Path, size: int) -> Path:
-    """A randomly initialised 2-level grey diffusers UNet of ``size`` × ``size`` pixels with its scheduler, in ``folder``."""
+    """A randomly initialised 2-level grey diffusers UNet of ``size`` × ``size`` pixels with its scheduler, in
+    ``folder``."""
     from diffusers import DDPMScheduler, UNet2DModel
 
-    UNet2DModel(sample_size=size, in_channels=1, out_channels=1, block_out_channels=(8, 16), layers_per_block=1,
-                norm_num_groups=4, down_block_types=("DownBlock2D",) * 2,
-                up_block_types=("UpBlock2D",) * 2).save_pretrained(folder)
+    UNet2DModel(
+        sample_size=size,
+        in_channels=1,
+        out_channels=1,
+        block_out_channels=(8, 16),
+        layers_per_block=1,
+        norm_num_groups=4,
+        down_block_types=("DownBlock2D",) * 2,
+        up_block_types=("UpBlock2D",) * 2,
+    ).save_pretrained(folder)
     DDPMScheduler().save_pretrained(folder)
     return folder
 
@@ -53,8 +63,19 @@ def test_faces_recipe_restores_scores_and_reports(tmp_path):
     conf = tmp_path / "conf"
     conf.mkdir()
     (conf / "restore_mgdm.conf").write_text(f"# cheap\n{TINY_MGDM}")
-    result = _run(recipe, "--task", "sr4", "--samplers", "mgdm", "--prior", str(prior), "--max_images", "2",
-                  "--conf_dir", str(conf))
+    result = _run(
+        recipe,
+        "--task",
+        "sr4",
+        "--samplers",
+        "mgdm",
+        "--prior",
+        str(prior),
+        "--max_images",
+        "2",
+        "--conf_dir",
+        str(conf),
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert len((recipe / "data" / "train" / "images.scp").read_text().splitlines()) == 50
     assert len((recipe / "data" / "test" / "images.scp").read_text().splitlines()) == 50
@@ -74,7 +95,8 @@ def test_ffhq_recipe_names_the_missing_folders(tmp_path):
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
         f"local/data.sh: image folder {missing['FFHQ_DIR']} not found; set FFHQ_DIR in db.sh to a local FFHQ or "
-        "CelebA-HQ folder"]
+        "CelebA-HQ folder"
+    ]
     result = _run(recipe, "--stage", "1", env=missing)
     assert result.returncode != 0 and f"prior folder or checkpoint {missing['PRIOR_DIR']} not found" in result.stderr
 
@@ -85,12 +107,19 @@ def test_ffhq_recipe_converts_an_adm_checkpoint_once(tmp_path):
     from mgdm_audio.image.nets.adm import ADM_PRESETS, ADMUNet, adm_config_from_flags
     from mgdm_audio.image.priors.adm import ADMPrior
     from mgdm_audio.priors import load
+
     tiny = dict(image_size=32, num_channels=32, num_res_blocks=1, channel_mult="1,2")
     net = ADMUNet(**adm_config_from_flags({**ADM_PRESETS["ffhq256"], **tiny}))
     torch.save(net.state_dict(), tmp_path / "ffhq_tiny.pt")
     recipe = _copy_recipe("ffhq", tmp_path / "s5")
-    options = ["--stage", "1", "--stop_stage", "1", "--convert_opts",
-               " ".join(f"--flag {key}={value}" for key, value in tiny.items())]
+    options = [
+        "--stage",
+        "1",
+        "--stop_stage",
+        "1",
+        "--convert_opts",
+        " ".join(f"--flag {key}={value}" for key, value in tiny.items()),
+    ]
     result = _run(recipe, *options, env={"PRIOR_DIR": str(tmp_path / "ffhq_tiny.pt")})
     assert result.returncode == 0, result.stderr
     assert "wrote ADM prior" in result.stdout

@@ -2,6 +2,7 @@
 (tests/recipes/slurm_cluster.py): array indexing, log paths, exit codes, ``--wait``, a task cancelled with
 ``scancel``, and a rerun. test_slakh_recipe.py covers the same launcher with a stand-in ``sbatch``, in
 every environment."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,11 @@ pytestmark = pytest.mark.skipif(UNAVAILABLE is not None, reason=str(UNAVAILABLE)
 def cluster(tmp_path_factory, request):
     started = time.monotonic()
     with slurm_cluster(tmp_path_factory.mktemp("slurm") / "cluster") as running:
-        _report(request, f"cluster up in {time.monotonic() - started:.1f} s: node {running.node}, "
-                         f"{running.cpus} CPU(s), {_slurm_version(running.env)}")
+        _report(
+            request,
+            f"cluster up in {time.monotonic() - started:.1f} s: node {running.node}, "
+            f"{running.cpus} CPU(s), {_slurm_version(running.env)}",
+        )
         yield running
 
 
@@ -53,52 +57,80 @@ def test_array_job_runs_every_task_with_its_index_and_fails_naming_the_failed_ta
     # Task n echoes its arguments (JOB → n inside them, the spaces kept) and task 2 exits with status 3.
     script = 'echo "<$0> <$1>"; [ "$1" != 2 ] || exit 3'
     started = time.monotonic()
-    result = subprocess.run([RUN_SLURM, "JOB=1:3", "log/echo.JOB.log", "bash", "-c", script, "task JOB of 3", "JOB"],
-                            cwd=tmp_path, env=cluster.env, capture_output=True, text=True, timeout=60)
-    _report(request, f"array job of 3 tasks, task 2 exits 3: run_slurm.sh status {result.returncode} after "
-                     f"{time.monotonic() - started:.1f} s; {result.stderr.strip()}")
+    result = subprocess.run(
+        [RUN_SLURM, "JOB=1:3", "log/echo.JOB.log", "bash", "-c", script, "task JOB of 3", "JOB"],
+        cwd=tmp_path,
+        env=cluster.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    _report(
+        request,
+        f"array job of 3 tasks, task 2 exits 3: run_slurm.sh status {result.returncode} after "
+        f"{time.monotonic() - started:.1f} s; {result.stderr.strip()}",
+    )
     assert result.returncode == 1
     assert "task 2 exited with status 3, see log/echo.2.log" in result.stderr
     assert "1 of 3 task(s) failed or did not run, see log/echo.2.log\n" in result.stderr
     for task in (1, 3):
         log = (tmp_path / "log" / f"echo.{task}.log").read_text()
-        assert f"<task {task} of 3> <{task}>\n" in log and re.search(r"Slurm job \d+_%d\n" % task, log)
+        assert f"<task {task} of 3> <{task}>\n" in log and re.search(rf"Slurm job \d+_{task}\n", log)
         assert log.endswith("with status 0\n")
     assert (tmp_path / "log" / "echo.2.log").read_text().endswith("with status 3\n")
-    assert sorted(path.name for path in (tmp_path / "log").iterdir()) == ["echo.1.log", "echo.2.log", "echo.3.log",
-                                                                        "q"]
+    assert sorted(path.name for path in (tmp_path / "log").iterdir()) == ["echo.1.log", "echo.2.log", "echo.3.log", "q"]
 
 
 def test_submission_refused_by_the_scheduler_fails_with_sbatchs_reason(cluster, tmp_path):
     # More memory than the node has: sbatch refuses the job, no task runs.
-    result = subprocess.run([RUN_SLURM, "--mem", f"{cluster.memory_mb * 4}M", "JOB=1:2", "log/x.JOB.log", "true"],
-                            cwd=tmp_path, env=cluster.env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [RUN_SLURM, "--mem", f"{cluster.memory_mb * 4}M", "JOB=1:2", "log/x.JOB.log", "true"],
+        cwd=tmp_path,
+        env=cluster.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
     assert "configuration is not available" in result.stderr  # sbatch's own message
-    assert "task 1 did not run: no log/x.1.log" in result.stderr and "task 2 did not run: no log/x.2.log" in result.stderr
+    assert (
+        "task 1 did not run: no log/x.1.log" in result.stderr and "task 2 did not run: no log/x.2.log" in result.stderr
+    )
     assert not list((tmp_path / "log").glob("x.*.log"))
 
 
 def test_interrupted_launcher_cancels_its_job(cluster, tmp_path):
-    process = subprocess.Popen([RUN_SLURM, "JOB=1:2", "log/nap.JOB.log", "sleep", "300"], cwd=tmp_path,
-                               env=cluster.env, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [RUN_SLURM, "JOB=1:2", "log/nap.JOB.log", "sleep", "300"],
+        cwd=tmp_path,
+        env=cluster.env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        wait_for(lambda: [state for _, name, state in cluster.squeue() if name == "mgdm_nap"] == ["RUNNING"] * 2,
-                 30, "both tasks of the job running")
+        wait_for(
+            lambda: [state for _, name, state in cluster.squeue() if name == "mgdm_nap"] == ["RUNNING"] * 2,
+            30,
+            "both tasks of the job running",
+        )
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=30)
     finally:
         process.kill()
     assert process.returncode == 130 and re.search(r"interrupted; cancelled Slurm job \d+\n", stderr), stderr
-    wait_for(lambda: not cluster.squeue() and not cluster.job_processes(), 30,
-             "the cancelled job gone from the queue and its processes ended")
+    wait_for(
+        lambda: not cluster.squeue() and not cluster.job_processes(),
+        30,
+        "the cancelled job gone from the queue and its processes ended",
+    )
 
 
 def _tiny_recipe(folder: Path) -> Path:
     """The synth4 recipe with every job asking Slurm for 100 MB and no GPU (what the test node has)."""
     recipe = _copy_recipe(folder)
-    text, count = re.subn(r'^(\w+)_slurm_opts=.*$', r'\1_slurm_opts="--mem 100M"',
-                          (recipe / "cmd.sh").read_text(), flags=re.M)
+    text, count = re.subn(
+        r"^(\w+)_slurm_opts=.*$", r'\1_slurm_opts="--mem 100M"', (recipe / "cmd.sh").read_text(), flags=re.M
+    )
     assert count == 3, "cmd.sh no longer sets train/separate/score_slurm_opts"
     (recipe / "cmd.sh").write_text(text)
     return recipe
@@ -106,8 +138,15 @@ def _tiny_recipe(folder: Path) -> Path:
 
 def _run_sh(recipe: Path, options: list[str], env: dict[str, str]) -> subprocess.Popen:
     environment = {key: value for key, value in env.items() if key != "OMP_NUM_THREADS"}
-    return subprocess.Popen(["./run.sh", *options], cwd=recipe, env=environment, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        ["./run.sh", *options],
+        cwd=recipe,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def _finish(process: subprocess.Popen) -> tuple[int, str, str]:
@@ -126,8 +165,10 @@ def _succeed(recipe: Path, options: list[str], env: dict[str, str]) -> None:
 
 
 def _stems(recipe: Path) -> dict[str, np.ndarray]:
-    return {str(path.relative_to(recipe / "exp")): soundfile.read(path)[0]
-            for path in sorted((recipe / "exp").glob("separate_mgdm/out/prior/*/*.wav"))}
+    return {
+        str(path.relative_to(recipe / "exp")): soundfile.read(path)[0]
+        for path in sorted((recipe / "exp").glob("separate_mgdm/out/prior/*/*.wav"))
+    }
 
 
 @needs_fluidsynth
@@ -139,17 +180,62 @@ def test_synth4_stages_2_3_on_slurm_equal_local_and_a_cancelled_task_is_redone_a
     # Stages 0-1's products made in this process (each mgdm process costs seconds of start-up): 2 one-second
     # test tracks and a prior trained for 1 step; copied, so both backends separate the same mixtures alike.
     started = time.monotonic()
-    assert main(["prepare-synth4", str(slurm / "db"), "--audio-dir", str(slurm / "db" / "audio"), "--data-dir",
-                 str(slurm / "data"), "--train-tracks", "1", "--valid-tracks", "0", "--test-tracks", "2",
-                 "--track-seconds", "1", "--sample-rate", "8000"]) == 0
-    assert main(["train-prior", str(slurm / "data" / "train"), str(slurm / "exp" / "prior_train"), "--steps", "1",
-                 *TRAIN_OPTS.split()]) == 0
+    assert (
+        main(
+            [
+                "prepare-synth4",
+                str(slurm / "db"),
+                "--audio-dir",
+                str(slurm / "db" / "audio"),
+                "--data-dir",
+                str(slurm / "data"),
+                "--train-tracks",
+                "1",
+                "--valid-tracks",
+                "0",
+                "--test-tracks",
+                "2",
+                "--track-seconds",
+                "1",
+                "--sample-rate",
+                "8000",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "train-prior",
+                str(slurm / "data" / "train"),
+                str(slurm / "exp" / "prior_train"),
+                "--steps",
+                "1",
+                *TRAIN_OPTS.split(),
+            ]
+        )
+        == 0
+    )
     (slurm / "exp" / "prior" / "prior_path").parent.mkdir()
     (slurm / "exp" / "prior" / "prior_path").write_text(f"{slurm / 'exp' / 'prior_train' / 'prior'}\n")
     local = tmp_path / "s5_local"
     shutil.copytree(slurm, local, symlinks=True)
-    stages = ["--stage", "2", "--stop_stage", "3", "--nj", "2", "--samplers", "mgdm", "--conf_dir", str(conf_dir),
-              "--sampler_overrides", "--segment 1", "--score_opts", "--no-museval"]
+    stages = [
+        "--stage",
+        "2",
+        "--stop_stage",
+        "3",
+        "--nj",
+        "2",
+        "--samplers",
+        "mgdm",
+        "--conf_dir",
+        str(conf_dir),
+        "--sampler_overrides",
+        "--segment 1",
+        "--score_opts",
+        "--no-museval",
+    ]
     _report(request, f"corpus and prior: {time.monotonic() - started:.1f} s")
     started = time.monotonic()
     # Locally in one job (the split does not change a track's separation: its seeds are per segment), stage 2
@@ -163,21 +249,28 @@ def test_synth4_stages_2_3_on_slurm_equal_local_and_a_cancelled_task_is_redone_a
     logs = slurm / "exp" / "separate_mgdm" / "log"
     process = _run_sh(slurm, stages, on_slurm)
     try:
+
         def task_2_running() -> bool:
             assert process.poll() is None, "run.sh ended before task 2 was cancelled"
             log = logs / "separate.2.log"
             return log.exists() and "# started" in log.read_text()
+
         wait_for(task_2_running, 120, "task 2 of the separation array running")
         task = next(job for job, name, state in cluster.squeue() if name == "mgdm_separate" and job.endswith("_2"))
         subprocess.run(["scancel", task], env=cluster.env, check=True, timeout=10)
     finally:
         status, stdout, stderr = _finish(process)
-    _report(request, f"scancel {task} mid-run: run.sh status {status} after {time.monotonic() - started:.1f} s; "
-                     f"{stderr.strip()}")
+    _report(
+        request,
+        f"scancel {task} mid-run: run.sh status {status} after {time.monotonic() - started:.1f} s; {stderr.strip()}",
+    )
     assert status != 0 and "stage 3" not in stdout
     wait_for(lambda: not cluster.job_processes(), 30, "the cancelled task's processes ended")
-    assert re.search(r"task 2 stopped by Slurm \(JOB \d+ ON \S+ CANCELLED AT [^)]+\), see exp/separate_mgdm/log/"
-                     r"separate.2.log\n", stderr), stderr
+    assert re.search(
+        r"task 2 stopped by Slurm \(JOB \d+ ON \S+ CANCELLED AT [^)]+\), see exp/separate_mgdm/log/"
+        r"separate.2.log\n",
+        stderr,
+    ), stderr
     assert "1 of 2 task(s) failed or did not run, see exp/separate_mgdm/log/separate.2.log" in stderr
     first = (logs / "separate.1.log").read_text()
     assert "separated 1 of 1 file(s)" in first and first.endswith("with status 0\n")

@@ -1,5 +1,6 @@
 """The slakh2100 recipe (egs/slakh2100/s5) end to end on a fake raw Slakh tree and a tiny converted MSDM
 checkpoint, with the MSDM protocol; its Slurm launcher through a stand-in ``sbatch``."""
+
 from __future__ import annotations
 
 import json
@@ -44,14 +45,14 @@ exit $status
 
 
 def copy_recipe(recipe: Path, destination: Path) -> Path:
-    """The recipe's own files copied (so db/, data/ and exp/ land in ``destination``), steps/ and utils/
-    linked to the shared ones, as in the repository."""
+    """The recipe's own files copied (so db/, data/ and exp/ land in ``destination``), steps/, utils/ and
+    templates/ linked to the shared ones, as in the repository."""
     destination.mkdir()
     for name in ("run.sh", "path.sh", "cmd.sh", "db.sh", "conf", "local"):
         source = recipe / name
         if source.exists():
             (shutil.copytree if source.is_dir() else shutil.copy2)(source, destination / name)
-    for name in ("steps", "utils"):
+    for name in ("steps", "utils", "templates"):
         (destination / name).symlink_to(REPO / "recipes" / name)
     return destination
 
@@ -65,8 +66,9 @@ def tiny_conf(folder: Path) -> Path:
 
 def run_recipe(recipe: Path, *options: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
     environment = {key: value for key, value in os.environ.items() if key != "OMP_NUM_THREADS"}
-    result = subprocess.run(["./run.sh", *options], cwd=recipe, capture_output=True, text=True,
-                            env={**environment, **(env or {})})
+    result = subprocess.run(
+        ["./run.sh", *options], cwd=recipe, capture_output=True, text=True, env={**environment, **(env or {})}
+    )
     if check:
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
@@ -76,6 +78,7 @@ def run_recipe(recipe: Path, *options: str, env: dict | None = None, check: bool
 def tiny_checkpoint(tmp_path_factory) -> Path:
     pytest.importorskip("audio_diffusion_pytorch")
     from tests.msdm.test_convert_msdm import TINY, oracle_model, save_lightning_checkpoint
+
     folder = tmp_path_factory.mktemp("ckpt")
     return save_lightning_checkpoint(oracle_model(TINY, seed=0), TINY, folder / "epoch=1-valid_loss=0.5.ckpt")
 
@@ -85,15 +88,30 @@ def fake_slurm(folder: Path) -> dict[str, str]:
     folder.mkdir()
     (folder / "sbatch").write_text(FAKE_SBATCH)
     (folder / "sbatch").chmod(0o755)
-    return {"MGDM_CMD_BACKEND": "slurm", "PATH": f"{folder}:{os.environ['PATH']}",
-            "FAKE_SBATCH_CALLS": str(folder / "calls")}
+    return {
+        "MGDM_CMD_BACKEND": "slurm",
+        "PATH": f"{folder}:{os.environ['PATH']}",
+        "FAKE_SBATCH_CALLS": str(folder / "calls"),
+    }
 
 
 def test_msdm_protocol_end_to_end_on_slurm_and_a_rerun_redoes_only_the_failed_job(tmp_path, tiny_checkpoint):
     recipe = copy_recipe(RECIPE, tmp_path / "s5")
     slurm = {**fake_slurm(tmp_path / "bin"), "SLAKH2100": str(make_raw_slakh(tmp_path / "slakh2100"))}
-    options = ["--nj", "2", "--conf_dir", str(tiny_conf(tmp_path / "tiny_conf")), "--chunk", str(CHUNK),
-               "--samplers", "mgdm", "--msdm_ckpt", str(tiny_checkpoint), "--score_opts", "--no-museval"]
+    options = [
+        "--nj",
+        "2",
+        "--conf_dir",
+        str(tiny_conf(tmp_path / "tiny_conf")),
+        "--chunk",
+        str(CHUNK),
+        "--samplers",
+        "mgdm",
+        "--msdm_ckpt",
+        str(tiny_checkpoint),
+        "--score_opts",
+        "--no-museval",
+    ]
     # Separation job 2 dies: stage 2 stops, naming its log.
     failed = run_recipe(recipe, *options, env={**slurm, "FAKE_SBATCH_SKIP": "2"}, check=False)
     log_dir = recipe / "exp" / "separate_mgdm" / "chunks" / "log"
@@ -108,8 +126,13 @@ def test_msdm_protocol_end_to_end_on_slurm_and_a_rerun_redoes_only_the_failed_jo
     assert logs[0].count("(--resume): skipped") == 5 and "(--resume): skipped" not in logs[1]
     assert all(log.rstrip().endswith("with status 0") for log in logs)
     calls = (tmp_path / "bin" / "calls").read_text().split("\n")[:-1]
-    assert calls.count("--wait --job-name=mgdm_separate --array=1-2 --output=exp/separate_mgdm/chunks/log/"
-                       "separate.%a.log --gres=gpu:1 --mem=16G exp/separate_mgdm/chunks/log/q/separate.sh") == 2
+    assert (
+        calls.count(
+            "--wait --job-name=mgdm_separate --array=1-2 --output=exp/separate_mgdm/chunks/log/"
+            "separate.%a.log --gres=gpu:1 --mem=16G exp/separate_mgdm/chunks/log/q/separate.sh"
+        )
+        == 2
+    )
     assert "equals the checkpoint's exactly" in (exp / "prior" / "log" / "convert.log").read_text()
     assert (exp / "prior" / "prior_path").read_text().strip() == str((exp / "prior" / "msdm").resolve())
     assert len((recipe / "data" / "test_msdm" / "chunks" / "wav.scp").read_text().split("\n")[:-1]) == 2 * 5
@@ -127,21 +150,34 @@ def test_msdm_protocol_end_to_end_on_slurm_and_a_rerun_redoes_only_the_failed_jo
 
 def test_cmd_sh_slurm_submits_one_gpu_array_job_per_call(tmp_path):
     recipe = copy_recipe(RECIPE, tmp_path / "s5")
-    script = ('. ./cmd.sh && $separate_cmd JOB=1:3 exp/separate_mgdm/log/separate.JOB.log '
-              'mgdm separate --grad-steps "20 if k >= K - 10 else 3" -o exp/separate_mgdm/out exp/split3/JOB')
-    env = {**os.environ, "MGDM_CMD_BACKEND": "slurm", "MGDM_SLURM_DRY_RUN": "true",
-           "MGDM_SLURM_OPTS": "--partition=gpu --account=lab"}
+    script = (
+        ". ./cmd.sh && $separate_cmd JOB=1:3 exp/separate_mgdm/log/separate.JOB.log "
+        'mgdm separate --grad-steps "20 if k >= K - 10 else 3" -o exp/separate_mgdm/out exp/split3/JOB'
+    )
+    env = {
+        **os.environ,
+        "MGDM_CMD_BACKEND": "slurm",
+        "MGDM_SLURM_DRY_RUN": "true",
+        "MGDM_SLURM_OPTS": "--partition=gpu --account=lab",
+    }
     result = subprocess.run(["bash", "-c", script], cwd=recipe, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == ("sbatch --wait --job-name=mgdm_separate --array=1-3 "
-                             "--output=exp/separate_mgdm/log/separate.%a.log --gres=gpu:1 --mem=16G "
-                             "--partition=gpu --account=lab exp/separate_mgdm/log/q/separate.sh\n")
+    assert result.stdout == (
+        "sbatch --wait --job-name=mgdm_separate --array=1-3 "
+        "--output=exp/separate_mgdm/log/separate.%a.log --gres=gpu:1 --mem=16G "
+        "--partition=gpu --account=lab exp/separate_mgdm/log/q/separate.sh\n"
+    )
     job = (recipe / "exp" / "separate_mgdm" / "log" / "q" / "separate.sh").read_text()
     # Task n runs the command with JOB → n, the quoted option kept as one argument.
-    traced = subprocess.run(["bash", "-c", job.replace('"${command[@]}"', 'printf "<%s>" "${command[@]}"')],
-                            capture_output=True, text=True, env={**os.environ, "SLURM_ARRAY_TASK_ID": "2"})
-    assert ("<mgdm><separate><--grad-steps><20 if k >= K - 10 else 3><-o><exp/separate_mgdm/out>"
-            "<exp/split3/2>") in traced.stdout
+    traced = subprocess.run(
+        ["bash", "-c", job.replace('"${command[@]}"', 'printf "<%s>" "${command[@]}"')],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SLURM_ARRAY_TASK_ID": "2"},
+    )
+    assert (
+        "<mgdm><separate><--grad-steps><20 if k >= K - 10 else 3><-o><exp/separate_mgdm/out><exp/split3/2>"
+    ) in traced.stdout
     assert traced.stdout.rstrip().endswith("with status 0")
 
 

@@ -1,5 +1,6 @@
 """The synth4 recipe (egs/synth4/s5) end to end on a tiny corpus and prior, its shell utilities,
 and ``mgdm results``."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,6 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-
-import pytest
 
 from mgdm_audio.cli import main
 from tests.corpora.test_synth4 import needs_fluidsynth
@@ -19,9 +18,11 @@ UTILS = REPO / "recipes" / "utils"
 STEMS = ("bass", "drums", "guitar", "piano")
 
 # A 0.03 M-parameter prior at 8 kHz (the tests' TINY_NET) trained for 3 steps: seconds on a CPU.
-TRAIN_OPTS = ("--batch-size 1 --segment-seconds 0.25 --sample-rate 8000 --channels 8 --patch-factor 2 "
-              "--multipliers 1 2 2 --factors 2 2 --blocks 1 --attention-levels 1 --attention-heads 2 "
-              "--attention-features 4 --resnet-groups 2 --device cpu")
+TRAIN_OPTS = (
+    "--batch-size 1 --segment-seconds 0.25 --sample-rate 8000 --channels 8 --patch-factor 2 "
+    "--multipliers 1 2 2 --factors 2 2 --blocks 1 --attention-levels 1 --attention-heads 2 "
+    "--attention-features 4 --resnet-groups 2 --device cpu"
+)
 TINY_CONF = {"mgdm": "--steps 5\n--gibbs-reps 1\n--grad-steps 1\n", "dirac": "--steps 5\n"}
 
 
@@ -30,13 +31,13 @@ def _bash(script: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def _copy_recipe(destination: Path) -> Path:
-    """The recipe's own files copied (so data/ and exp/ land in ``destination``), steps/ and
-    utils/ linked to the shared ones, as in the repository."""
+    """The recipe's own files copied (so data/ and exp/ land in ``destination``), steps/, utils/ and
+    templates/ linked to the shared ones, as in the repository."""
     destination.mkdir()
     for name in ("run.sh", "path.sh", "cmd.sh", "conf", "local"):
         source = RECIPE / name
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, destination / name)
-    for name in ("steps", "utils"):
+    for name in ("steps", "utils", "templates"):
         (destination / name).symlink_to(REPO / "recipes" / name)
     return destination
 
@@ -55,18 +56,40 @@ def test_tiny_run_end_to_end_then_stage_2_again_redoes_nothing(tmp_path):
     conf_dir.mkdir()
     for sampler, text in TINY_CONF.items():
         (conf_dir / f"separate_{sampler}.conf").write_text(f"# cheap settings\n{text}--device cpu\n")
-    common = ["--nj", "2", "--samplers", "mgdm dirac", "--conf_dir", str(conf_dir), "--sampler_overrides", "--segment 1"]
-    _run(recipe, *common, "--train_prior", "true", "--train_steps", "3", "--train_opts", TRAIN_OPTS,
-         "--data_opts", "--train_tracks 1 --valid_tracks 0 --test_tracks 2 --track_seconds 3 --sample_rate 8000",
-         "--score_opts", "--no-museval")
+    common = [
+        "--nj",
+        "2",
+        "--samplers",
+        "mgdm dirac",
+        "--conf_dir",
+        str(conf_dir),
+        "--sampler_overrides",
+        "--segment 1",
+    ]
+    _run(
+        recipe,
+        *common,
+        "--train_prior",
+        "true",
+        "--train_steps",
+        "3",
+        "--train_opts",
+        TRAIN_OPTS,
+        "--data_opts",
+        "--train_tracks 1 --valid_tracks 0 --test_tracks 2 --track_seconds 3 --sample_rate 8000",
+        "--score_opts",
+        "--no-museval",
+    )
 
     exp = recipe / "exp"
     assert (exp / "prior" / "prior_path").read_text().strip() == str((exp / "prior_train" / "prior").resolve())
     utts = [line.split()[0] for line in (recipe / "data" / "test" / "wav.scp").read_text().splitlines()]
     assert len(utts) == 2
     for sampler in ("mgdm", "dirac"):
-        assert sorted(path.name for path in (exp / f"separate_{sampler}" / "log").iterdir()) == \
-            ["separate.1.log", "separate.2.log"]
+        assert sorted(path.name for path in (exp / f"separate_{sampler}" / "log").iterdir()) == [
+            "separate.1.log",
+            "separate.2.log",
+        ]
         for utt in utts:  # tracks are named by utterance id, linked where mgdm score looks
             record = json.loads((exp / f"separate_{sampler}" / utt / "separation.json").read_text())
             assert record["track"] == utt and record["settings"]["sampler"] == sampler
@@ -84,9 +107,28 @@ def test_tiny_run_end_to_end_then_stage_2_again_redoes_nothing(tmp_path):
         assert all("with status 0" in log for log in logs)
 
     # Scoring excerpts: 4,000-sample chunks where 2 stems play (the tiny tracks have no drums), one per track.
-    _run(recipe, *common[:2], "--samplers", "dirac", "--conf_dir", str(conf_dir), "--sampler_overrides",
-         "--segment 0.5", "--score_opts", "--no-museval", "--stage", "2", "--stop_stage", "3",
-         "--chunk_samples", "4000", "--chunks_per_utt", "1", "--chunk_min_active", "2")
+    _run(
+        recipe,
+        *common[:2],
+        "--samplers",
+        "dirac",
+        "--conf_dir",
+        str(conf_dir),
+        "--sampler_overrides",
+        "--segment 0.5",
+        "--score_opts",
+        "--no-museval",
+        "--stage",
+        "2",
+        "--stop_stage",
+        "3",
+        "--chunk_samples",
+        "4000",
+        "--chunks_per_utt",
+        "1",
+        "--chunk_min_active",
+        "2",
+    )
     chunks = recipe / "data" / "test_chunks4000x1"
     chunk_ids = [line.split()[0] for line in (chunks / "wav.scp").read_text().splitlines()]
     assert 1 <= len(chunk_ids) <= 2 and all(chunk_id.rsplit("-c", 1)[0] in utts for chunk_id in chunk_ids)
@@ -97,8 +139,12 @@ def test_parse_options_sets_defined_variables_and_refuses_others(tmp_path):
     script = f'name=a; dry_run=false; . {UTILS}/parse_options.sh; echo "$name $dry_run $*"'
     result = _bash(script, "--name", "b c", "--dry-run", "true", "rest", "--x", cwd=tmp_path)
     assert result.returncode == 0 and result.stdout == "b c true rest --x\n"
-    for bad, message in [(["--other", "1"], "unknown option --other"), (["--name"], "needs a value"),
-                         (["--dry_run", "yes"], "takes true or false"), (["--name=b"], "not '--name=b'")]:
+    for bad, message in [
+        (["--other", "1"], "unknown option --other"),
+        (["--name"], "needs a value"),
+        (["--dry_run", "yes"], "takes true or false"),
+        (["--name=b"], "not '--name=b'"),
+    ]:
         result = _bash(script, *bad, cwd=tmp_path)
         assert result.returncode == 1 and message in result.stderr, (bad, result.stderr)
 
@@ -110,22 +156,39 @@ def test_split_scp_makes_contiguous_nearly_equal_parts(tmp_path):
     parts = [Path(output).read_text().split("\n")[:-1] for output in outputs]
     assert [len(part) for part in parts] == [2, 2, 1]
     assert sum(parts, []) == (tmp_path / "wav.scp").read_text().split("\n")[:-1]
-    too_many = subprocess.run([UTILS / "split_scp.sh", tmp_path / "wav.scp", *outputs * 2], capture_output=True,
-                              text=True)
+    too_many = subprocess.run(
+        [UTILS / "split_scp.sh", tmp_path / "wav.scp", *outputs * 2], capture_output=True, text=True
+    )
     assert too_many.returncode == 1 and "cannot split 5 line(s)" in too_many.stderr
 
 
 def test_read_conf_keeps_values_with_spaces_and_drops_comments(tmp_path):
-    (tmp_path / "a.conf").write_text("# settings\n--steps 20\n\n--grad-steps 20 if k >= K - 10 else 3  # late\n"
-                                     "--no-project")
+    (tmp_path / "a.conf").write_text(
+        "# settings\n--steps 20\n\n--grad-steps 20 if k >= K - 10 else 3  # late\n--no-project"
+    )
     result = subprocess.run([UTILS / "read_conf.sh", tmp_path / "a.conf"], capture_output=True, text=True)
-    assert result.stdout.split("\n")[:-1] == ["--steps", "20", "--grad-steps", "20 if k >= K - 10 else 3",
-                                             "--no-project"]
+    assert result.stdout.split("\n")[:-1] == [
+        "--steps",
+        "20",
+        "--grad-steps",
+        "20 if k >= K - 10 else 3",
+        "--no-project",
+    ]
 
 
 def _fake_summary(folder: Path, offset: float, stems=STEMS) -> Path:
-    rows = [dict(stem=stem, num_windows=10, si_sdri_mean=offset + index, si_sdri_ci95=0.5, num_tracks=2,
-                 museval_sdr_median=offset - 1, museval_sdr_mean=None) for index, stem in enumerate([*stems, "All"])]
+    rows = [
+        dict(
+            stem=stem,
+            num_windows=10,
+            si_sdri_mean=offset + index,
+            si_sdri_ci95=0.5,
+            num_tracks=2,
+            museval_sdr_median=offset - 1,
+            museval_sdr_mean=None,
+        )
+        for index, stem in enumerate([*stems, "All"])
+    ]
     folder.mkdir(parents=True)
     (folder / "summary.json").write_text(json.dumps(dict(tracks_scored=2, summary=rows)))
     return folder / "summary.json"

@@ -1,4 +1,5 @@
 """``mgdm_audio.separate`` and ``SeparationPipeline``: mixtures in memory through the engine of ``mgdm separate``."""
+
 from __future__ import annotations
 
 import re
@@ -7,10 +8,10 @@ import numpy as np
 import pytest
 import soundfile
 import torch
-from tests.separation.test_cli import STEMS, _separate, _stems, prior_dir  # noqa: F401 (fixture)
 
 import mgdm_audio as ma
 from mgdm_audio.audio.separation import SeparationPipeline
+from tests.separation.test_cli import STEMS, _separate, _stems, prior_dir  # noqa: F401 (fixture)
 
 #: FAST's settings as keyword arguments.
 OPTIONS = dict(quality="paper", overrides={"steps": 5, "gibbs_reps": 1, "grad_steps": 1})
@@ -26,8 +27,9 @@ def test_a_waveform_in_memory_gets_the_commands_stems_bit_for_bit(prior_dir, tmp
     assert _separate(prior_dir, tmp_path / "out", str(tmp_path / "song.wav"), "--clip", "none", "--seed", "3") == 0
     stems = ma.separate(stereo, 16000, prior=prior_dir, seed=3, **OPTIONS)
     assert list(stems) == list(STEMS) and all(stem.shape == (1, 1920) for stem in stems.values())  # down-mixed
-    np.testing.assert_array_equal(np.stack([stems[name] for name in STEMS]).transpose(0, 2, 1),
-                                  _stems(tmp_path / "out" / "tiny" / "song")[0])
+    np.testing.assert_array_equal(
+        np.stack([stems[name] for name in STEMS]).transpose(0, 2, 1), _stems(tmp_path / "out" / "tiny" / "song")[0]
+    )
     np.testing.assert_allclose(sum(stems.values())[0], stereo.mean(axis=0), atol=1e-5)  # projection
 
 
@@ -46,13 +48,16 @@ def test_a_reused_separator_keeps_its_prior_and_gives_the_same_draws(prior_dir):
     assert separator.prior is separator.sampler.prior and separator.stems == STEMS and separator.sample_rate == 8000
 
 
-@pytest.mark.parametrize("waveform, rate, message", [
-    (np.zeros((2, 2, 800), np.float32), 8000, "waveform must be [samples] or [channels, samples]"),
-    (np.r_[np.zeros(500), np.nan, np.zeros(499)], 8000, "waveform: non-finite sample (NaN or inf) at sample 500"),
-    (np.zeros((3, 800), np.float32), 8000, "waveform: 3 channels not supported"),
-    (np.zeros(400, np.float32), 8000, "waveform: too short"),
-    (np.zeros(800, np.float32), 8000.5, "sample_rate must be a positive integer"),
-])
+@pytest.mark.parametrize(
+    "waveform, rate, message",
+    [
+        (np.zeros((2, 2, 800), np.float32), 8000, "waveform must be [samples] or [channels, samples]"),
+        (np.r_[np.zeros(500), np.nan, np.zeros(499)], 8000, "waveform: non-finite sample (NaN or inf) at sample 500"),
+        (np.zeros((3, 800), np.float32), 8000, "waveform: 3 channels not supported"),
+        (np.zeros(400, np.float32), 8000, "waveform: too short"),
+        (np.zeros(800, np.float32), 8000.5, "sample_rate must be a positive integer"),
+    ],
+)
 def test_a_bad_waveform_is_refused_with_one_line_naming_it(prior_dir, waveform, rate, message):
     separator = SeparationPipeline(prior_dir, device="cpu", **OPTIONS)
     with pytest.raises(ValueError, match=re.escape(message)):

@@ -1,4 +1,5 @@
 """Block reads with resampling context match resampling the whole signal."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,7 +24,7 @@ def test_blocks_read_with_context_resample_like_the_whole_signal(tmp_path, from_
     with soundfile.SoundFile(path) as handle:
         block = resample(read_block(handle, start, stop), from_rate, to_rate)
     offset = first - start * to_rate // from_rate
-    np.testing.assert_allclose(block[:, offset:offset + last - first], whole[:, first:last], atol=1e-5)
+    np.testing.assert_allclose(block[:, offset : offset + last - first], whole[:, first:last], atol=1e-5)
 
 
 def test_read_block_pads_outside_the_file(tmp_path):

@@ -1,4 +1,5 @@
 """``mgdm separate`` end to end with a tiny random prior (8 kHz, 512-sample segments) on tiny files."""
+
 from __future__ import annotations
 
 import json
@@ -8,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-from tests.audio.test_music_prior import tiny_prior
 
+from mgdm_audio.audio.separation import track
 from mgdm_audio.audio.separation.audio_io import resample
 from mgdm_audio.audio.separation.output import StemFiles
-from mgdm_audio.audio.separation import track
 from mgdm_audio.cli import main
 from mgdm_audio.core.priors.loading import save_prior
 from mgdm_audio.core.samplers.base import load_preset
+from tests.audio.test_music_prior import tiny_prior
 
 STEMS = ("bass", "drums", "guitar", "piano")
 FAST = ["--quality", "paper", "--steps", "5", "--gibbs-reps", "1", "--grad-steps", "1", "--device", "cpu"]
@@ -64,16 +65,31 @@ def test_mono_16k_and_stereo_44k_stems_at_input_rate_summing_to_the_mixture(prio
         segments = record["segments"]
         assert [s["seeds"] for s in segments] == [[i] for i in range(len(segments))] and len(segments) >= 2
         assert all(s["residual_after_projection"]["max_abs"] < 1e-5 for s in segments)
-        assert all(s["denoiser_calls"]["forward"] > 0 and s["denoiser_calls"]["forward_backward"] > 0
-                   for s in segments)
+        assert all(s["denoiser_calls"]["forward"] > 0 and s["denoiser_calls"]["forward_backward"] > 0 for s in segments)
         assert not (folder / ".partial").exists() and not list(folder.glob(".*tmp*"))
 
 
 def test_per_channel_model_rate_draws_and_plot(prior_dir, tmp_path):
     stereo = _write(tmp_path / "song.wav", 16000, 0.1, channels=2)
     out = tmp_path / "out"
-    assert _separate(prior_dir, out, str(tmp_path / "song.wav"), "--per-channel", "--keep-model-rate", "-n", "2",
-                     "--batch-size", "1", "--save-samples", "--clip", "none", "--plot") == 0
+    assert (
+        _separate(
+            prior_dir,
+            out,
+            str(tmp_path / "song.wav"),
+            "--per-channel",
+            "--keep-model-rate",
+            "-n",
+            "2",
+            "--batch-size",
+            "1",
+            "--save-samples",
+            "--clip",
+            "none",
+            "--plot",
+        )
+        == 0
+    )
     folder = out / "tiny" / "song"
     stems, rate = _stems(folder)
     expected = resample(stereo.T, 16000, 8000).T  # the mixture at the model rate
@@ -131,16 +147,35 @@ def test_each_bad_input_gets_one_line_and_good_files_are_still_written(prior_dir
     status = _separate(prior_dir, out, *(str(tmp_path / name) for name in ["good.wav", *bad]))
     errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
     assert status == 1 and len(errors) == len(bad)
-    problems = ["no such file", "not a readable audio file", "empty file",
-                "non-finite sample (NaN or inf) at sample 700", "3 channels not supported", "too short", "not writable"]
+    problems = [
+        "no such file",
+        "not a readable audio file",
+        "empty file",
+        "non-finite sample (NaN or inf) at sample 700",
+        "3 channels not supported",
+        "too short",
+        "not writable",
+    ]
     for name, problem in zip(bad, problems):
         assert sum(str(tmp_path / name) in line and problem in line for line in errors) == 1, name
     assert (out / "tiny" / "good" / "separation.json").is_file()
 
 
 def test_sampler_options_must_exist_on_the_sampler_and_be_valid(prior_dir, tmp_path, capsys):
-    status = main(["separate", "--prior", str(prior_dir), "-o", str(tmp_path), "--sampler", "dps", "--gibbs-reps",
-                   "2", str(tmp_path / "x.wav")])
+    status = main(
+        [
+            "separate",
+            "--prior",
+            str(prior_dir),
+            "-o",
+            str(tmp_path),
+            "--sampler",
+            "dps",
+            "--gibbs-reps",
+            "2",
+            str(tmp_path / "x.wav"),
+        ]
+    )
     assert status == 2 and "--gibbs-reps: sampler dps has no setting 'gibbs_reps'" in capsys.readouterr().err
     status = main(["separate", "--prior", str(prior_dir), "-o", str(tmp_path), "--steps", "2", str(tmp_path / "x.wav")])
     assert status == 2 and "MGDM needs steps >= 4" in capsys.readouterr().err
@@ -169,15 +204,27 @@ def test_an_output_folder_holding_an_input_is_refused(prior_dir, tmp_path, capsy
 
 @pytest.fixture(scope="module")
 def separator_dir(tmp_path_factory) -> Path:
+    from mgdm_audio.audio.separators import save_separator
     from tests.audio.test_separator import tiny_separator
 
-    from mgdm_audio.audio.separators import save_separator
     return save_separator(tiny_separator(segment=512, rate=8000), tmp_path_factory.mktemp("s") / "tiny_sep")
 
 
 def _with_separator(prior_dir: Path, separator_dir: Path, out: Path, *arguments: str) -> int:
-    return main(["separate", "--prior", str(prior_dir), "--separator", str(separator_dir), "-o", str(out),
-                 "--device", "cpu", *arguments])
+    return main(
+        [
+            "separate",
+            "--prior",
+            str(prior_dir),
+            "--separator",
+            str(separator_dir),
+            "-o",
+            str(out),
+            "--device",
+            "cpu",
+            *arguments,
+        ]
+    )
 
 
 def test_fast_quality_writes_the_separators_estimate_projected_onto_the_mixture(prior_dir, separator_dir, tmp_path):
@@ -185,9 +232,23 @@ def test_fast_quality_writes_the_separators_estimate_projected_onto_the_mixture(
 
     from mgdm_audio.audio.separators import load as load_separator
     from mgdm_audio.priors import load as load_prior
+
     mixture = _write(tmp_path / "m.wav", 8000, 0.1)[:, 0]  # 800 samples: one segment of 0.2 s, no resampling
-    assert _with_separator(prior_dir, separator_dir, tmp_path / "out", str(tmp_path / "m.wav"), "--quality", "fast",
-                           "--segment", "0.2", "--clip", "none") == 0
+    assert (
+        _with_separator(
+            prior_dir,
+            separator_dir,
+            tmp_path / "out",
+            str(tmp_path / "m.wav"),
+            "--quality",
+            "fast",
+            "--segment",
+            "0.2",
+            "--clip",
+            "none",
+        )
+        == 0
+    )
     folder = tmp_path / "out" / "tiny" / "m"
     stems, _ = _stems(folder)
     padded = np.pad(mixture, (0, load_prior(prior_dir).valid_length(800) - 800)).astype(np.float32)
@@ -203,26 +264,48 @@ def test_fast_quality_writes_the_separators_estimate_projected_onto_the_mixture(
 
 def test_warm_started_mgdm_records_its_start_and_resume_tells_starts_apart(prior_dir, separator_dir, tmp_path):
     _write(tmp_path / "w.wav", 8000, 0.1)
-    options = ["--sampler", "mgdm", "--init", "separator", "--steps", "4", "--gibbs-reps", "1", "--grad-steps", "1",
-               "--set", "denoising_steps=2", "--segment", "0.2", "--resume"]
+    options = [
+        "--sampler",
+        "mgdm",
+        "--init",
+        "separator",
+        "--steps",
+        "4",
+        "--gibbs-reps",
+        "1",
+        "--grad-steps",
+        "1",
+        "--set",
+        "denoising_steps=2",
+        "--segment",
+        "0.2",
+        "--resume",
+    ]
     out = tmp_path / "out"
-    assert _with_separator(prior_dir, separator_dir, out, str(tmp_path / "w.wav"), *options, "--start-sigma", "0.05") == 0
+    assert (
+        _with_separator(prior_dir, separator_dir, out, str(tmp_path / "w.wav"), *options, "--start-sigma", "0.05") == 0
+    )
     record = json.loads((out / "tiny" / "w" / "separation.json").read_text())
     assert record["settings"]["start_sigma"] == 0.05 and record["sampler_settings"]["start_sigma"] == 0.05
     assert record["settings"]["overrides"] == {"steps": 4, "gibbs_reps": 1, "grad_steps": 1, "denoising_steps": 2}
     # 4 grid points below σ = 0.05, no first denoiser call: 1 outer step of 1 gradient step and a 2-point chain.
     assert record["denoiser_calls"] == {"forward": 1, "forward_backward": 1}
     stamp = os.stat(out / "tiny" / "w" / "bass.wav").st_mtime_ns
-    assert _with_separator(prior_dir, separator_dir, out, str(tmp_path / "w.wav"), *options, "--start-sigma", "0.1") == 0
+    assert (
+        _with_separator(prior_dir, separator_dir, out, str(tmp_path / "w.wav"), *options, "--start-sigma", "0.1") == 0
+    )
     assert os.stat(out / "tiny" / "w" / "bass.wav").st_mtime_ns != stamp  # another start: separated again
 
 
-def test_start_options_are_checked_and_an_unsuited_separator_falls_back_to_paper(prior_dir, separator_dir, tmp_path,
-                                                                                 capsys):
+def test_start_options_are_checked_and_an_unsuited_separator_falls_back_to_paper(
+    prior_dir, separator_dir, tmp_path, capsys
+):
     _write(tmp_path / "e.wav", 8000, 0.1)
-    for arguments, message in ((["--sampler", "none", "--init", "none"], "it needs init 'separator'"),
-                               (["--init", "none", "--start-sigma", "0.1"], "start_sigma needs a sampler started"),
-                               (["--quality", "fast", "-n", "2"], "sampler 'none' has no draws")):
+    for arguments, message in (
+        (["--sampler", "none", "--init", "none"], "it needs init 'separator'"),
+        (["--init", "none", "--start-sigma", "0.1"], "start_sigma needs a sampler started"),
+        (["--quality", "fast", "-n", "2"], "sampler 'none' has no draws"),
+    ):
         assert _with_separator(prior_dir, separator_dir, tmp_path / "x", str(tmp_path / "e.wav"), *arguments) == 2
         assert message in capsys.readouterr().err
     # The packaged separator (22,050 Hz) does not suit the 8 kHz test prior: the published settings instead.
@@ -239,8 +322,28 @@ def test_every_sampler_of_the_audio_preset_separates(prior_dir, tmp_path, sample
     use its adjoint, which needs the prior's number of stems) and its projected stems sum to the mixture."""
     mixture = _write(tmp_path / "song.wav", 8000, 0.1)
     cheap = "--iterations" if "iterations" in load_preset("audio")[sampler] else "--steps"
-    assert main(["separate", str(tmp_path / "song.wav"), "--prior", str(prior_dir), "-o", str(tmp_path / "out"),
-                 "--quality", "paper", "--sampler", sampler, "--set", f"{cheap[2:]}=3", "--device", "cpu",
-                 "--clip", "none"]) == 0
+    assert (
+        main(
+            [
+                "separate",
+                str(tmp_path / "song.wav"),
+                "--prior",
+                str(prior_dir),
+                "-o",
+                str(tmp_path / "out"),
+                "--quality",
+                "paper",
+                "--sampler",
+                sampler,
+                "--set",
+                f"{cheap[2:]}=3",
+                "--device",
+                "cpu",
+                "--clip",
+                "none",
+            ]
+        )
+        == 0
+    )
     stems, _ = _stems(tmp_path / "out" / "tiny" / "song")
     np.testing.assert_allclose(stems.sum(axis=0)[:, 0], mixture[:, 0], atol=1e-5)

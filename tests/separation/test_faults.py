@@ -1,5 +1,6 @@
 """What users of separation tools run into: killed runs, two runs into one folder, a broken or mismatched model
 directory, a full disk, an input rewritten in place. Tiny random prior (8 kHz, 512-sample segments), tiny files."""
+
 from __future__ import annotations
 
 import errno
@@ -16,14 +17,21 @@ import numpy as np
 import pytest
 import soundfile
 import torch
-from tests.audio.test_music_prior import TINY_NET
-from tests.audio.test_training import make_data_dir
-from tests.separation.test_cli import (FAST, STEMS, _separate, _stems, _with_separator, _write, prior_dir,  # noqa: F401
-                                       separator_dir)
 
 import mgdm_audio as ma
 from mgdm_audio.audio.separation import output
 from mgdm_audio.cli import main
+from tests.audio.test_music_prior import TINY_NET
+from tests.audio.test_training import make_data_dir
+from tests.separation.test_cli import (
+    FAST,
+    STEMS,
+    _separate,
+    _stems,
+    _with_separator,
+    _write,
+    prior_dir,  # noqa: F401
+)
 
 #: The separator's estimate alone (no sampler): the whole engine but the draws, ≈ 25 ms a segment here.
 QUICK = ["--quality", "fast"]
@@ -36,9 +44,14 @@ KILLS = np.random.default_rng(17)
 def _start(*arguments: str) -> subprocess.Popen:
     """``mgdm`` in a child process (one thread, as the tests), killed later with SIGKILL."""
     command = "import sys; from mgdm_audio.cli import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.Popen([sys.executable, "-c", command, *arguments], cwd=ROOT, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", command, *arguments],
+        cwd=ROOT,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _wait_until(condition, process: subprocess.Popen, timeout: float = 180.0) -> None:
@@ -67,16 +80,29 @@ def _segments(folder: Path) -> int:
     return len(list((folder / ".partial").glob("segment_*.json")))
 
 
-def test_a_killed_separation_resumes_to_the_uninterrupted_result_and_a_second_run_keeps_off(prior_dir, separator_dir,
-                                                                                            tmp_path, capsys):
+def test_a_killed_separation_resumes_to_the_uninterrupted_result_and_a_second_run_keeps_off(
+    prior_dir, separator_dir, tmp_path, capsys
+):
     _write(tmp_path / "long.wav", 8000, 3.0)  # ≈ 63 segments of 512 samples
     _write(tmp_path / "short.wav", 8000, 0.2, seed=1)
     inputs = [str(tmp_path / "long.wav"), str(tmp_path / "short.wav")]
     assert _with_separator(prior_dir, separator_dir, tmp_path / "reference", *QUICK, *inputs) == 0
     out = tmp_path / "out"
     folder = out / "tiny" / "long"
-    first = _start("separate", "--prior", str(prior_dir), "--separator", str(separator_dir), "-o", str(out),
-                   "--device", "cpu", *QUICK, "--resume", inputs[0])
+    first = _start(
+        "separate",
+        "--prior",
+        str(prior_dir),
+        "--separator",
+        str(separator_dir),
+        "-o",
+        str(out),
+        "--device",
+        "cpu",
+        *QUICK,
+        "--resume",
+        inputs[0],
+    )
     _wait_until(lambda: _segments(folder) >= 2, first)
     first.send_signal(signal.SIGSTOP)  # held mid-track while a second run starts on the same folder
     capsys.readouterr()
@@ -95,20 +121,43 @@ def test_a_killed_separation_resumes_to_the_uninterrupted_result_and_a_second_ru
     np.testing.assert_array_equal(stems, reference)
     record = json.loads((folder / "separation.json").read_text())
     assert sum(segment.get("resumed", False) for segment in record["segments"]) >= kill_at
-    assert sorted(path.name for path in folder.iterdir()) == sorted([*(f"{s}.wav" for s in STEMS),
-                                                                     "separation.json"])
+    assert sorted(path.name for path in folder.iterdir()) == sorted([*(f"{s}.wav" for s in STEMS), "separation.json"])
 
 
 def test_a_killed_prior_training_resumes_to_the_uninterrupted_weights(tmp_path):
     data_dir = make_data_dir(tmp_path / "corpus")
-    options = ["--steps", "12", "--batch-size", "2", "--checkpoint-every", "2", "--segment-seconds", "0.0075",
-               "--sample-rate", "8000", "--device", "cpu", "--channels", str(TINY_NET["channels"]),
-               "--patch-factor", str(TINY_NET["patch_factor"]), "--multipliers", *map(str, TINY_NET["multipliers"]),
-               "--factors", *map(str, TINY_NET["factors"]), "--blocks", str(TINY_NET["blocks"]),
-               "--attention-levels", str(TINY_NET["attention_levels"]),
-               "--attention-heads", str(TINY_NET["attention_heads"]),
-               "--attention-features", str(TINY_NET["attention_features"]),
-               "--resnet-groups", str(TINY_NET["resnet_groups"])]
+    options = [
+        "--steps",
+        "12",
+        "--batch-size",
+        "2",
+        "--checkpoint-every",
+        "2",
+        "--segment-seconds",
+        "0.0075",
+        "--sample-rate",
+        "8000",
+        "--device",
+        "cpu",
+        "--channels",
+        str(TINY_NET["channels"]),
+        "--patch-factor",
+        str(TINY_NET["patch_factor"]),
+        "--multipliers",
+        *map(str, TINY_NET["multipliers"]),
+        "--factors",
+        *map(str, TINY_NET["factors"]),
+        "--blocks",
+        str(TINY_NET["blocks"]),
+        "--attention-levels",
+        str(TINY_NET["attention_levels"]),
+        "--attention-heads",
+        str(TINY_NET["attention_heads"]),
+        "--attention-features",
+        str(TINY_NET["attention_features"]),
+        "--resnet-groups",
+        str(TINY_NET["resnet_groups"]),
+    ]
     assert main(["train-prior", data_dir, str(tmp_path / "straight"), *options]) == 0
     run = tmp_path / "killed"
     logged = run / "train_log.csv"
@@ -149,13 +198,17 @@ def _malform(directory: Path) -> None:
     (directory / "config.json").write_text('{"format": "mgdm_audio.net", "version": 1,')
 
 
-@pytest.mark.parametrize("damage, file, problem", [
-    (_truncate, "model.safetensors", "truncated ("),
-    (lambda directory: (directory / "config.json").unlink(), "config.json", "missing"),
-    (_malform, "config.json", "not valid JSON"),
-])
-def test_a_broken_prior_directory_fails_with_one_line_naming_the_file(prior_dir, tmp_path, capsys, damage, file,
-                                                                       problem):
+@pytest.mark.parametrize(
+    "damage, file, problem",
+    [
+        (_truncate, "model.safetensors", "truncated ("),
+        (lambda directory: (directory / "config.json").unlink(), "config.json", "missing"),
+        (_malform, "config.json", "not valid JSON"),
+    ],
+)
+def test_a_broken_prior_directory_fails_with_one_line_naming_the_file(
+    prior_dir, tmp_path, capsys, damage, file, problem
+):
     broken = tmp_path / "broken"
     broken.mkdir()
     for name in ("config.json", "model.safetensors"):
@@ -171,13 +224,30 @@ def test_a_broken_prior_directory_fails_with_one_line_naming_the_file(prior_dir,
 
 
 def test_a_separator_of_other_rate_fails_with_one_line_naming_both_configs(prior_dir, tmp_path, capsys):
+    from mgdm_audio.audio.separators import save_separator
     from tests.audio.test_separator import tiny_separator
 
-    from mgdm_audio.audio.separators import save_separator
     other = save_separator(tiny_separator(segment=512, rate=16000), tmp_path / "sep16k")
     _write(tmp_path / "a.wav", 8000, 0.2)
-    assert main(["separate", "--prior", str(prior_dir), "--separator", str(other), "--quality", "fast", "-o",
-                 str(tmp_path / "out"), "--device", "cpu", str(tmp_path / "a.wav")]) == 1
+    assert (
+        main(
+            [
+                "separate",
+                "--prior",
+                str(prior_dir),
+                "--separator",
+                str(other),
+                "--quality",
+                "fast",
+                "-o",
+                str(tmp_path / "out"),
+                "--device",
+                "cpu",
+                str(tmp_path / "a.wav"),
+            ]
+        )
+        == 1
+    )
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"mgdm separate: error: {other / 'config.json'}: separator stems")
     assert "at 16000 Hz do not match the prior's" in lines[0] and str(prior_dir.resolve() / "config.json") in lines[0]
@@ -216,14 +286,19 @@ def test_a_full_disk_leaves_the_previous_outputs_and_says_so(prior_dir, separato
     """The same on a real full file system: a 2 MB tmpfs (needs root; skipped otherwise)."""
     disk = tmp_path / "disk"
     disk.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)],
-                                           capture_output=True).returncode != 0:
+    if (
+        os.geteuid() != 0
+        or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True).returncode
+        != 0
+    ):
         pytest.skip("mounting a small tmpfs needs root")
     try:
         _write(tmp_path / "song.wav", 8000, 3.0)
         folder = disk / "tiny" / "song"
-        assert _with_separator(prior_dir, separator_dir, disk, *QUICK, str(tmp_path / "song.wav"), "--format",
-                               "int16") == 0  # the next run's float32 stems differ in every byte
+        assert (
+            _with_separator(prior_dir, separator_dir, disk, *QUICK, str(tmp_path / "song.wav"), "--format", "int16")
+            == 0
+        )  # the next run's float32 stems differ in every byte
         previous = {name: (folder / name).read_bytes() for name in _visible(folder)}
         (disk / "filler").write_bytes(bytes(shutil.disk_usage(disk).free - 500_000))  # room for the segments only
         capsys.readouterr()
@@ -232,8 +307,12 @@ def test_a_full_disk_leaves_the_previous_outputs_and_says_so(prior_dir, separato
         assert len(lines) == 1 and f"writing into {folder} failed (" in lines[0] and "0.0 MB free there" in lines[0]
         assert {name: (folder / name).read_bytes() for name in _visible(folder)} == previous
         (disk / "filler").unlink()
-        assert _with_separator(prior_dir, separator_dir, disk, *QUICK, str(tmp_path / "song.wav"), "--seed", "1",
-                               "--resume") == 0
+        assert (
+            _with_separator(
+                prior_dir, separator_dir, disk, *QUICK, str(tmp_path / "song.wav"), "--seed", "1", "--resume"
+            )
+            == 0
+        )
         assert json.loads((folder / "separation.json").read_text())["settings"]["seed"] == 1
     finally:
         subprocess.run(["umount", str(disk)], check=True)

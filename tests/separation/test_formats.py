@@ -1,6 +1,7 @@
 """Every format a user has: what libsndfile reads (WAV, FLAC, OGG/Vorbis, Opus, MP3) directly, the rest (AAC in
 M4A or ADTS, WMA) decoded by ffmpeg. The files are made by ffmpeg here from a known two-tone signal, which each
 decoded file must keep (exactly when lossless, its tones when lossy)."""
+
 from __future__ import annotations
 
 import shutil
@@ -11,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-from tests.separation.test_cli import _stems, _with_separator, prior_dir, separator_dir  # noqa: F401 (fixtures)
 
 from mgdm_audio.audio.separation import audio_io
+from tests.separation.test_cli import _stems, _with_separator, prior_dir, separator_dir  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 
@@ -21,9 +22,16 @@ RATE, SECONDS = 16000, 0.5
 TONES = (440.0, 1000.0)  # Hz, left and right channel
 
 #: extension, ffmpeg encoder, who decodes it.
-FORMATS = [("wav", "pcm_f32le", "libsndfile"), ("flac", "flac", "libsndfile"), ("ogg", "libvorbis", "libsndfile"),
-           ("opus", "libopus", "libsndfile"), ("mp3", "libmp3lame", "libsndfile"), ("m4a", "aac", "ffmpeg"),
-           ("aac", "aac", "ffmpeg"), ("wma", "wmav2", "ffmpeg")]
+FORMATS = [
+    ("wav", "pcm_f32le", "libsndfile"),
+    ("flac", "flac", "libsndfile"),
+    ("ogg", "libvorbis", "libsndfile"),
+    ("opus", "libopus", "libsndfile"),
+    ("mp3", "libmp3lame", "libsndfile"),
+    ("m4a", "aac", "ffmpeg"),
+    ("aac", "aac", "ffmpeg"),
+    ("wma", "wmav2", "ffmpeg"),
+]
 
 
 def _tones() -> np.ndarray:
@@ -37,8 +45,9 @@ def _encode(folder: Path, extension: str, encoder: str, audio: np.ndarray, rate:
     source = folder / "source.wav"
     soundfile.write(source, audio, rate, subtype="FLOAT")
     target = folder / f"tones.{extension}"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-c:a", encoder, str(target)],
-                   check=True)
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-c:a", encoder, str(target)], check=True
+    )
     source.unlink()
     return target
 
@@ -49,8 +58,9 @@ def _peak_hz(signal: np.ndarray, rate: int) -> float:
 
 
 @pytest.mark.parametrize("extension, encoder, decoder", FORMATS)
-def test_each_format_is_read_by_the_right_decoder_and_keeps_the_signal(tmp_path, monkeypatch, extension, encoder,
-                                                                       decoder):
+def test_each_format_is_read_by_the_right_decoder_and_keeps_the_signal(
+    tmp_path, monkeypatch, extension, encoder, decoder
+):
     audio = _tones()
     path = _encode(tmp_path, extension, encoder, audio)
     ffmpeg_calls = []
@@ -79,10 +89,14 @@ def test_an_m4a_file_is_separated_and_its_stems_sum_to_what_ffmpeg_decodes(prior
     folder.mkdir()
     path = _encode(folder, "m4a", "aac", audio, rate=8000)
     (folder / "notes.txt").write_text("not audio: a folder's other files are left alone")
-    assert _with_separator(prior_dir, separator_dir, tmp_path / "out", str(folder), "--quality", "fast",
-                           "--clip", "none") == 0
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-c:a", "pcm_f32le",
-                    str(tmp_path / "decoded.wav")], check=True)
+    assert (
+        _with_separator(prior_dir, separator_dir, tmp_path / "out", str(folder), "--quality", "fast", "--clip", "none")
+        == 0
+    )
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-c:a", "pcm_f32le", str(tmp_path / "decoded.wav")],
+        check=True,
+    )
     mixture = soundfile.read(tmp_path / "decoded.wav", dtype="float64")[0]
     stems, rate = _stems(tmp_path / "out" / "tiny" / "tones")
     assert rate == 8000 and stems.shape == (4, len(mixture), 1)
@@ -98,6 +112,7 @@ def test_a_file_neither_decoder_reads_gets_one_line_with_both_reasons(tmp_path, 
     assert message.startswith(f"{path}: not a readable audio file (libsndfile: ") and "; ffmpeg: " in message
     assert "\n" not in message
     monkeypatch.setattr(audio_io.shutil, "which", lambda name: None)
-    with pytest.raises(audio_io.InputError, match="ffmpeg, which decodes other formats such as AAC/M4A, is not "
-                                                  "installed"):
+    with pytest.raises(
+        audio_io.InputError, match="ffmpeg, which decodes other formats such as AAC/M4A, is not installed"
+    ):
         audio_io.inspect(_encode(tmp_path, "m4a", "aac", _tones()), 0.1, 2)

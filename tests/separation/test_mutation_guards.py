@@ -1,14 +1,15 @@
 """``mgdm separate``'s resume and projection against independent answers: a fresh run with the same settings, and
 the closed-form split of the residual (through the command, so they hold whatever the engine's inner layout)."""
+
 from __future__ import annotations
 
 import json
 
 import numpy as np
 import pytest
-from tests.separation.test_cli import _separate, _stems, _write, prior_dir  # noqa: F401 (a fixture)
 
 from mgdm_audio.core import api
+from tests.separation.test_cli import _separate, _stems, _write, prior_dir  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def test_resume_discards_segments_of_a_crashed_run_with_other_settings(prior_dir
     segments = len(calls) - 2
     assert segments >= 2
     assert _separate(prior_dir, out, str(tmp_path / "a.wav"), "--resume", "--seed", "1") == 0
-    assert calls[2 + segments:] == calls[2:2 + segments]  # every segment sampled again, with the new seeds
+    assert calls[2 + segments :] == calls[2 : 2 + segments]  # every segment sampled again, with the new seeds
     np.testing.assert_array_equal(_stems(out / "tiny" / "a")[0], _stems(fresh / "tiny" / "a")[0])
 
 

@@ -1,4 +1,5 @@
 """Segment plans and the linear cross-fade overlap-add (pure functions)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,8 +7,15 @@ import pytest
 
 from mgdm_audio.audio.separation.segments import fade_weights, overlap_add, plan_segments
 
-CASES = [(1000, 128, 0.25), (1000, 128, 0.0), (1000, 128, 0.5), (100, 128, 0.25), (128, 128, 0.25),
-         (129, 128, 0.25), (977, 100, 0.3)]
+CASES = [
+    (1000, 128, 0.25),
+    (1000, 128, 0.0),
+    (1000, 128, 0.5),
+    (100, 128, 0.25),
+    (128, 128, 0.25),
+    (129, 128, 0.25),
+    (977, 100, 0.3),
+]
 
 
 @pytest.mark.parametrize("total, length, overlap", CASES)
@@ -19,7 +27,7 @@ def test_plan_covers_the_signal_with_at_most_two_segments_per_sample(total, leng
         assert segment.start == previous.stop - previous.fade_out and segment.fade_in == previous.fade_out
     for segment in segments:
         assert segment.length <= length and segment.fade_in + segment.fade_out <= segment.length
-        coverage[segment.start:segment.stop] += 1
+        coverage[segment.start : segment.stop] += 1
     assert coverage.min() == 1 and coverage.max() <= 2
 
 
@@ -27,14 +35,14 @@ def test_plan_covers_the_signal_with_at_most_two_segments_per_sample(total, leng
 def test_cross_fade_weights_sum_to_one(total, length, overlap):
     weights = np.zeros(total)
     for segment in plan_segments(total, length, overlap):
-        weights[segment.start:segment.stop] += fade_weights(segment)
+        weights[segment.start : segment.stop] += fade_weights(segment)
     np.testing.assert_allclose(weights, 1.0, rtol=0, atol=1e-15)
 
 
 @pytest.mark.parametrize("total, length, overlap", CASES)
 def test_overlap_add_of_identity_separation_reconstructs_the_signal(total, length, overlap):
     signal = np.random.default_rng(0).standard_normal((2, 3, total))  # e.g. [stems, channels, samples]
-    pieces = ((segment, signal[..., segment.start:segment.stop]) for segment in plan_segments(total, length, overlap))
+    pieces = ((segment, signal[..., segment.start : segment.stop]) for segment in plan_segments(total, length, overlap))
     joined = np.concatenate(list(overlap_add(pieces)), axis=-1)
     assert joined.shape == signal.shape
     np.testing.assert_allclose(joined, signal, rtol=0, atol=1e-12)

@@ -1,67 +1,9 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
 # faces s5: image restoration on the 24x24 grey face crops that ship inside scikit-image's wheel
-# (data.lfw_subset(): 100 faces, 50 train / 50 held out), fully offline, with each sampler on one
-# small pixel-space diffusers prior; PSNR / SSIM per task and exp/RESULTS.md.
-#   stage 0: data (local/data.sh)                           stage 3: PSNR / SSIM (steps/restore_score.sh)
-#   stage 1: train the prior, or use the packaged one       stage 4: exp/RESULTS.md + a grid per task
-#   stage 2: restore data/test for each task and sampler (steps/restore_images.sh; resumable)
-# Stages 2-4 are shared with egs/ffhq/s5 (steps/image_stages.sh).
+# (data.lfw_subset(): 100 faces, 50 train / 50 held out), fully offline, with each sampler on one small
+# pixel-space diffusers prior (the packaged image_default, or one trained here with --train_prior true);
+# PSNR / SSIM per task and exp/RESULTS.md. The stages and every option: templates/restoration.sh (./run.sh --help).
 set -euo pipefail
 
-stage=0
-stop_stage=4
-tasks="sr4 box half random70 gaussian_blur"
-task=
-samplers="mgdm dps diffpir"
-prior=image_default
-train_prior=false
-train_opts="--resolution 24 --steps 8000 --max-minutes 14 --threads 1"
-test_set=test
-max_images=0
-conf_dir=conf
-restore_overrides=
-grid_dir=exp/grids
-grid_prefix=
-data_opts=
-help_message="Usage: $0 [options]
-Options (defaults in brackets):
-  --stage N --stop_stage M     run stages N..M [$stage..$stop_stage]
-  --tasks \"T ...\"              image tasks [$tasks]
-  --task T                     one task only (overrides --tasks)
-  --samplers \"S ...\"           samplers, each with conf_dir/restore_<S>[_<task>].conf [$samplers]
-  --prior NAME|DIR             prior when not training one [$prior]
-  --train_prior true|false     train a prior on data/train into exp/prior_train instead [$train_prior]
-  --train_opts \"OPTS\"          mgdm train-image-prior options [$train_opts]
-  --test_set NAME              data/<NAME> to restore [$test_set]
-  --max_images N               only its first N images, 0: all [$max_images]
-  --conf_dir DIR               sampler conf files [$conf_dir]
-  --restore_overrides \"OPTS\"   mgdm restore options after every conf's [$restore_overrides]
-  --grid_dir DIR               where the per-task picture grids go [$grid_dir]
-  --grid_prefix P              their file name prefix [$grid_prefix]
-  --data_opts \"OPTS\"           local/data.sh options, e.g. \"--num_test 50\" [$data_opts]"
-
-. ./path.sh
-. ./cmd.sh
-. utils/parse_options.sh
-if [ -n "$task" ]; then
-  tasks="$task"
-fi
-
-if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
-  echo "stage 0: data"
-  read -r -a options <<< "$data_opts"
-  local/data.sh "${options[@]}" db data
-fi
-
-if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
-  echo "stage 1: prior"
-  if "$train_prior"; then
-    steps/train_image_prior.sh --cmd "$train_cmd" --train_opts "$train_opts" data/train exp/prior_train
-    steps/resolve_image_prior.sh exp/prior_train/prior exp/prior/prior_path
-  else
-    steps/resolve_image_prior.sh "$prior" exp/prior/prior_path
-  fi
-fi
-
-. steps/image_stages.sh
+templates/restoration.sh --tasks "sr4 box half random70 gaussian_blur" --samplers "mgdm dps diffpir" \
+  --prior image_default --train_opts "--resolution 24 --steps 8000 --max-minutes 14 --threads 1" "$@"

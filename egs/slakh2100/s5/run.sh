@@ -1,21 +1,14 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
-# slakh2100 s5: reproduce the published separation of the Slakh2100 test set into bass, drums, guitar
-# and piano with the MSDM (or ISDM) prior: MGDM, MSDM's Dirac separator and DPS, scored by SI-SDRi
-# (and museval SDR), as in MSDM / MGDM.
-#   stage 0: data dirs (local/data.sh; db.sh holds the corpus roots)
-#   stage 1: prior: convert the .ckpt checkpoint(s) and verify them (mgdm convert-msdm), or --prior DIR
-#   stage 2: separation, --nj jobs per sampler through cmd.sh (local or Slurm), resumable
-#   stage 3: scoring (steps/score.sh)          stage 4: exp/RESULTS.md + bar chart
-# --protocol msdm (default): every track cut into non-overlapping 262,144-sample chunks, the last
-# partial one dropped, each chunk separated on its own, chunks concatenated, scored on the whole chunks.
+# slakh2100 s5: reproduce the published separation of the Slakh2100 test set into bass, drums, guitar and
+# piano with the MSDM (or ISDM) prior: MGDM, MSDM's Dirac separator and DPS, scored by SI-SDRi (and museval
+# SDR), as in MSDM / MGDM. Stage 0 writes the data dirs (local/data.sh; db.sh holds the corpus roots); stage 1
+# converts the .ckpt checkpoint(s) and verifies them (local/prior.sh: mgdm convert-msdm), or takes --prior DIR.
+# --protocol msdm (default): every track cut into non-overlapping 262,144-sample chunks, the last partial one
+# dropped, each chunk separated on its own, chunks concatenated, scored on the whole chunks.
 # --protocol full: whole tracks through mgdm separate's own overlapping segments.
+# These options are this recipe's; every other is templates/separation.sh's (its stages: ./run.sh --help).
 set -euo pipefail
 
-stage=0
-stop_stage=4
-nj=4
-samplers="mgdm dirac dps"
 layout=raw
 test_set=test
 max_tracks=0
@@ -24,14 +17,10 @@ chunk=262144
 msdm_ckpt=
 isdm_ckpts=
 prior=
-conf_dir=conf
-sampler_overrides=
-score_opts=
+pass_unknown_options=true
+unknown_options=()
 help_message="Usage: $0 [options]
-Options (defaults in brackets):
-  --stage N --stop_stage M    run stages N..M [$stage..$stop_stage]
-  --nj N                      separation jobs per sampler [$nj]
-  --samplers \"S ...\"          samplers, each with conf_dir/separate_<S>.conf [$samplers]
+Options of this recipe (defaults in brackets):
   --layout raw|msdm           corpus layout: raw Slakh2100 or MSDM's pre-rendered 22 kHz test set [$layout]
   --test_set NAME             split to separate and score [$test_set]
   --max_tracks N              only its first N tracks, 0: all [$max_tracks]
@@ -40,12 +29,8 @@ Options (defaults in brackets):
   --msdm_ckpt FILE            MSDM checkpoint (.ckpt) to convert into exp/prior/msdm
   --isdm_ckpts \"B D G P\"      ISDM checkpoints, bass drums guitar piano, into exp/prior/isdm
   --prior DIR                 an already converted prior directory instead
-  --conf_dir DIR              sampler conf files [$conf_dir]
-  --sampler_overrides \"OPTS\"  mgdm separate options after every sampler's conf, e.g. \"--device cuda\"
-  --score_opts \"OPTS\"         more mgdm score options, e.g. \"--no-museval\""
+and every option of templates/separation.sh (templates/separation.sh --help)."
 
-. ./path.sh
-. ./cmd.sh
 . utils/parse_options.sh
 
 case "$protocol" in
@@ -53,39 +38,11 @@ case "$protocol" in
   full) eval_set="$test_set"; data_chunk=0 ;;
   *) echo "$0: --protocol must be msdm or full, got '$protocol'" >&2; exit 1 ;;
 esac
-
-if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
-  echo "stage 0: data"
-  local/data.sh --layout "$layout" --split "$test_set" --chunk "$data_chunk" --max_tracks "$max_tracks" db data
-fi
-
-if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
-  echo "stage 1: prior"
-  if [ -n "$msdm_ckpt" ] || [ -n "$isdm_ckpts" ]; then
-    if [ -n "$msdm_ckpt" ]; then
-      converted=exp/prior/msdm
-      convert=(mgdm convert-msdm "$msdm_ckpt" "$converted")
-    else
-      converted=exp/prior/isdm
-      read -r -a checkpoints <<< "$isdm_ckpts"
-      convert=(mgdm convert-msdm --isdm "${checkpoints[@]}" "$converted")
-    fi
-    $train_cmd exp/prior/log/convert.log "${convert[@]}"
-    tail -n 3 exp/prior/log/convert.log
-    steps/resolve_prior.sh "$converted" exp/prior/prior_path
-  elif [ -n "$prior" ]; then
-    steps/resolve_prior.sh "$prior" exp/prior/prior_path
-  else
-    echo "$0: stage 1 needs --msdm_ckpt FILE, --isdm_ckpts \"B D G P\" or --prior DIR" >&2
-    exit 1
-  fi
-fi
-
-separate_stage=2
-if [ "$protocol" != full ]; then
-  separate=steps/separate_chunks.sh
-  score_crop=true  # the references cut to the separated whole chunks
-fi
-results_note="test set: data/$eval_set ($layout layout, protocol $protocol)"
-# shellcheck source=../../../recipes/steps/audio_stages.sh
-. steps/audio_stages.sh
+prior_opts=()
+[ -z "$msdm_ckpt" ] || prior_opts+=(--msdm_ckpt "$msdm_ckpt")
+[ -z "$isdm_ckpts" ] || prior_opts+=(--isdm_ckpts "${isdm_ckpts// /,}")
+[ -z "$prior" ] || prior_opts+=(--prior "$prior")
+templates/separation.sh --samplers "mgdm dirac dps" --protocol "$protocol" --test_set "$eval_set" \
+  --data_opts "--layout $layout --split $test_set --chunk $data_chunk --max_tracks $max_tracks" \
+  --prior_opts "${prior_opts[*]}" \
+  --results_note "test set: data/$eval_set ($layout layout, protocol $protocol)" "${unknown_options[@]}"

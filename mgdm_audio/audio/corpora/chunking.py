@@ -12,6 +12,7 @@ under ``<out>/wav/<u>-c<k>/`` (PCM float, the input's rate) — written atomical
 Command line: ``mgdm chunk-data-dir SRC_DIR OUT_DIR --chunk-samples N [--per-utterance K]
 [--min-active M]``.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,9 +35,14 @@ def spread(items: list[int], count: int) -> list[int]:
     return [items[i] for i in picks]
 
 
-def chunk_data_dir(src_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], chunk: int,
-                   per_utterance: int = 1, min_active: int | None = None,
-                   activity_threshold: float = ACTIVITY_THRESHOLD) -> list[str]:
+def chunk_data_dir(
+    src_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    chunk: int,
+    per_utterance: int = 1,
+    min_active: int | None = None,
+    activity_threshold: float = ACTIVITY_THRESHOLD,
+) -> list[str]:
     """Write the chunked data directory ``out_dir`` from ``src_dir``; returns the kept chunk ids.
 
     Raises:
@@ -56,20 +62,24 @@ def chunk_data_dir(src_dir: str | os.PathLike[str], out_dir: str | os.PathLike[s
         mixture, rate = soundfile.read(data.mixtures[utt_id], dtype="float32", always_2d=True)
         stems = [soundfile.read(source[utt_id], dtype="float32", always_2d=True)[0] for source in data.sources]
         length = min(len(mixture), *(len(stem) for stem in stems))
-        eligible = [start for start in chunk_starts(length, chunk)
-                    if sum(np.linalg.norm(stem[start:start + chunk]) / chunk >= activity_threshold
-                           for stem in stems) >= min_active]
+        eligible = [
+            start
+            for start in chunk_starts(length, chunk)
+            if sum(np.linalg.norm(stem[start : start + chunk]) / chunk >= activity_threshold for stem in stems)
+            >= min_active
+        ]
         for start in spread(eligible, per_utterance):
             chunk_id = f"{utt_id}-c{start // chunk}"
             folder = out_dir / "wav" / chunk_id
             folder.mkdir(parents=True, exist_ok=True)
-            mixtures[chunk_id] = _write(folder / "mixture.wav", mixture[start:start + chunk], rate)
+            mixtures[chunk_id] = _write(folder / "mixture.wav", mixture[start : start + chunk], rate)
             for k, stem in enumerate(stems):
-                sources[k][chunk_id] = _write(folder / f"spk{k + 1}.wav", stem[start:start + chunk], rate)
+                sources[k][chunk_id] = _write(folder / f"spk{k + 1}.wav", stem[start : start + chunk], rate)
             lengths[chunk_id] = chunk
     if not mixtures:
-        raise DataDirError(f"{src_dir}: no chunk of {chunk} samples has {min_active} of its "
-                           f"{len(data.sources)} sources active")
+        raise DataDirError(
+            f"{src_dir}: no chunk of {chunk} samples has {min_active} of its {len(data.sources)} sources active"
+        )
     write_data_dir(out_dir, mixtures, sources, lengths)
     return sorted(mixtures)
 

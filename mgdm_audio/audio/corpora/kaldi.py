@@ -11,6 +11,7 @@ Values are plain file paths (absolute, or relative to the current directory as i
 piped commands (``… |``) are not supported. Writes are atomic: a reader never sees a
 half-written file, and a crash leaves the previous version in place.
 """
+
 from __future__ import annotations
 
 import os
@@ -47,9 +48,12 @@ class DataDir:
         return sorted(self.mixtures)
 
 
-def write_data_dir(directory: str | os.PathLike[str], mixtures: Mapping[str, str],
-                   sources: Sequence[Mapping[str, str]],
-                   num_samples: Mapping[str, int] | None = None) -> None:
+def write_data_dir(
+    directory: str | os.PathLike[str],
+    mixtures: Mapping[str, str],
+    sources: Sequence[Mapping[str, str]],
+    num_samples: Mapping[str, int] | None = None,
+) -> None:
     """Create ``directory`` with ``wav.scp``, ``spk1.scp`` … ``spkN.scp`` (N = len(sources))
     and, when given, ``utt2num_samples``. Every mapping must have the same ids; spk files
     left over from an earlier write with more sources are removed."""
@@ -81,8 +85,7 @@ def read_data_dir(directory: str | os.PathLike[str]) -> DataDir:
     mixtures = read_list(os.path.join(directory, MIXTURE_FILE))
     indices = _speaker_indices(directory)
     if indices != list(range(1, len(indices) + 1)):
-        raise DataDirError(f"{directory}: speaker files must be spk1.scp … spkN.scp without "
-                           f"gaps, found spk{indices}")
+        raise DataDirError(f"{directory}: speaker files must be spk1.scp … spkN.scp without gaps, found spk{indices}")
     sources = [read_list(os.path.join(directory, speaker_file(index))) for index in indices]
     num_samples = None
     num_samples_path = os.path.join(directory, NUM_SAMPLES_FILE)
@@ -106,13 +109,19 @@ def _check_same_ids(path: str, keys: Iterable[str], expected: set[str]) -> None:
     keys = set(keys)
     if keys != expected:
         missing, extra = sorted(expected - keys), sorted(keys - expected)
-        raise DataDirError(f"{path}: ids differ from {MIXTURE_FILE} "
-                           f"(missing {missing[:3]}{'…' if len(missing) > 3 else ''}, "
-                           f"extra {extra[:3]}{'…' if len(extra) > 3 else ''})")
+        raise DataDirError(
+            f"{path}: ids differ from {MIXTURE_FILE} "
+            f"(missing {missing[:3]}{'…' if len(missing) > 3 else ''}, "
+            f"extra {extra[:3]}{'…' if len(extra) > 3 else ''})"
+        )
 
 
-def validate_data_dir(directory: str | os.PathLike[str], num_speakers: int | None = None,
-                      sample_rate: int | None = None, check_audio: bool = True) -> DataDir:
+def validate_data_dir(
+    directory: str | os.PathLike[str],
+    num_speakers: int | None = None,
+    sample_rate: int | None = None,
+    check_audio: bool = True,
+) -> DataDir:
     """Check a data directory and return its contents; raise :class:`DataDirError` otherwise.
 
     Checks: every list file sorted with the same ids as ``wav.scp``; at least one speaker
@@ -124,8 +133,7 @@ def validate_data_dir(directory: str | os.PathLike[str], num_speakers: int | Non
     if not data.sources:
         raise DataDirError(f"{directory}: no spk1.scp")
     if num_speakers is not None and len(data.sources) != num_speakers:
-        raise DataDirError(f"{directory}: expected {num_speakers} speaker files, "
-                           f"found {len(data.sources)}")
+        raise DataDirError(f"{directory}: expected {num_speakers} speaker files, found {len(data.sources)}")
     named: list[tuple[str, Mapping[str, object]]] = [(MIXTURE_FILE, data.mixtures)]
     named += [(speaker_file(index + 1), mapping) for index, mapping in enumerate(data.sources)]
     if data.num_samples is not None:
@@ -141,8 +149,9 @@ def validate_data_dir(directory: str | os.PathLike[str], num_speakers: int | Non
     return data
 
 
-def _check_utterance_audio(directory: str | os.PathLike[str], utt_id: str, data: DataDir,
-                           sample_rate: int | None) -> None:
+def _check_utterance_audio(
+    directory: str | os.PathLike[str], utt_id: str, data: DataDir, sample_rate: int | None
+) -> None:
     paths = [data.mixtures[utt_id]] + [mapping[utt_id] for mapping in data.sources]
     shapes = set()
     for path in paths:
@@ -151,16 +160,16 @@ def _check_utterance_audio(directory: str | os.PathLike[str], utt_id: str, data:
         try:
             info = soundfile.info(path)
         except (RuntimeError, OSError) as error:  # soundfile raises on missing/unreadable files
-            raise DataDirError(f"{directory}: {utt_id}: cannot read audio {path}: {error}") \
-                from None
+            raise DataDirError(f"{directory}: {utt_id}: cannot read audio {path}: {error}") from None
         if sample_rate is not None and info.samplerate != sample_rate:
-            raise DataDirError(f"{directory}: {utt_id}: {path} has sample rate {info.samplerate},"
-                               f" expected {sample_rate}")
+            raise DataDirError(
+                f"{directory}: {utt_id}: {path} has sample rate {info.samplerate}, expected {sample_rate}"
+            )
         shapes.add((info.samplerate, info.frames))
     if len(shapes) != 1:
-        raise DataDirError(f"{directory}: {utt_id}: files differ in (sample rate, length): "
-                           f"{sorted(shapes)}")
-    (_, frames), = shapes
+        raise DataDirError(f"{directory}: {utt_id}: files differ in (sample rate, length): {sorted(shapes)}")
+    ((_, frames),) = shapes
     if data.num_samples is not None and data.num_samples[utt_id] != frames:
-        raise DataDirError(f"{directory}: {utt_id}: {NUM_SAMPLES_FILE} says "
-                           f"{data.num_samples[utt_id]} samples, audio has {frames}")
+        raise DataDirError(
+            f"{directory}: {utt_id}: {NUM_SAMPLES_FILE} says {data.num_samples[utt_id]} samples, audio has {frames}"
+        )

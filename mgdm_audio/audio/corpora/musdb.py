@@ -15,6 +15,7 @@ Command line::
 
     mgdm prepare-musdb ROOT DATA_DIR --audio-dir DIR --prior PRIOR_DIR [--split test]
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,10 @@ def prior_stems(prior_dir: str | os.PathLike) -> tuple[tuple[str, ...], int]:
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise CorpusError(f"{path}: not a prior config with stems and sample_rate ({error!r})") from None
     if sorted(stems) != sorted(STEMS):
-        raise CorpusError(f"{path}: the prior's stems ({', '.join(stems)}) are not MUSDB18's ({', '.join(STEMS)}); "
-                          "this recipe needs a prior over those four")
+        raise CorpusError(
+            f"{path}: the prior's stems ({', '.join(stems)}) are not MUSDB18's ({', '.join(STEMS)}); "
+            "this recipe needs a prior over those four"
+        )
     return stems, rate
 
 
@@ -59,8 +62,10 @@ def track_dirs(root: str | os.PathLike, split: str) -> list[Path]:
     if not folder.is_dir():
         raise CorpusError(f"{folder}: no '{split}' split under the MUSDB18-HQ root")
     if any(folder.glob("*.stem.mp4")):
-        raise CorpusError(f"{folder}: holds MUSDB18 .stem.mp4 files; use MUSDB18-HQ, or convert them with "
-                          f"`musdbconvert {root} <out>` (pip package musdb) and point db.sh at <out>")
+        raise CorpusError(
+            f"{folder}: holds MUSDB18 .stem.mp4 files; use MUSDB18-HQ, or convert them with "
+            f"`musdbconvert {root} <out>` (pip package musdb) and point db.sh at <out>"
+        )
     tracks = sorted(path for path in folder.iterdir() if path.is_dir())
     if not tracks:
         raise CorpusError(f"{folder}: no track folders")
@@ -72,14 +77,20 @@ def utterance_id(track: Path) -> str:
     return re.sub(r"\s+", "_", track.name.strip())
 
 
-def prepare(root: str | os.PathLike, data_dir: str | os.PathLike, audio_dir: str | os.PathLike,
-            stems: Sequence[str] = STEMS, sample_rate: int = 22050, split: str = "test",
-            max_tracks: int = 0) -> list[str]:
+def prepare(
+    root: str | os.PathLike,
+    data_dir: str | os.PathLike,
+    audio_dir: str | os.PathLike,
+    stems: Sequence[str] = STEMS,
+    sample_rate: int = 22050,
+    split: str = "test",
+    max_tracks: int = 0,
+) -> list[str]:
     """Write the data directory of ``<root>/<split>`` with spk1.scp … in ``stems`` order; returns the utterance ids."""
     mixtures: dict[str, str] = {}
     sources: list[dict[str, str]] = [{} for _ in stems]
     lengths: dict[str, int] = {}
-    for track in track_dirs(root, split)[:max_tracks or None]:
+    for track in track_dirs(root, split)[: max_tracks or None]:
         utt_id = utterance_id(track)
         if utt_id in mixtures:
             raise CorpusError(f"{track}: id {utt_id!r} already used by another track folder")

@@ -26,6 +26,7 @@ Command line::
     mgdm slakh chunk DATA_DIR OUT_DATA_DIR [--chunk 262144]
     mgdm slakh join CHUNK_SEPARATIONS OUT_DATA_DIR SEPARATIONS
 """
+
 from __future__ import annotations
 
 import os
@@ -129,20 +130,31 @@ def _stems_msdm(track: Path, sample_rate: int) -> tuple[list[np.ndarray], list[P
         raise CorpusError(f"{track}: incomplete MSDM test track, missing {', '.join(missing)}")
     signals = [read_mono(path, sample_rate) for path in paths]
     length = max(map(len, signals))
-    usable = [path if (info := soundfile.info(path)).channels == 1 and info.samplerate == sample_rate
-              and info.frames == length else None for path in paths]
+    usable = [
+        path
+        if (info := soundfile.info(path)).channels == 1 and info.samplerate == sample_rate and info.frames == length
+        else None
+        for path in paths
+    ]
     return pad_to(signals, length), usable
 
 
-def prepare(layout: str, root: str | os.PathLike, data_dir: str | os.PathLike, audio_dir: str | os.PathLike,
-            split: str = "test", sample_rate: int = SAMPLE_RATE, max_tracks: int = 0) -> list[str]:
+def prepare(
+    layout: str,
+    root: str | os.PathLike,
+    data_dir: str | os.PathLike,
+    audio_dir: str | os.PathLike,
+    split: str = "test",
+    sample_rate: int = SAMPLE_RATE,
+    max_tracks: int = 0,
+) -> list[str]:
     """Write the 4-stem data directory of ``<root>/<split>`` (see the module docstring); returns the track ids.
 
     ``max_tracks`` > 0 keeps the first tracks only. Raises CorpusError (missing or incomplete root).
     """
     if layout not in LAYOUTS:
         raise ValueError(f"unknown Slakh2100 layout {layout!r}; expected one of {LAYOUTS}")
-    tracks = track_dirs(root, split)[:max_tracks or None]
+    tracks = track_dirs(root, split)[: max_tracks or None]
     read = _stems_raw if layout == "raw" else _stems_msdm
     mixtures: dict[str, str] = {}
     sources: list[dict[str, str]] = [{} for _ in STEMS]
@@ -160,8 +172,9 @@ def prepare(layout: str, root: str | os.PathLike, data_dir: str | os.PathLike, a
             for signal, path, original in zip(stems, outputs[1:], usable):
                 if original is None:
                     write_wav(str(path), signal, sample_rate, "FLOAT")
-            listed = [outputs[0].resolve()] + [(original or path).resolve()
-                                               for original, path in zip(usable, outputs[1:])]
+            listed = [outputs[0].resolve()] + [
+                (original or path).resolve() for original, path in zip(usable, outputs[1:])
+            ]
             length = len(stems[0])
         mixtures[track.name] = str(listed[0])
         for mapping, path in zip(sources, listed[1:]):
@@ -202,8 +215,13 @@ def write_chunks(data_dir: str | os.PathLike, out_dir: str | os.PathLike, chunk:
 
     def keep(mapping: dict[str, object]) -> dict[str, object]:
         return {utt_id: mapping[utt_id] for utt_id in kept}
-    write_data_dir(out_dir, keep(data.mixtures), [keep(source) for source in data.sources],
-                   None if data.num_samples is None else keep(data.num_samples))
+
+    write_data_dir(
+        out_dir,
+        keep(data.mixtures),
+        [keep(source) for source in data.sources],
+        None if data.num_samples is None else keep(data.num_samples),
+    )
     write_list(folder / "wav.scp", chunk_files)
     return counts
 
@@ -216,13 +234,18 @@ def chunk_segment_seconds(data_dir: str | os.PathLike, sample_rate: int) -> floa
     scp = Path(data_dir) / CHUNKS_DIR / "wav.scp"
     info = soundfile.info(next(iter(read_list(scp).values())))
     if info.samplerate != sample_rate:
-        raise DataDirError(f"{scp}: chunks at {info.samplerate} Hz, the prior at {sample_rate} Hz: prepare the data "
-                           "at the prior rate")
+        raise DataDirError(
+            f"{scp}: chunks at {info.samplerate} Hz, the prior at {sample_rate} Hz: prepare the data at the prior rate"
+        )
     return (info.frames + 4) / info.samplerate
 
 
-def join_chunks(chunk_separations: str | os.PathLike, data_dir: str | os.PathLike,
-                separations: str | os.PathLike, stems: Sequence[str] = STEMS) -> int:
+def join_chunks(
+    chunk_separations: str | os.PathLike,
+    data_dir: str | os.PathLike,
+    separations: str | os.PathLike,
+    stems: Sequence[str] = STEMS,
+) -> int:
     """Concatenate ``<chunk_separations>/<chunk id>/<stem>.wav`` over each track's chunks, in order, into
     ``<separations>/<utt>/<stem>.wav`` for the tracks of ``data_dir`` (a :func:`write_chunks` output);
     returns the number of tracks. A missing chunk is an error naming it."""

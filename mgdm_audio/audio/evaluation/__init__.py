@@ -1,4 +1,5 @@
 """Evaluation of separations: score a folder of estimated stems against a Kaldi data dir."""
+
 from .score import DEFAULT_STEMS, ScoreResult, score_separation
 from .summary import StemSummary
 from .tracks import ScoringError

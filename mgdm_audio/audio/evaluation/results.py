@@ -5,6 +5,7 @@ name. The page has one table of SI-SDRi (mean ± 95% CI over scored windows) per
 one of museval SDR (median over tracks, mean in parentheses), and a grouped bar chart of the
 SI-SDRi with its confidence intervals (a PNG next to the page).
 """
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,9 @@ def load_run(path: str | os.PathLike[str], label: str) -> ScoredRun:
     names = {field.name for field in fields(StemSummary)}
     try:
         rows = record["summary"]
-        summaries = tuple(StemSummary(**{name: math.nan if row[name] is None else row[name] for name in names})
-                          for row in rows)
+        summaries = tuple(
+            StemSummary(**{name: math.nan if row[name] is None else row[name] for name in names}) for row in rows
+        )
         tracks = int(record["tracks_scored"])
     except (KeyError, TypeError) as error:
         raise ValueError(f"{path}: not a summary.json of mgdm score (missing {error})") from None
@@ -64,22 +66,45 @@ def results_markdown(runs: Sequence[ScoredRun], chart_name: str | None = None, n
     si_sdri, museval = [header.replace(" tracks |", " windows | tracks |"), rule + "---|"], [header, rule]
     for run in runs:
         by_stem = {summary.stem: summary for summary in run.summaries}
-        si_sdri.append(f"| {run.label} | " + " | ".join(
-            f"{_number(by_stem[stem].si_sdri_mean)} ± {_number(by_stem[stem].si_sdri_ci95)}" for stem in stems)
-            + f" | {by_stem[stems[-1]].num_windows} | {run.tracks_scored} |")
-        museval.append(f"| {run.label} | " + " | ".join(
-            f"{_number(by_stem[stem].museval_sdr_median)} ({_number(by_stem[stem].museval_sdr_mean)})"
-            for stem in stems) + f" | {run.tracks_scored} |")
+        si_sdri.append(
+            f"| {run.label} | "
+            + " | ".join(
+                f"{_number(by_stem[stem].si_sdri_mean)} ± {_number(by_stem[stem].si_sdri_ci95)}" for stem in stems
+            )
+            + f" | {by_stem[stems[-1]].num_windows} | {run.tracks_scored} |"
+        )
+        museval.append(
+            f"| {run.label} | "
+            + " | ".join(
+                f"{_number(by_stem[stem].museval_sdr_median)} ({_number(by_stem[stem].museval_sdr_mean)})"
+                for stem in stems
+            )
+            + f" | {run.tracks_scored} |"
+        )
     lines = ["# Results", ""]
     lines += [f"- {note}" for note in notes] + ([""] if notes else [])
-    lines += ["## SI-SDRi (dB), mean ± 95% CI over scored windows", "",
-              "4 s windows, 2 s hop, windows with at most one active stem skipped (MSDM protocol); "
-              "\"All\" is the mean of the stems; n/a: no window, or one window (no interval).", "", *si_sdri, ""]
+    lines += [
+        "## SI-SDRi (dB), mean ± 95% CI over scored windows",
+        "",
+        "4 s windows, 2 s hop, windows with at most one active stem skipped (MSDM protocol); "
+        '"All" is the mean of the stems; n/a: no window, or one window (no interval).',
+        "",
+        *si_sdri,
+        "",
+    ]
     if chart_name is not None:
         lines += [f"![SI-SDRi per stem and run]({chart_name})", ""]
-    lines += ["## museval SDR (dB), median over tracks (mean)", "", "BSS-Eval v4 on 1 s frames, per track the "
-              "median over frames; a track whose reference stem is silent throughout has none.", "", *museval, "",
-              "## Sources", ""]
+    lines += [
+        "## museval SDR (dB), median over tracks (mean)",
+        "",
+        "BSS-Eval v4 on 1 s frames, per track the "
+        "median over frames; a track whose reference stem is silent throughout has none.",
+        "",
+        *museval,
+        "",
+        "## Sources",
+        "",
+    ]
     lines += [f"- {run.label}: `{run.path}`" for run in runs]
     return "\n".join(lines) + "\n"
 
@@ -87,6 +112,7 @@ def results_markdown(runs: Sequence[ScoredRun], chart_name: str | None = None, n
 def plot_si_sdri(runs: Sequence[ScoredRun], path: str | os.PathLike[str]) -> None:
     """Grouped bar chart of SI-SDRi per stem (groups) and run (bars), 95% CIs as error bars, to ``path``."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
@@ -100,8 +126,9 @@ def plot_si_sdri(runs: Sequence[ScoredRun], path: str | os.PathLike[str]) -> Non
         means = [by_stem[stem].si_sdri_mean for stem in stems]
         # An unknown interval (fewer than 2 windows) is drawn without an error bar.
         errors = [0.0 if math.isnan(by_stem[stem].si_sdri_ci95) else by_stem[stem].si_sdri_ci95 for stem in stems]
-        axes.bar(positions + (index - (len(runs) - 1) / 2) * width, means, width, yerr=errors, capsize=3,
-                 label=run.label)
+        axes.bar(
+            positions + (index - (len(runs) - 1) / 2) * width, means, width, yerr=errors, capsize=3, label=run.label
+        )
     axes.axhline(0.0, color="black", linewidth=0.8)
     axes.set_xticks(positions, stems)
     axes.set_ylabel("SI-SDRi (dB)")
@@ -112,8 +139,12 @@ def plot_si_sdri(runs: Sequence[ScoredRun], path: str | os.PathLike[str]) -> Non
     plt.close(figure)
 
 
-def write_results(out_path: str | os.PathLike[str], runs: Sequence[ScoredRun],
-                  chart_path: str | os.PathLike[str] | None = None, notes: Sequence[str] = ()) -> Path:
+def write_results(
+    out_path: str | os.PathLike[str],
+    runs: Sequence[ScoredRun],
+    chart_path: str | os.PathLike[str] | None = None,
+    notes: Sequence[str] = (),
+) -> Path:
     """Write the page to ``out_path`` and the chart to ``chart_path`` (default: the page's name with
     ``.png``); returns the chart's path. Labels must be unique."""
     if not runs:

@@ -1,4 +1,5 @@
 """Aggregate per-window and per-track scores into the headline table (per stem and "All")."""
+
 from __future__ import annotations
 
 import math
@@ -35,20 +36,32 @@ def summarise_stem(stem: str, window_si_sdri: Sequence[float], track_sdr: Sequen
     sdr = sdr[~np.isnan(sdr)]
     # The standard error needs two windows; with fewer the interval is unknown, not zero.
     ci95 = Z95 * windows.std(ddof=1) / math.sqrt(len(windows)) if len(windows) > 1 else math.nan
-    return StemSummary(stem, len(windows), _mean(windows), float(ci95), len(sdr),
-                       float(np.median(sdr)) if len(sdr) else math.nan, _mean(sdr))
+    return StemSummary(
+        stem,
+        len(windows),
+        _mean(windows),
+        float(ci95),
+        len(sdr),
+        float(np.median(sdr)) if len(sdr) else math.nan,
+        _mean(sdr),
+    )
 
 
 def summarise_all(stems: Sequence[StemSummary], num_windows: int) -> StemSummary:
-    """"All": the mean of the stems' numbers (as MSDM's table). Its CI treats the stems' means as
+    """ "All": the mean of the stems' numbers (as MSDM's table). Its CI treats the stems' means as
     independent, 1.96·sqrt(Σ SE_k²)/S — windows are shared across stems, so it is indicative only.
     ``num_windows``: the number of kept windows (each scores several stems)."""
     standard_errors = np.array([summary.si_sdri_ci95 / Z95 for summary in stems])
-    ci95 = Z95 * math.sqrt(float((standard_errors ** 2).sum())) / len(stems)
-    return StemSummary("All", num_windows, _mean([summary.si_sdri_mean for summary in stems]), ci95,
-                       min(summary.num_tracks for summary in stems),
-                       _mean([summary.museval_sdr_median for summary in stems]),
-                       _mean([summary.museval_sdr_mean for summary in stems]))
+    ci95 = Z95 * math.sqrt(float((standard_errors**2).sum())) / len(stems)
+    return StemSummary(
+        "All",
+        num_windows,
+        _mean([summary.si_sdri_mean for summary in stems]),
+        ci95,
+        min(summary.num_tracks for summary in stems),
+        _mean([summary.museval_sdr_median for summary in stems]),
+        _mean([summary.museval_sdr_mean for summary in stems]),
+    )
 
 
 def _mean(values: Sequence[float] | np.ndarray) -> float:
@@ -59,18 +72,23 @@ def _mean(values: Sequence[float] | np.ndarray) -> float:
 
 def to_json_record(summary: StemSummary) -> dict[str, object]:
     """The summary as a JSON-safe dict: NaN (not valid JSON) becomes null."""
-    return {key: None if isinstance(value, float) and math.isnan(value) else value
-            for key, value in asdict(summary).items()}
+    return {
+        key: None if isinstance(value, float) and math.isnan(value) else value for key, value in asdict(summary).items()
+    }
 
 
 def markdown_table(summaries: Sequence[StemSummary]) -> str:
     """The headline table in Markdown, one row per stem then "All"."""
-    lines = ["| stem | SI-SDRi (dB) | windows | museval SDR median (dB) | museval SDR mean (dB) | tracks |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| stem | SI-SDRi (dB) | windows | museval SDR median (dB) | museval SDR mean (dB) | tracks |",
+        "|---|---|---|---|---|---|",
+    ]
     for summary in summaries:
-        lines.append(f"| {summary.stem} | {_dB(summary.si_sdri_mean)} ± {_dB(summary.si_sdri_ci95)} | "
-                     f"{summary.num_windows} | {_dB(summary.museval_sdr_median)} | {_dB(summary.museval_sdr_mean)} | "
-                     f"{summary.num_tracks} |")
+        lines.append(
+            f"| {summary.stem} | {_dB(summary.si_sdri_mean)} ± {_dB(summary.si_sdri_ci95)} | "
+            f"{summary.num_windows} | {_dB(summary.museval_sdr_median)} | {_dB(summary.museval_sdr_mean)} | "
+            f"{summary.num_tracks} |"
+        )
     return "\n".join(lines) + "\n"
 
 

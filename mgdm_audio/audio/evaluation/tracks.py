@@ -4,6 +4,7 @@ References come from a Kaldi data dir (``wav.scp``: mixture, ``spk1.scp`` … ``
 stems in order); estimates from ``<separation_dir>/<utt_id>/<stem>.wav``. All files must be mono
 and share one sample rate. Every error message names the offending file.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,8 +51,9 @@ def read_mono(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
     return audio[:, 0], rate
 
 
-def load_track(data: DataDir, separation_dir: str | os.PathLike[str], utt_id: str, stems: list[str],
-               crop: bool = False) -> Track:
+def load_track(
+    data: DataDir, separation_dir: str | os.PathLike[str], utt_id: str, stems: list[str], crop: bool = False
+) -> Track:
     """Read and check one utterance. The mixture and references must have equal lengths; an
     estimate of another length than its reference is an error unless ``crop``, which cuts every
     signal of the track to the shortest one (as MSDM, whose chunked separations drop the
@@ -72,10 +74,17 @@ def load_track(data: DataDir, separation_dir: str | os.PathLike[str], utt_id: st
     if len(set(lengths)) > 1:
         if not crop:
             path, length = next((p, n) for p, n in zip(named, lengths) if n != lengths[0])
-            raise ScoringError(f"{path}: {length} samples, but the reference has {lengths[0]} "
-                               f"(--crop scores the common part)")
+            raise ScoringError(
+                f"{path}: {length} samples, but the reference has {lengths[0]} (--crop scores the common part)"
+            )
         cropped_from = max(lengths)
     shortest = min(lengths)
     signals = [signal[:shortest] for signal in signals]
-    return Track(utt_id, signals[0], np.stack(signals[1:num_references]), np.stack(signals[num_references:]),
-                 rates[0], cropped_from)
+    return Track(
+        utt_id,
+        signals[0],
+        np.stack(signals[1:num_references]),
+        np.stack(signals[num_references:]),
+        rates[0],
+        cropped_from,
+    )

@@ -1,4 +1,5 @@
 """Networks written in-project: the MSDM waveform UNet, its EDM wrapper, and their file format."""
+
 from mgdm_audio.core.pretrained import from_pretrained, register_net, save_pretrained
 
 from .edm import EDMDenoiser

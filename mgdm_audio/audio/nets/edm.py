@@ -12,6 +12,7 @@ Training (the package's ``Diffusion.forward``): ln σ ~ N(log_sigma_mean, log_si
 example, ε ~ N(0, I), loss = mean_b [ λ(σ_b) · mean(D(x_0 + σ_b ε, σ_b) − x_0)² ] with
 λ(σ) = (σ² + σ_d²) / (σ σ_d)². The clamp is applied inside the loss too, as published.
 """
+
 from __future__ import annotations
 
 import torch
@@ -32,8 +33,14 @@ class EDMDenoiser(nn.Module):
         log_sigma_mean, log_sigma_std: the training noise distribution, ln σ ~ N(mean, std²).
     """
 
-    def __init__(self, net: nn.Module, sigma_data: float = 0.2, clamp: bool = True,
-                 log_sigma_mean: float = -3.0, log_sigma_std: float = 1.0):
+    def __init__(
+        self,
+        net: nn.Module,
+        sigma_data: float = 0.2,
+        clamp: bool = True,
+        log_sigma_mean: float = -3.0,
+        log_sigma_std: float = 1.0,
+    ):
         super().__init__()
         self.net = net
         self.sigma_data = float(sigma_data)
@@ -67,8 +74,9 @@ class EDMDenoiser(nn.Module):
         """λ(σ) = (σ² + σ_d²) / (σ σ_d)², which makes the loss's per-σ scale 1 at initialisation."""
         return (sigmas**2 + self.sigma_data**2) * (sigmas * self.sigma_data) ** -2
 
-    def sample_sigmas(self, batch: int, generator: torch.Generator | None = None,
-                      device: torch.device | str = "cpu") -> Tensor:
+    def sample_sigmas(
+        self, batch: int, generator: torch.Generator | None = None, device: torch.device | str = "cpu"
+    ) -> Tensor:
         """σ [batch] drawn from LogNormal(log_sigma_mean, log_sigma_std)."""
         normal = torch.randn((batch,), generator=generator, device=device)
         return (self.log_sigma_mean + self.log_sigma_std * normal).exp()

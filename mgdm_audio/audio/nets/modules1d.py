@@ -5,6 +5,7 @@ Tensors are ``[batch, channels, length]`` unless a docstring says otherwise. Att
 0.0.43 (the MSDM prior): renaming an attribute or reordering a ``Sequential`` changes a
 state-dict key and breaks loading of published weights.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,7 +36,8 @@ class ConvBlock1d(nn.Module):
             raise ValueError(
                 f"GroupNorm needs channels divisible by groups, got {in_channels} channels and "
                 f"{num_groups} groups (keep channels, channels/patch_factor and every "
-                f"channels·multiplier divisible by resnet_groups)")
+                f"channels·multiplier divisible by resnet_groups)"
+            )
         self.groupnorm = nn.GroupNorm(num_groups=num_groups, num_channels=in_channels)
         self.activation = nn.SiLU()
         self.project = nn.Conv1d(in_channels, out_channels, kernel_size=3, padding=1)
@@ -68,8 +70,9 @@ class ResnetBlock1d(nn.Module):
         self.block1 = ConvBlock1d(in_channels, out_channels, num_groups)
         self.to_scale_shift = MappingToScaleShift(mapping_features, out_channels)
         self.block2 = ConvBlock1d(out_channels, out_channels, num_groups)
-        self.to_out = (nn.Conv1d(in_channels, out_channels, kernel_size=1)
-                       if in_channels != out_channels else nn.Identity())
+        self.to_out = (
+            nn.Conv1d(in_channels, out_channels, kernel_size=1) if in_channels != out_channels else nn.Identity()
+        )
 
     def forward(self, x: Tensor, mapping: Tensor) -> Tensor:
         h = self.block2(self.block1(x), scale_shift=self.to_scale_shift(mapping))
@@ -85,12 +88,14 @@ class PatchBlock(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, patch_size: int, mapping_features: int):
         super().__init__()
         if out_channels % patch_size != 0:
-            raise ValueError(f"patch block output channels {out_channels} not divisible by "
-                             f"patch_factor {patch_size}")
+            raise ValueError(f"patch block output channels {out_channels} not divisible by patch_factor {patch_size}")
         self.patch_size = patch_size
-        self.block = ResnetBlock1d(in_channels, out_channels // patch_size,
-                                   num_groups=min(patch_size, in_channels),
-                                   mapping_features=mapping_features)
+        self.block = ResnetBlock1d(
+            in_channels,
+            out_channels // patch_size,
+            num_groups=min(patch_size, in_channels),
+            mapping_features=mapping_features,
+        )
 
     def forward(self, x: Tensor, mapping: Tensor) -> Tensor:
         x = self.block(x, mapping)
@@ -108,12 +113,14 @@ class UnpatchBlock(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, patch_size: int, mapping_features: int):
         super().__init__()
         if in_channels % patch_size != 0:
-            raise ValueError(f"unpatch block input channels {in_channels} not divisible by "
-                             f"patch_factor {patch_size}")
+            raise ValueError(f"unpatch block input channels {in_channels} not divisible by patch_factor {patch_size}")
         self.patch_size = patch_size
-        self.block = ResnetBlock1d(in_channels // patch_size, out_channels,
-                                   num_groups=min(patch_size, out_channels),
-                                   mapping_features=mapping_features)
+        self.block = ResnetBlock1d(
+            in_channels // patch_size,
+            out_channels,
+            num_groups=min(patch_size, out_channels),
+            mapping_features=mapping_features,
+        )
 
     def forward(self, x: Tensor, mapping: Tensor) -> Tensor:
         batch, channels, length = x.shape
@@ -129,8 +136,7 @@ class Patcher(ConditionedSequential):
         # Intermediate blocks keep the sample count constant: channels grow by the factor.
         inputs = [in_channels * factor**i for i in range(blocks)]
         outputs = [in_channels * factor ** (i + 1) for i in range(blocks - 1)] + [out_channels]
-        super().__init__([PatchBlock(c_in, c_out, factor, mapping_features)
-                          for c_in, c_out in zip(inputs, outputs)])
+        super().__init__([PatchBlock(c_in, c_out, factor, mapping_features) for c_in, c_out in zip(inputs, outputs)])
 
 
 class Unpatcher(ConditionedSequential):
@@ -139,8 +145,7 @@ class Unpatcher(ConditionedSequential):
     def __init__(self, in_channels: int, out_channels: int, blocks: int, factor: int, mapping_features: int):
         inputs = [in_channels] + [out_channels * factor ** (i + 1) for i in reversed(range(blocks - 1))]
         outputs = [out_channels * factor**i for i in reversed(range(blocks))]
-        super().__init__([UnpatchBlock(c_in, c_out, factor, mapping_features)
-                          for c_in, c_out in zip(inputs, outputs)])
+        super().__init__([UnpatchBlock(c_in, c_out, factor, mapping_features) for c_in, c_out in zip(inputs, outputs)])
 
 
 class LayerNorm(nn.Module):
@@ -196,8 +201,7 @@ class AttentionOutput(nn.Module):
     def __init__(self, features: int, num_heads: int, head_features: int):
         super().__init__()
         self.num_heads = num_heads
-        self.to_out = nn.Sequential(nn.Linear(num_heads * head_features, features, bias=False),
-                                    LayerNorm(features))
+        self.to_out = nn.Sequential(nn.Linear(num_heads * head_features, features, bias=False), LayerNorm(features))
 
     def forward(self, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
         """q, k, v [B, N, heads·head_features] → [B, N, features]."""
@@ -278,11 +282,19 @@ def upsample_1d(in_channels: int, out_channels: int, factor: int, use_nearest: b
     if factor == 1:
         return nn.Conv1d(in_channels, out_channels, kernel_size=3, padding=1)
     if use_nearest:
-        return nn.Sequential(nn.Upsample(scale_factor=factor, mode="nearest"),
-                             nn.Conv1d(in_channels, out_channels, kernel_size=3, padding=1))
+        return nn.Sequential(
+            nn.Upsample(scale_factor=factor, mode="nearest"),
+            nn.Conv1d(in_channels, out_channels, kernel_size=3, padding=1),
+        )
     # padding/output_padding chosen so that the output length is exactly L·factor.
-    return nn.ConvTranspose1d(in_channels, out_channels, kernel_size=factor * 2, stride=factor,
-                              padding=factor // 2 + factor % 2, output_padding=factor % 2)
+    return nn.ConvTranspose1d(
+        in_channels,
+        out_channels,
+        kernel_size=factor * 2,
+        stride=factor,
+        padding=factor // 2 + factor % 2,
+        output_padding=factor % 2,
+    )
 
 
 class DownsampleBlock1d(nn.Module):
@@ -291,17 +303,32 @@ class DownsampleBlock1d(nn.Module):
     ``attention`` is (heads, features per head, feed-forward multiplier), or None for no transformer.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, *, factor: int, kernel_multiplier: int,
-                 num_layers: int, num_groups: int, mapping_features: int,
-                 attention: tuple[int, int, int] | None):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        *,
+        factor: int,
+        kernel_multiplier: int,
+        num_layers: int,
+        num_groups: int,
+        mapping_features: int,
+        attention: tuple[int, int, int] | None,
+    ):
         super().__init__()
         if kernel_multiplier % 2 != 0:
             raise ValueError(f"kernel_multiplier_downsample must be even, got {kernel_multiplier}")
         # Odd kernel factor·k + 1 with symmetric padding: output length is ceil(L / factor).
-        self.downsample = nn.Conv1d(in_channels, out_channels, kernel_size=factor * kernel_multiplier + 1,
-                                    stride=factor, padding=factor * (kernel_multiplier // 2))
-        self.blocks = nn.ModuleList([ResnetBlock1d(out_channels, out_channels, num_groups, mapping_features)
-                                     for _ in range(num_layers)])
+        self.downsample = nn.Conv1d(
+            in_channels,
+            out_channels,
+            kernel_size=factor * kernel_multiplier + 1,
+            stride=factor,
+            padding=factor * (kernel_multiplier // 2),
+        )
+        self.blocks = nn.ModuleList(
+            [ResnetBlock1d(out_channels, out_channels, num_groups, mapping_features) for _ in range(num_layers)]
+        )
         self.use_attention = attention is not None
         if attention is not None:
             self.transformer = TransformerBlock1d(out_channels, *attention)
@@ -324,14 +351,25 @@ class UpsampleBlock1d(nn.Module):
     ``attention`` as in :class:`DownsampleBlock1d`.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, *, factor: int, num_layers: int,
-                 num_groups: int, mapping_features: int, use_nearest: bool, use_skip_scale: bool,
-                 attention: tuple[int, int, int] | None):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        *,
+        factor: int,
+        num_layers: int,
+        num_groups: int,
+        mapping_features: int,
+        use_nearest: bool,
+        use_skip_scale: bool,
+        attention: tuple[int, int, int] | None,
+    ):
         super().__init__()
         # 1/√2 keeps the variance of [x, skip] comparable to that of x alone.
         self.skip_scale = 2**-0.5 if use_skip_scale else 1.0
-        self.blocks = nn.ModuleList([ResnetBlock1d(in_channels * 2, in_channels, num_groups, mapping_features)
-                                     for _ in range(num_layers)])
+        self.blocks = nn.ModuleList(
+            [ResnetBlock1d(in_channels * 2, in_channels, num_groups, mapping_features) for _ in range(num_layers)]
+        )
         self.use_attention = attention is not None
         if attention is not None:
             self.transformer = TransformerBlock1d(in_channels, *attention)
@@ -352,8 +390,7 @@ class BottleneckBlock1d(nn.Module):
     ``attention`` is (heads, features per head), or None.
     """
 
-    def __init__(self, channels: int, *, num_groups: int, mapping_features: int,
-                 attention: tuple[int, int] | None):
+    def __init__(self, channels: int, *, num_groups: int, mapping_features: int, attention: tuple[int, int] | None):
         super().__init__()
         self.pre_block = ResnetBlock1d(channels, channels, num_groups, mapping_features)
         self.use_attention = attention is not None

@@ -6,6 +6,7 @@ spectrum), and turned into one mask per source with a softmax over the sources: 
 time-frequency bin, so the sources sum to the mixture exactly (up to the STFT round trip). Each source is the
 inverse STFT of its mask times X, with the mixture's phase.
 """
+
 from __future__ import annotations
 
 import torch
@@ -19,8 +20,9 @@ class _Block(nn.Module):
 
     def __init__(self, channels: int, kernel_size: int, dilation: int):
         super().__init__()
-        self.conv = nn.Conv1d(channels, channels, kernel_size, dilation=dilation,
-                              padding=dilation * (kernel_size - 1) // 2)
+        self.conv = nn.Conv1d(
+            channels, channels, kernel_size, dilation=dilation, padding=dilation * (kernel_size - 1) // 2
+        )
         self.norm = nn.GroupNorm(1, channels)
         self.mix = nn.Conv1d(channels, channels, 1)
 
@@ -41,20 +43,38 @@ class SpectralMask(nn.Module):
         scale: magnitude compression log(1 + |X| / scale).
     """
 
-    def __init__(self, num_sources: int, n_fft: int = 1024, hop_length: int = 256, channels: int = 256,
-                 num_blocks: int = 8, kernel_size: int = 3, dilation_cycle: int = 4, scale: float = 1e-3):
+    def __init__(
+        self,
+        num_sources: int,
+        n_fft: int = 1024,
+        hop_length: int = 256,
+        channels: int = 256,
+        num_blocks: int = 8,
+        kernel_size: int = 3,
+        dilation_cycle: int = 4,
+        scale: float = 1e-3,
+    ):
         super().__init__()
         if kernel_size % 2 != 1:
             raise ValueError(f"kernel_size must be odd, got {kernel_size}")
-        self.config = dict(num_sources=num_sources, n_fft=n_fft, hop_length=hop_length, channels=channels,
-                           num_blocks=num_blocks, kernel_size=kernel_size, dilation_cycle=dilation_cycle, scale=scale)
+        self.config = dict(
+            num_sources=num_sources,
+            n_fft=n_fft,
+            hop_length=hop_length,
+            channels=channels,
+            num_blocks=num_blocks,
+            kernel_size=kernel_size,
+            dilation_cycle=dilation_cycle,
+            scale=scale,
+        )
         self.num_sources = num_sources
         self.n_fft, self.hop_length, self.scale = n_fft, hop_length, scale
         bins = n_fft // 2 + 1
         self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
         self.inp = nn.Conv1d(bins, channels, 1)
-        self.blocks = nn.Sequential(*(_Block(channels, kernel_size, 2 ** (i % dilation_cycle))
-                                      for i in range(num_blocks)))
+        self.blocks = nn.Sequential(
+            *(_Block(channels, kernel_size, 2 ** (i % dilation_cycle)) for i in range(num_blocks))
+        )
         self.out = nn.Conv1d(channels, num_sources * bins, 1)
 
     def forward(self, mixture: torch.Tensor) -> torch.Tensor:

@@ -4,6 +4,7 @@ A learned filterbank encodes the mixture, a temporal convolutional network predi
 and the decoder turns the masked encodings back into waveforms. Nothing is downloaded: the weights are
 the project's own (``mgdm train-separator``).
 """
+
 from __future__ import annotations
 
 import torch
@@ -26,14 +27,28 @@ class ConvTasNet(nn.Module):
             msk_num_stacks · 2^msk_num_layers · (msk_kernel_size − 1) encoder frames.
     """
 
-    def __init__(self, num_sources: int, enc_kernel_size: int = 16, enc_num_feats: int = 256,
-                 msk_kernel_size: int = 3, msk_num_feats: int = 128, msk_num_hidden_feats: int = 256,
-                 msk_num_layers: int = 8, msk_num_stacks: int = 3):
+    def __init__(
+        self,
+        num_sources: int,
+        enc_kernel_size: int = 16,
+        enc_num_feats: int = 256,
+        msk_kernel_size: int = 3,
+        msk_num_feats: int = 128,
+        msk_num_hidden_feats: int = 256,
+        msk_num_layers: int = 8,
+        msk_num_stacks: int = 3,
+    ):
         super().__init__()
-        self.config = dict(num_sources=num_sources, enc_kernel_size=enc_kernel_size, enc_num_feats=enc_num_feats,
-                           msk_kernel_size=msk_kernel_size, msk_num_feats=msk_num_feats,
-                           msk_num_hidden_feats=msk_num_hidden_feats, msk_num_layers=msk_num_layers,
-                           msk_num_stacks=msk_num_stacks)
+        self.config = dict(
+            num_sources=num_sources,
+            enc_kernel_size=enc_kernel_size,
+            enc_num_feats=enc_num_feats,
+            msk_kernel_size=msk_kernel_size,
+            msk_num_feats=msk_num_feats,
+            msk_num_hidden_feats=msk_num_hidden_feats,
+            msk_num_layers=msk_num_layers,
+            msk_num_stacks=msk_num_stacks,
+        )
         self.model = torchaudio.models.ConvTasNet(**self.config)
         self.num_sources = num_sources
 
@@ -41,4 +56,4 @@ class ConvTasNet(nn.Module):
         """mixture [B, L] → estimated sources [B, S, L]."""
         if mixture.ndim != 2:
             raise ValueError(f"expected a mixture [B, L], got shape {list(mixture.shape)}")
-        return self.model(mixture.unsqueeze(1))[..., :mixture.shape[-1]]
+        return self.model(mixture.unsqueeze(1))[..., : mixture.shape[-1]]

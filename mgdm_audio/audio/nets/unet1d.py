@@ -12,6 +12,7 @@ Layout (L = input length, P = patch_factor ** patch_blocks):
   resnet blocks, optional transformer) → bottleneck → mirrored up blocks fed with the down
   blocks' outputs as skips → + patcher output → unpatcher → [B, out_channels, L].
 """
+
 from __future__ import annotations
 
 import math
@@ -78,24 +79,33 @@ class UNet1d(nn.Module):
     ):
         super().__init__()
         num_levels = len(factors)
-        if not (len(multipliers) == num_levels + 1 and len(num_blocks) == num_levels
-                and len(attentions) == num_levels):
+        if not (len(multipliers) == num_levels + 1 and len(num_blocks) == num_levels and len(attentions) == num_levels):
             raise ValueError(
                 f"need len(multipliers) = len(factors) + 1 = len(num_blocks) + 1 = len(attentions) + 1, "
-                f"got {len(multipliers)}, {len(factors)}, {len(num_blocks)}, {len(attentions)}")
+                f"got {len(multipliers)}, {len(factors)}, {len(num_blocks)}, {len(attentions)}"
+            )
         if not use_context_time:
             raise ValueError("UNet1d supports only use_context_time=True (a denoiser needs its noise level)")
         out_channels = in_channels if out_channels is None else out_channels
         self._config: dict[str, Any] = dict(
-            in_channels=int(in_channels), channels=int(channels), patch_blocks=int(patch_blocks),
-            patch_factor=int(patch_factor), multipliers=[int(m) for m in multipliers],
-            factors=[int(f) for f in factors], num_blocks=[int(n) for n in num_blocks],
-            attentions=[bool(a) for a in attentions], attention_heads=int(attention_heads),
-            attention_features=int(attention_features), attention_multiplier=int(attention_multiplier),
-            resnet_groups=int(resnet_groups), kernel_multiplier_downsample=int(kernel_multiplier_downsample),
+            in_channels=int(in_channels),
+            channels=int(channels),
+            patch_blocks=int(patch_blocks),
+            patch_factor=int(patch_factor),
+            multipliers=[int(m) for m in multipliers],
+            factors=[int(f) for f in factors],
+            num_blocks=[int(n) for n in num_blocks],
+            attentions=[bool(a) for a in attentions],
+            attention_heads=int(attention_heads),
+            attention_features=int(attention_features),
+            attention_multiplier=int(attention_multiplier),
+            resnet_groups=int(resnet_groups),
+            kernel_multiplier_downsample=int(kernel_multiplier_downsample),
             kernel_sizes_init=[int(k) for k in kernel_sizes_init],
-            use_nearest_upsample=bool(use_nearest_upsample), use_skip_scale=bool(use_skip_scale),
-            use_attention_bottleneck=bool(use_attention_bottleneck), use_context_time=True,
+            use_nearest_upsample=bool(use_nearest_upsample),
+            use_skip_scale=bool(use_skip_scale),
+            use_attention_bottleneck=bool(use_attention_bottleneck),
+            use_context_time=True,
             out_channels=int(out_channels),
         )
         self.in_channels = in_channels
@@ -107,28 +117,50 @@ class UNet1d(nn.Module):
 
         self.to_time = time_embedding(channels, mapping_features)
         self.to_mapping = nn.Sequential(
-            nn.Linear(mapping_features, mapping_features), nn.GELU(),
-            nn.Linear(mapping_features, mapping_features), nn.GELU(),
+            nn.Linear(mapping_features, mapping_features),
+            nn.GELU(),
+            nn.Linear(mapping_features, mapping_features),
+            nn.GELU(),
         )
         self.to_in = Patcher(in_channels, channels, patch_blocks, patch_factor, mapping_features)
-        self.downsamples = nn.ModuleList([
-            DownsampleBlock1d(level_channels[i], level_channels[i + 1], factor=factors[i],
-                              kernel_multiplier=kernel_multiplier_downsample, num_layers=num_blocks[i],
-                              num_groups=resnet_groups, mapping_features=mapping_features,
-                              attention=transformer if attentions[i] else None)
-            for i in range(num_levels)
-        ])
+        self.downsamples = nn.ModuleList(
+            [
+                DownsampleBlock1d(
+                    level_channels[i],
+                    level_channels[i + 1],
+                    factor=factors[i],
+                    kernel_multiplier=kernel_multiplier_downsample,
+                    num_layers=num_blocks[i],
+                    num_groups=resnet_groups,
+                    mapping_features=mapping_features,
+                    attention=transformer if attentions[i] else None,
+                )
+                for i in range(num_levels)
+            ]
+        )
         self.bottleneck = BottleneckBlock1d(
-            level_channels[-1], num_groups=resnet_groups, mapping_features=mapping_features,
-            attention=(attention_heads, attention_features) if use_attention_bottleneck else None)
-        self.upsamples = nn.ModuleList([
-            UpsampleBlock1d(level_channels[i + 1], level_channels[i], factor=factors[i],
-                            # one block per skip: the down block's resnet outputs (+ its transformer's)
-                            num_layers=num_blocks[i] + int(attentions[i]), num_groups=resnet_groups,
-                            mapping_features=mapping_features, use_nearest=use_nearest_upsample,
-                            use_skip_scale=use_skip_scale, attention=transformer if attentions[i] else None)
-            for i in reversed(range(num_levels))
-        ])
+            level_channels[-1],
+            num_groups=resnet_groups,
+            mapping_features=mapping_features,
+            attention=(attention_heads, attention_features) if use_attention_bottleneck else None,
+        )
+        self.upsamples = nn.ModuleList(
+            [
+                UpsampleBlock1d(
+                    level_channels[i + 1],
+                    level_channels[i],
+                    factor=factors[i],
+                    # one block per skip: the down block's resnet outputs (+ its transformer's)
+                    num_layers=num_blocks[i] + int(attentions[i]),
+                    num_groups=resnet_groups,
+                    mapping_features=mapping_features,
+                    use_nearest=use_nearest_upsample,
+                    use_skip_scale=use_skip_scale,
+                    attention=transformer if attentions[i] else None,
+                )
+                for i in reversed(range(num_levels))
+            ]
+        )
         self.to_out = Unpatcher(channels, out_channels, patch_blocks, patch_factor, mapping_features)
 
     @property
@@ -147,7 +179,8 @@ class UNet1d(nn.Module):
         if x.shape[2] % self.length_multiple != 0:
             raise ValueError(
                 f"input length {x.shape[2]} is not a multiple of {self.length_multiple} "
-                f"(patch_factor**patch_blocks * prod(factors)); pad it to {self.valid_length(x.shape[2])}")
+                f"(patch_factor**patch_blocks * prod(factors)); pad it to {self.valid_length(x.shape[2])}"
+            )
         if time.shape != (x.shape[0],):
             raise ValueError(f"expected time of shape [{x.shape[0]}], got {list(time.shape)}")
 

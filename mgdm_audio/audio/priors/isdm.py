@@ -7,6 +7,7 @@ around :class:`StemwiseNets`, the network applying model k to channel k. So an I
 :class:`~mgdm_audio.audio.priors.music.MultiSourcePrior` like MSDM's and is saved and loaded by the same
 prior loader (``config.json`` records ``class_name: "StemwiseNets"`` and the per-stem UNet configs).
 """
+
 from __future__ import annotations
 
 import math
@@ -52,4 +53,4 @@ class StemwiseNets(nn.Module):
         """x [B, S, L] (L a multiple of :attr:`length_multiple`), time [B] → [B, S, L]."""
         if x.ndim != 3 or x.shape[1] != self.in_channels:
             raise ValueError(f"expected x of shape [batch, {self.in_channels}, length], got {list(x.shape)}")
-        return torch.cat([net(x[:, k:k + 1], time) for k, net in enumerate(self.nets)], dim=1)
+        return torch.cat([net(x[:, k : k + 1], time) for k, net in enumerate(self.nets)], dim=1)

@@ -11,6 +11,7 @@ Classes the checkpoint names but this environment cannot import (e.g. audio-diff
 read as plain attribute holders, so conversion does not need the package; a hyper-parameter the
 network's shape depends on that cannot be read that way is an error naming the missing module.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -101,8 +102,12 @@ def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: checkpoint not found")
-    warnings.warn(f"{path}: unpickling with torch.load(weights_only=False) runs code stored in the file; "
-                  "convert only checkpoints from a source you trust", UnsafeCheckpointWarning, stacklevel=2)
+    warnings.warn(
+        f"{path}: unpickling with torch.load(weights_only=False) runs code stored in the file; "
+        "convert only checkpoints from a source you trust",
+        UnsafeCheckpointWarning,
+        stacklevel=2,
+    )
     try:
         document = torch.load(path, map_location="cpu", weights_only=False, pickle_module=_LENIENT_PICKLE)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, AttributeError, TypeError) as error:
@@ -114,8 +119,11 @@ def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
         hyper_parameters = vars(hyper_parameters)
     if not isinstance(hyper_parameters, Mapping):
         raise CheckpointError(f"{path}: no 'hyper_parameters' entry: the network's shape is unknown")
-    info = {key: document[key] for key in ("epoch", "global_step", "pytorch-lightning_version")
-            if isinstance(document.get(key), (int, str))}
+    info = {
+        key: document[key]
+        for key in ("epoch", "global_step", "pytorch-lightning_version")
+        if isinstance(document.get(key), (int, str))
+    }
     return Checkpoint(path, dict(document["state_dict"]), dict(hyper_parameters), info)
 
 
@@ -126,32 +134,44 @@ def _network(checkpoint: Checkpoint) -> tuple[UNet1d, dict[str, Any]]:
         for key, value in config.items():
             if isinstance(value, _Unresolved):
                 package = type(value).__module__.split(".")[0]
-                raise CheckpointError(f"{checkpoint.path}: hyper_parameters[{key!r}] is a {type(value).__module__}."
-                                      f"{type(value).__name__} and {package} is not installed; install it to convert "
-                                      "this checkpoint")
+                raise CheckpointError(
+                    f"{checkpoint.path}: hyper_parameters[{key!r}] is a {type(value).__module__}."
+                    f"{type(value).__name__} and {package} is not installed; install it to convert "
+                    "this checkpoint"
+                )
         net = UNet1d(**config)
         net.load_state_dict(msdm_state_dict_to_unet(checkpoint.state_dict), strict=True)
         return net, msdm_denoiser_kwargs(checkpoint.hyper_parameters)
     except CheckpointError:
         raise
     except (TypeError, ValueError, RuntimeError) as error:  # load_state_dict's RuntimeError is multi-line
-        raise CheckpointError(f"{checkpoint.path}: not an MSDM AudioDiffusionModel checkpoint: "
-                              f"{' '.join(str(error).split())}") from None
+        raise CheckpointError(
+            f"{checkpoint.path}: not an MSDM AudioDiffusionModel checkpoint: {' '.join(str(error).split())}"
+        ) from None
 
 
-def msdm_prior(checkpoint: Checkpoint, sample_rate: int = SAMPLE_RATE, segment_length: int = SEGMENT_LENGTH,
-               stems: Sequence[str] = DEFAULT_STEMS) -> MultiSourcePrior:
+def msdm_prior(
+    checkpoint: Checkpoint,
+    sample_rate: int = SAMPLE_RATE,
+    segment_length: int = SEGMENT_LENGTH,
+    stems: Sequence[str] = DEFAULT_STEMS,
+) -> MultiSourcePrior:
     """The multi-source prior of one MSDM checkpoint (one network over the S stems stacked as channels)."""
     net, kwargs = _network(checkpoint)
     if net.in_channels != len(stems):
-        raise CheckpointError(f"{checkpoint.path}: the network takes {net.in_channels} channel(s), not one per stem "
-                              f"of {list(stems)}" + (" (an ISDM single-stem model? use --isdm)" if net.in_channels == 1
-                                                    else ""))
+        raise CheckpointError(
+            f"{checkpoint.path}: the network takes {net.in_channels} channel(s), not one per stem "
+            f"of {list(stems)}" + (" (an ISDM single-stem model? use --isdm)" if net.in_channels == 1 else "")
+        )
     return MultiSourcePrior(EDMDenoiser(net, **kwargs), sample_rate, segment_length, stems)
 
 
-def isdm_prior(checkpoints: Sequence[Checkpoint], sample_rate: int = SAMPLE_RATE,
-               segment_length: int = SEGMENT_LENGTH, stems: Sequence[str] = DEFAULT_STEMS) -> MultiSourcePrior:
+def isdm_prior(
+    checkpoints: Sequence[Checkpoint],
+    sample_rate: int = SAMPLE_RATE,
+    segment_length: int = SEGMENT_LENGTH,
+    stems: Sequence[str] = DEFAULT_STEMS,
+) -> MultiSourcePrior:
     """The ISDM prior: checkpoint k (a 1-channel model) denoises stem k (``stems[k]``)."""
     if len(checkpoints) != len(stems):
         raise CheckpointError(f"ISDM needs one checkpoint per stem {list(stems)}, got {len(checkpoints)}")
@@ -160,17 +180,24 @@ def isdm_prior(checkpoints: Sequence[Checkpoint], sample_rate: int = SAMPLE_RATE
         if net.in_channels != 1:
             raise CheckpointError(f"{checkpoint.path}: an ISDM model takes 1 channel, this one {net.in_channels}")
         if kwargs != built[0][1]:
-            raise CheckpointError(f"{checkpoint.path}: EDM settings {kwargs} differ from {checkpoints[0].path}'s "
-                                  f"{built[0][1]}; one ISDM prior needs equal settings")
+            raise CheckpointError(
+                f"{checkpoint.path}: EDM settings {kwargs} differ from {checkpoints[0].path}'s "
+                f"{built[0][1]}; one ISDM prior needs equal settings"
+            )
     stacked = StemwiseNets([net.config for net, _ in built])
     for target, (net, _) in zip(stacked.nets, built):
         target.load_state_dict(net.state_dict(), strict=True)
     return MultiSourcePrior(EDMDenoiser(stacked, **built[0][1]), sample_rate, segment_length, stems)
 
 
-def convert(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike, isdm: bool = False,
-            sample_rate: int = SAMPLE_RATE, segment_length: int = SEGMENT_LENGTH,
-            stems: Sequence[str] = DEFAULT_STEMS) -> tuple[Path, MultiSourcePrior]:
+def convert(
+    paths: Sequence[str | os.PathLike],
+    out_dir: str | os.PathLike,
+    isdm: bool = False,
+    sample_rate: int = SAMPLE_RATE,
+    segment_length: int = SEGMENT_LENGTH,
+    stems: Sequence[str] = DEFAULT_STEMS,
+) -> tuple[Path, MultiSourcePrior]:
     """Convert one MSDM checkpoint (or, with ``isdm``, one per stem) into the prior directory ``out_dir``.
 
     Returns the directory and the prior built from the checkpoint(s) (for :func:`verify`). Writes
@@ -179,14 +206,22 @@ def convert(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike, isdm
     if not isdm and len(paths) != 1:
         raise CheckpointError(f"an MSDM prior is one checkpoint, got {len(paths)} (ISDM: pass --isdm)")
     checkpoints = [read_checkpoint(path) for path in paths]
-    prior = (isdm_prior(checkpoints, sample_rate, segment_length, stems) if isdm
-             else msdm_prior(checkpoints[0], sample_rate, segment_length, stems))
+    prior = (
+        isdm_prior(checkpoints, sample_rate, segment_length, stems)
+        if isdm
+        else msdm_prior(checkpoints[0], sample_rate, segment_length, stems)
+    )
     directory = save_prior(prior, out_dir, model_card=_model_card(prior, checkpoints, isdm))
     return directory, prior.eval()
 
 
-def verify(directory: str | os.PathLike, reference: MultiSourcePrior, multiples: int = 1,
-           sigmas: Sequence[float] = (0.01, 0.5, 5.0), seed: int = 0) -> dict[str, Any]:
+def verify(
+    directory: str | os.PathLike,
+    reference: MultiSourcePrior,
+    multiples: int = 1,
+    sigmas: Sequence[float] = (0.01, 0.5, 5.0),
+    seed: int = 0,
+) -> dict[str, Any]:
     """Check the converted directory against the prior built from the checkpoint(s).
 
     On a random input [1, S, multiples · length_multiple] at each σ: the reloaded denoiser must equal
@@ -202,15 +237,19 @@ def verify(directory: str | os.PathLike, reference: MultiSourcePrior, multiples:
     with torch.no_grad():
         for sigma in sigmas:
             if not torch.equal(loaded.denoiser(x, sigma), denoiser(x, sigma)):
-                raise CheckpointError(f"{directory}: the reloaded prior's denoiser differs from the checkpoint's at σ={sigma}")
+                raise CheckpointError(
+                    f"{directory}: the reloaded prior's denoiser differs from the checkpoint's at σ={sigma}"
+                )
         del loaded
         oracle = _oracle_denoise_fn(reference)
         if oracle is None:
             return {"exact": True, "oracle_max_abs_diff": None}
         difference = max(float((oracle(x, sigma) - denoiser(x, sigma)).abs().max()) for sigma in sigmas)
     if not difference <= ORACLE_TOLERANCE:
-        raise CheckpointError(f"{directory}: the denoiser differs from audio-diffusion-pytorch's denoise_fn by "
-                              f"{difference:.3g} (> {ORACLE_TOLERANCE})")
+        raise CheckpointError(
+            f"{directory}: the denoiser differs from audio-diffusion-pytorch's denoise_fn by "
+            f"{difference:.3g} (> {ORACLE_TOLERANCE})"
+        )
     return {"exact": True, "oracle_max_abs_diff": difference}
 
 
@@ -230,27 +269,40 @@ def _oracle_denoise_fn(prior: MultiSourcePrior):
     width = len(prior.stems) // len(models)
 
     def denoise_fn(x: torch.Tensor, sigma: float) -> torch.Tensor:
-        return torch.cat([model.diffusion.denoise_fn(x[:, k * width:(k + 1) * width], sigma=sigma)
-                          for k, model in enumerate(models)], dim=1)
-    return denoise_fn
+        return torch.cat(
+            [
+                model.diffusion.denoise_fn(x[:, k * width : (k + 1) * width], sigma=sigma)
+                for k, model in enumerate(models)
+            ],
+            dim=1,
+        )
 
+    return denoise_fn
 
 
 def _model_card(prior: MultiSourcePrior, checkpoints: Sequence[Checkpoint], isdm: bool) -> str:
     parameters = sum(parameter.numel() for parameter in prior.parameters())
-    kind = ("ISDM: one single-stem model per stem" if isdm else "MSDM: one model over the stems stacked as channels")
-    sources = "\n".join(f"- `{checkpoint.path.name}`" + (f" → {stem}" if isdm else "") +
-                        f": SHA-256 `{file_sha256(checkpoint.path)}`" +
-                        "".join(f", {key} {value}" for key, value in checkpoint.info.items())
-                        for checkpoint, stem in zip(checkpoints, prior.stems if isdm else [None]))
-    training = {key: checkpoint_value for key, checkpoint_value in checkpoints[0].hyper_parameters.items()
-                if key in _TRAINING_ARGUMENTS}
-    return (f"# Converted diffusion prior ({kind})\n\n"
-            f"Converted by `mgdm convert-msdm` from PyTorch-Lightning checkpoint(s) of the MSDM code base "
-            f"(audio-diffusion-pytorch 0.0.43 `AudioDiffusionModel`; Mariani et al., ICLR 2024):\n\n{sources}\n\n"
-            f"- stems (channel order): {', '.join(prior.stems)}\n"
-            f"- sample rate {prior.sample_rate} Hz, training chunk {prior.segment_length} samples "
-            f"({prior.segment_length / prior.sample_rate:.2f} s); lengths must be multiples of {prior.length_multiple}\n"
-            f"- {parameters / 1e6:.1f} M parameters; EDM σ_data {prior.denoiser.sigma_data}, output clamped to [−1, 1]\n"
-            f"- training settings recorded in the checkpoint: {training or 'none'}\n\n"
-            "The weights are the checkpoints' own, unchanged (float32); see the MSDM release for their licence.\n")
+    kind = "ISDM: one single-stem model per stem" if isdm else "MSDM: one model over the stems stacked as channels"
+    sources = "\n".join(
+        f"- `{checkpoint.path.name}`"
+        + (f" → {stem}" if isdm else "")
+        + f": SHA-256 `{file_sha256(checkpoint.path)}`"
+        + "".join(f", {key} {value}" for key, value in checkpoint.info.items())
+        for checkpoint, stem in zip(checkpoints, prior.stems if isdm else [None])
+    )
+    training = {
+        key: checkpoint_value
+        for key, checkpoint_value in checkpoints[0].hyper_parameters.items()
+        if key in _TRAINING_ARGUMENTS
+    }
+    return (
+        f"# Converted diffusion prior ({kind})\n\n"
+        f"Converted by `mgdm convert-msdm` from PyTorch-Lightning checkpoint(s) of the MSDM code base "
+        f"(audio-diffusion-pytorch 0.0.43 `AudioDiffusionModel`; Mariani et al., ICLR 2024):\n\n{sources}\n\n"
+        f"- stems (channel order): {', '.join(prior.stems)}\n"
+        f"- sample rate {prior.sample_rate} Hz, training chunk {prior.segment_length} samples "
+        f"({prior.segment_length / prior.sample_rate:.2f} s); lengths must be multiples of {prior.length_multiple}\n"
+        f"- {parameters / 1e6:.1f} M parameters; EDM σ_data {prior.denoiser.sigma_data}, output clamped to [−1, 1]\n"
+        f"- training settings recorded in the checkpoint: {training or 'none'}\n\n"
+        "The weights are the checkpoints' own, unchanged (float32); see the MSDM release for their licence.\n"
+    )

@@ -1,4 +1,5 @@
 """Multi-source waveform priors: one EDM denoiser over the stems of a mixture, stacked as channels."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -52,9 +53,15 @@ class MultiSourcePrior(VEDenoiserPrior):
         event_shape: (S, L).
     """
 
-    def __init__(self, denoiser: EDMDenoiser, sample_rate: int, segment_length: int,
-                 stems: Sequence[str] = DEFAULT_STEMS, length: int | None = None,
-                 schedule: SigmaSchedule = SigmaSchedule()):
+    def __init__(
+        self,
+        denoiser: EDMDenoiser,
+        sample_rate: int,
+        segment_length: int,
+        stems: Sequence[str] = DEFAULT_STEMS,
+        length: int | None = None,
+        schedule: SigmaSchedule = SigmaSchedule(),
+    ):
         stems = tuple(str(stem) for stem in stems)
         in_channels = getattr(denoiser.net, "in_channels", None)
         if in_channels != len(stems):
@@ -63,8 +70,10 @@ class MultiSourcePrior(VEDenoiserPrior):
         length = segment_length if length is None else length
         for name, value in (("segment length", segment_length), ("length", length)):
             if value < 1 or value % multiple != 0:
-                raise ValueError(f"{name} {value} is not a positive multiple of the network's length multiple "
-                                 f"{multiple}; use e.g. {_round_up(value, multiple)}")
+                raise ValueError(
+                    f"{name} {value} is not a positive multiple of the network's length multiple "
+                    f"{multiple}; use e.g. {_round_up(value, multiple)}"
+                )
         super().__init__(denoiser, schedule.sigmas(), (len(stems), length), default_preset="audio")
         self.length_multiple = multiple
         self.sample_rate = int(sample_rate)
@@ -83,8 +92,9 @@ class MultiSourcePrior(VEDenoiserPrior):
         Raises:
             ValueError: ``num_samples`` is not a positive multiple of :attr:`length_multiple`.
         """
-        return MultiSourcePrior(self.denoiser, self.sample_rate, self.segment_length, self.stems,
-                                num_samples, self.schedule).train(self.training)
+        return MultiSourcePrior(
+            self.denoiser, self.sample_rate, self.segment_length, self.stems, num_samples, self.schedule
+        ).train(self.training)
 
     def valid_length(self, num_samples: int) -> int:
         """The smallest accepted length ≥ ``num_samples`` (a multiple of :attr:`length_multiple`)."""
@@ -99,18 +109,34 @@ class MultiSourcePrior(VEDenoiserPrior):
     def config(self) -> dict[str, Any]:
         """Everything but the network (JSON-serialisable): what :mod:`mgdm_audio.core.priors.loading` records."""
         denoiser = self.denoiser
-        return dict(sample_rate=self.sample_rate, segment_length=self.segment_length, stems=list(self.stems),
-                    sigma_data=denoiser.sigma_data, clamp=denoiser.clamp,
-                    log_sigma_mean=denoiser.log_sigma_mean, log_sigma_std=denoiser.log_sigma_std,
-                    schedule=asdict(self.schedule))
+        return dict(
+            sample_rate=self.sample_rate,
+            segment_length=self.segment_length,
+            stems=list(self.stems),
+            sigma_data=denoiser.sigma_data,
+            clamp=denoiser.clamp,
+            log_sigma_mean=denoiser.log_sigma_mean,
+            log_sigma_std=denoiser.log_sigma_std,
+            schedule=asdict(self.schedule),
+        )
 
     @classmethod
     def from_config(cls, net: torch.nn.Module, config: dict[str, Any]) -> MultiSourcePrior:
         """Inverse of :attr:`config`, around a built network ``net``."""
-        denoiser = EDMDenoiser(net, sigma_data=config["sigma_data"], clamp=config["clamp"],
-                               log_sigma_mean=config["log_sigma_mean"], log_sigma_std=config["log_sigma_std"])
-        return cls(denoiser, config["sample_rate"], config["segment_length"], config["stems"],
-                   schedule=SigmaSchedule(**config["schedule"]))
+        denoiser = EDMDenoiser(
+            net,
+            sigma_data=config["sigma_data"],
+            clamp=config["clamp"],
+            log_sigma_mean=config["log_sigma_mean"],
+            log_sigma_std=config["log_sigma_std"],
+        )
+        return cls(
+            denoiser,
+            config["sample_rate"],
+            config["segment_length"],
+            config["stems"],
+            schedule=SigmaSchedule(**config["schedule"]),
+        )
 
 
 def _round_up(num_samples: int, multiple: int) -> int:

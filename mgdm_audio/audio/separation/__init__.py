@@ -6,6 +6,7 @@ segment: the core) → :mod:`.sampling` (posterior draws of one segment's stems)
 and checks every setting; :mod:`.audio_io`, :mod:`.segments`, :mod:`.output`, :mod:`.resume` and :mod:`.report`
 read, plan, write, keep and record.
 """
+
 from .pipeline import SeparationPipeline, separate
 from .settings import SeparationSettings
 

@@ -5,6 +5,7 @@ A :class:`Source` is what a separation reads: an array in memory (:class:`ArrayS
 ffmpeg decodes to a temporary float32 WAV first, as Demucs falls back to ffmpeg. Arrays are float32
 [channels, samples] in [-1, 1] full scale; rates in Hz.
 """
+
 from __future__ import annotations
 
 import glob
@@ -80,8 +81,10 @@ def _check_size(name: object, info: AudioInfo, min_seconds: float, max_channels:
     if info.seconds < min_seconds:
         raise InputError(f"{name}: too short ({info.seconds:.3f} s; at least {min_seconds} s needed)")
     if max_channels is not None and info.channels > max_channels:
-        raise InputError(f"{name}: {info.channels} channels not supported (mono or stereo; "
-                         f"use --per-channel to separate each channel)")
+        raise InputError(
+            f"{name}: {info.channels} channels not supported (mono or stereo; "
+            f"use --per-channel to separate each channel)"
+        )
 
 
 def _check_finite(name: object, block: np.ndarray, offset: int) -> None:
@@ -135,15 +138,16 @@ class ArraySource:
         self.audio = audio
         self.channels, self.frames = audio.shape
         self.sample_rate = sample_rate
-        _check_size("waveform", AudioInfo(Path("waveform"), sample_rate, self.frames, self.channels), min_seconds,
-                    max_channels)
+        _check_size(
+            "waveform", AudioInfo(Path("waveform"), sample_rate, self.frames, self.channels), min_seconds, max_channels
+        )
         _check_finite("waveform", audio.T, 0)
 
     def read(self, start: int, stop: int) -> np.ndarray:
         block = np.zeros((self.channels, stop - start), dtype=np.float32)
         first, last = max(start, 0), min(stop, self.frames)
         if last > first:
-            block[:, first - start:last - start] = self.audio[:, first:last]
+            block[:, first - start : last - start] = self.audio[:, first:last]
         return block
 
 
@@ -187,15 +191,33 @@ def _ffmpeg_decode(path: Path, target: Path, libsndfile_error: Exception) -> Pat
     reason = " ".join(str(libsndfile_error).split())
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
-        raise InputError(f"{path}: not a readable audio file (libsndfile: {reason}; ffmpeg, which decodes other "
-                         f"formats such as AAC/M4A, is not installed)")
-    command = [ffmpeg, "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0", "-c:a", "pcm_f32le", "-f", "wav",
-               "-y", str(target)]
+        raise InputError(
+            f"{path}: not a readable audio file (libsndfile: {reason}; ffmpeg, which decodes other "
+            f"formats such as AAC/M4A, is not installed)"
+        )
+    command = [
+        ffmpeg,
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-map",
+        "0:a:0",
+        "-c:a",
+        "pcm_f32le",
+        "-f",
+        "wav",
+        "-y",
+        str(target),
+    ]
     done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
     if done.returncode != 0 or not target.is_file():
         lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
-        raise InputError(f"{path}: not a readable audio file (libsndfile: {reason}; ffmpeg: "
-                         f"{lines[-1] if lines else f'exit status {done.returncode}'})")
+        raise InputError(
+            f"{path}: not a readable audio file (libsndfile: {reason}; ffmpeg: "
+            f"{lines[-1] if lines else f'exit status {done.returncode}'})"
+        )
     return target
 
 
@@ -205,7 +227,7 @@ def read_block(handle: soundfile.SoundFile, start: int, stop: int) -> np.ndarray
     first, last = max(start, 0), min(stop, handle.frames)
     if last > first:
         handle.seek(first)
-        block[:, first - start:last - start] = handle.read(last - first, dtype="float32", always_2d=True).T
+        block[:, first - start : last - start] = handle.read(last - first, dtype="float32", always_2d=True).T
     return block
 
 

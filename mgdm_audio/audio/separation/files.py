@@ -4,6 +4,7 @@
 ones); finished segments wait in ``folder/.partial/`` until the track is done, so ``--resume`` continues a crashed
 run; ``folder/.lock`` keeps a second process out.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -19,8 +20,13 @@ from .resume import PARTIAL_FOLDER, SegmentStore, TrackLock
 from .track import Track
 
 
-def separate_file(pipeline, info: AudioInfo, folder: Path, resume: bool = False,
-                  progress: Callable[[float], None] = lambda seconds: None) -> dict[str, Any] | None:
+def separate_file(
+    pipeline,
+    info: AudioInfo,
+    folder: Path,
+    resume: bool = False,
+    progress: Callable[[float], None] = lambda seconds: None,
+) -> dict[str, Any] | None:
     """Write ``folder/<stem>.wav`` and ``folder/separation.json`` (the record, returned) for one input, with the
     models and settings of ``pipeline`` (a :class:`.pipeline.SeparationPipeline`).
 
@@ -55,8 +61,10 @@ def separate_file(pipeline, info: AudioInfo, folder: Path, resume: bool = False,
         except OSError as error:
             # libsndfile reports a full disk as "System error.": the free space says what it was.
             reason = f"{error.strerror or error}; {shutil.disk_usage(folder).free / 1e6:.1f} MB free there"
-            raise OSError(f"writing into {folder} failed ({reason}); its previous outputs are unchanged "
-                          f"(finished segments kept in {PARTIAL_FOLDER}/: rerun with --resume)") from None
+            raise OSError(
+                f"writing into {folder} failed ({reason}); its previous outputs are unchanged "
+                f"(finished segments kept in {PARTIAL_FOLDER}/: rerun with --resume)"
+            ) from None
         store.remove()
         record = pipeline.record(track, started, clipping, folder, info, key)
         write_record(folder, record)

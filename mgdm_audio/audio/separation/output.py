@@ -5,12 +5,13 @@ then moves or converts every one to a temporary file beside its final name and, 
 them onto their names (a reader never sees a partial stem; a failed write, e.g. a full disk, leaves the previous
 stems as they were). libsndfile's write errors are raised as OSError.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import soundfile
@@ -121,8 +122,9 @@ def check_clip_policy(sample_format: str, clip: str) -> None:
     if sample_format not in FORMATS or clip not in CLIP_MODES:
         raise ValueError(f"format must be one of {list(FORMATS)} and clip one of {list(CLIP_MODES)}")
     if clip == "none" and sample_format != "float32":
-        raise ValueError(f"--format {sample_format} cannot hold samples beyond ±1: use --clip rescale or clamp "
-                         f"(or --format float32)")
+        raise ValueError(
+            f"--format {sample_format} cannot hold samples beyond ±1: use --clip rescale or clamp (or --format float32)"
+        )
 
 
 @contextmanager
@@ -137,8 +139,10 @@ def _as_os_error() -> Iterator[None]:
 def _convert(source: Path, target: Path, subtype: str, gain: float) -> int:
     """Copy ``source`` to ``target`` in ``subtype`` times ``gain``, clamped to [−1, 1]; returns samples clamped."""
     clamped = 0
-    with soundfile.SoundFile(source) as reader, soundfile.SoundFile(target, "w", reader.samplerate,
-                                                                     reader.channels, subtype=subtype) as writer:
+    with (
+        soundfile.SoundFile(source) as reader,
+        soundfile.SoundFile(target, "w", reader.samplerate, reader.channels, subtype=subtype) as writer,
+    ):
         for block in reader.blocks(CONVERT_BLOCK, dtype="float64", always_2d=True):
             block, count = limit(block, gain)
             clamped += count

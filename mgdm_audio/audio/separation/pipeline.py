@@ -2,6 +2,7 @@
 separates mixtures held in memory or audio files with them (as Demucs's ``demucs.api.Separator``);
 :func:`separate` is the one-call form (``mgdm_audio.separate``). ``mgdm separate`` runs the same pipeline.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,8 +35,9 @@ MIN_SECONDS = 0.1
 
 def directory_digest(directory: Path) -> str:
     """SHA-256 of a model directory's config and weights: a retrained model in the same folder is another model."""
-    return hashlib.sha256("".join(file_sha256(directory / name) for name in (CONFIG_FILE, WEIGHTS_FILE))
-                          .encode()).hexdigest()
+    return hashlib.sha256(
+        "".join(file_sha256(directory / name) for name in (CONFIG_FILE, WEIGHTS_FILE)).encode()
+    ).hexdigest()
 
 
 class SeparationPipeline:
@@ -60,9 +62,15 @@ class SeparationPipeline:
             whose stems or rate differ (one line naming the file).
     """
 
-    def __init__(self, prior: str | os.PathLike = "default", separator: str | os.PathLike = "default",
-                 quality: str | None = None, device: str | torch.device = "cpu",
-                 settings: SeparationSettings | None = None, **options: Any):
+    def __init__(
+        self,
+        prior: str | os.PathLike = "default",
+        separator: str | os.PathLike = "default",
+        quality: str | None = None,
+        device: str | torch.device = "cpu",
+        settings: SeparationSettings | None = None,
+        **options: Any,
+    ):
         self.quality = choose_quality(quality, prior, separator)
         if settings is not None and options:
             raise ValueError("pass settings or single options, not both")
@@ -70,17 +78,21 @@ class SeparationPipeline:
         self.device = resolve_device(device) if isinstance(device, str) else device
         self.prior_path = resolve_prior(prior).resolve()
         prior_model = load_prior(prior, self.device)
-        self.identity: dict[str, Any] = {"prior": str(self.prior_path),
-                                         "prior_sha256": directory_digest(self.prior_path)}
+        self.identity: dict[str, Any] = {
+            "prior": str(self.prior_path),
+            "prior_sha256": directory_digest(self.prior_path),
+        }
         initializer = None
         if self.settings.init == "separator":
             separator_path = Path(self.settings.separator)
             initializer = load_separator(separator_path, self.device)
             if (initializer.stems, initializer.sample_rate) != (prior_model.stems, prior_model.sample_rate):
-                raise ValueError(f"{separator_path / CONFIG_FILE}: separator stems {', '.join(initializer.stems)} at "
-                                 f"{initializer.sample_rate} Hz do not match the prior's "
-                                 f"({self.prior_path / CONFIG_FILE}: {', '.join(prior_model.stems)} at "
-                                 f"{prior_model.sample_rate} Hz)")
+                raise ValueError(
+                    f"{separator_path / CONFIG_FILE}: separator stems {', '.join(initializer.stems)} at "
+                    f"{initializer.sample_rate} Hz do not match the prior's "
+                    f"({self.prior_path / CONFIG_FILE}: {', '.join(prior_model.stems)} at "
+                    f"{prior_model.sample_rate} Hz)"
+                )
             self.identity["separator_sha256"] = directory_digest(separator_path)
         self.sampler = SegmentSampler(prior_model, self.settings, initializer)
 
@@ -105,34 +117,61 @@ class SeparationPipeline:
     def key(self, info: AudioInfo) -> dict[str, Any]:
         """What a finished track or segment must have been made with to be reused: the settings, the prior's (and
         separator's) files and the input's bytes (a hash: a rewrite within one clock tick is still seen)."""
-        return {**self.settings.as_dict(), **self.identity, "input": str(info.path.resolve()),
-                "input_bytes": info.path.stat().st_size, "input_sha256": file_sha256(info.path)}
+        return {
+            **self.settings.as_dict(),
+            **self.identity,
+            "input": str(info.path.resolve()),
+            "input_bytes": info.path.stat().st_size,
+            "input_sha256": file_sha256(info.path),
+        }
 
-    def record(self, track: Track, started: float, clipping: dict[str, Any], folder: Path | None = None,
-               info: AudioInfo | None = None, key: dict[str, Any] | None = None) -> dict[str, Any]:
+    def record(
+        self,
+        track: Track,
+        started: float,
+        clipping: dict[str, Any],
+        folder: Path | None = None,
+        info: AudioInfo | None = None,
+        key: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """A separation's record: the track's folder name and input file (files only), the quality, models,
         settings (a file's ``key``, see :meth:`key`), sampler, device, time since ``started``, denoiser calls, then
         the track's geometry and segments and the clipping actions."""
-        calls = {kind: sum(segment["denoiser_calls"][kind] for segment in track.stats)
-                 for kind in ("forward", "forward_backward")}
+        calls = {
+            kind: sum(segment["denoiser_calls"][kind] for segment in track.stats)
+            for kind in ("forward", "forward_backward")
+        }
         record: dict[str, Any] = {} if folder is None else {"track": folder.name}
         record["quality"] = self.quality
         if info is not None:
             record["input"] = str(info.path.resolve())
-        record.update(prior=str(self.prior_path), stems=list(self.stems), band_limit_hz=self.sample_rate / 2,
-                      settings=key or {**self.settings.as_dict(), **self.identity},
-                      sampler_settings=self.sampler.record(), device=describe_device(self.device),
-                      seconds=round(time.perf_counter() - started, 3), denoiser_calls=calls, **track.record(),
-                      clipping=clipping)
+        record.update(
+            prior=str(self.prior_path),
+            stems=list(self.stems),
+            band_limit_hz=self.sample_rate / 2,
+            settings=key or {**self.settings.as_dict(), **self.identity},
+            sampler_settings=self.sampler.record(),
+            device=describe_device(self.device),
+            seconds=round(time.perf_counter() - started, 3),
+            denoiser_calls=calls,
+            **track.record(),
+            clipping=clipping,
+        )
         return record
 
-    def separate_file(self, info: AudioInfo, folder: Path, resume: bool = False,
-                      progress: Callable[[float], None] = lambda seconds: None) -> dict[str, Any] | None:
+    def separate_file(
+        self,
+        info: AudioInfo,
+        folder: Path,
+        resume: bool = False,
+        progress: Callable[[float], None] = lambda seconds: None,
+    ) -> dict[str, Any] | None:
         """Separate one checked input file into ``folder`` (see :func:`.files.separate_file`)."""
         return separate_file(self, info, folder, resume, progress)
 
-    def separate(self, waveform: np.ndarray | torch.Tensor, sample_rate: int,
-                 return_record: bool = False) -> dict[str, np.ndarray] | tuple[dict[str, np.ndarray], dict[str, Any]]:
+    def separate(
+        self, waveform: np.ndarray | torch.Tensor, sample_rate: int, return_record: bool = False
+    ) -> dict[str, np.ndarray] | tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Separate a mixture held in memory, as ``mgdm separate`` does a float32 file of it (segments, cross-fades,
         projection, seeds): the stems equal the command's bit for bit.
 
@@ -148,11 +187,13 @@ class SeparationPipeline:
             save_samples also ``<stem>_sample<k>`` per draw.
         """
         started = time.perf_counter()
-        audio = np.asarray(waveform.detach().cpu() if isinstance(waveform, torch.Tensor) else waveform,
-                           dtype=np.float32)
+        audio = np.asarray(
+            waveform.detach().cpu() if isinstance(waveform, torch.Tensor) else waveform, dtype=np.float32
+        )
         if audio.ndim not in (1, 2) or audio.shape[-1] == 0:
-            raise ValueError(f"waveform must be [samples] or [channels, samples] with samples > 0, got shape "
-                             f"{audio.shape}")
+            raise ValueError(
+                f"waveform must be [samples] or [channels, samples] with samples > 0, got shape {audio.shape}"
+            )
         if not (isinstance(sample_rate, (int, np.integer)) and sample_rate > 0):
             raise ValueError(f"sample_rate must be a positive integer (Hz), got {sample_rate!r}")
         source = ArraySource(np.atleast_2d(audio), int(sample_rate), MIN_SECONDS, self._max_channels())
@@ -166,9 +207,15 @@ class SeparationPipeline:
         return None if self.settings.per_channel else 2
 
 
-def separate(waveform: np.ndarray | torch.Tensor, sample_rate: int, prior: str | os.PathLike = "default",
-             separator: str | os.PathLike = "default", quality: str | None = None, device: str = "cpu",
-             **options: Any) -> dict[str, np.ndarray]:
+def separate(
+    waveform: np.ndarray | torch.Tensor,
+    sample_rate: int,
+    prior: str | os.PathLike = "default",
+    separator: str | os.PathLike = "default",
+    quality: str | None = None,
+    device: str = "cpu",
+    **options: Any,
+) -> dict[str, np.ndarray]:
     """Separate a music mixture held in memory into the prior's stems, as ``mgdm separate`` does a file.
 
     Loads the models on every call; to separate several mixtures, keep a

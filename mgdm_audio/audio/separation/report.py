@@ -1,4 +1,5 @@
 """A track's record (``separation.json``) and its spectrogram figure (``spectrogram.png``)."""
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,9 @@ def plot_spectrograms(mixture: Path, folder: Path, stems: tuple[str, ...]) -> Pa
     for axis, (name, path) in zip(axes[:, 0], tracks):
         audio, rate = soundfile.read(path, dtype="float32", always_2d=True)
         magnitude = np.abs(librosa.stft(audio.mean(axis=1), n_fft=min(2048, _power_of_two(len(audio)))))
-        image = librosa.display.specshow(librosa.amplitude_to_db(magnitude, ref=np.max, top_db=80.0), sr=rate,
-                                         x_axis="time", y_axis="hz", ax=axis)
+        image = librosa.display.specshow(
+            librosa.amplitude_to_db(magnitude, ref=np.max, top_db=80.0), sr=rate, x_axis="time", y_axis="hz", ax=axis
+        )
         axis.set_title(name)
         figure.colorbar(image, ax=axis, format="%+2.0f dB")
     figure.tight_layout()

@@ -4,6 +4,7 @@
 projected outputs, float32 [outputs, channels, samples]) and ``segment_<i>.json`` (its statistics). A folder made
 with other settings is discarded, never mixed in. ``.lock`` keeps a second process out of a track being written.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -38,7 +39,7 @@ class TrackLock:
         self.path = folder / LOCK_FILE
         self.descriptor: int | None = None
 
-    def __enter__(self) -> "TrackLock":
+    def __enter__(self) -> TrackLock:
         while True:
             descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try:
@@ -46,8 +47,10 @@ class TrackLock:
             except BlockingIOError:
                 holder = os.read(descriptor, 32).decode(errors="replace").strip() or "unknown"
                 os.close(descriptor)
-                raise TrackBusy(f"output folder {self.path.parent} is being written by another process (pid "
-                                f"{holder}); left to it (rerun with --resume once it has finished)") from None
+                raise TrackBusy(
+                    f"output folder {self.path.parent} is being written by another process (pid "
+                    f"{holder}); left to it (rerun with --resume once it has finished)"
+                ) from None
             # A holder that just finished removed the file it locked: hold the lock only on the file still there.
             try:
                 current = os.stat(self.path).st_ino == os.fstat(descriptor).st_ino
@@ -79,8 +82,9 @@ class SegmentStore:
     def __init__(self, track_folder: Path, settings: dict[str, Any], reuse: bool):
         self.folder = track_folder / PARTIAL_FOLDER
         key = self.folder / "settings.json"
-        if self.folder.exists() and not (reuse and key.is_file()
-                                         and same_settings(json.loads(key.read_text(encoding="utf-8")), settings)):
+        if self.folder.exists() and not (
+            reuse and key.is_file() and same_settings(json.loads(key.read_text(encoding="utf-8")), settings)
+        ):
             shutil.rmtree(self.folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         _write_json(key, settings)

@@ -1,5 +1,6 @@
 """Posterior draws of the stems of one mono mixture segment at the prior's rate: the step every separation
 repeats, through ``mgdm_audio.sample`` on the mixing operator (y = Σ stems)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,15 +37,20 @@ class SegmentSampler:
         # Unit gains for the prior's stems: samplers that use the adjoint (ΠGDM, DAPS, …) need their number.
         self.operator = Mixing(num_stems=len(prior.stems))
         #: The sampler, built once for every segment, channel and batch (None: sampler "none").
-        self.runner = None if settings.sampler == "none" else make_sampler(settings.sampler, "audio",
-                                                                          **settings.overrides)
+        self.runner = (
+            None if settings.sampler == "none" else make_sampler(settings.sampler, "audio", **settings.overrides)
+        )
 
     def record(self) -> dict[str, Any]:
         """What a separation's record holds of the sampler (empty for sampler "none")."""
         if self.runner is None:
             return {}
-        return {"sigma_y": float(self.settings.sigma_y), "start_sigma": self.settings.start_sigma,
-                "preset": self.runner.preset, **self.runner.settings_dict()}
+        return {
+            "sigma_y": float(self.settings.sigma_y),
+            "start_sigma": self.settings.start_sigma,
+            "preset": self.runner.preset,
+            **self.runner.settings_dict(),
+        }
 
     def draw(self, mixture: np.ndarray, seed: int) -> tuple[np.ndarray, tuple[int, int]]:
         """N posterior draws [N, S, n] of the stems of one channel's mixture [n] (the prior's rate), and the denoiser
@@ -62,9 +68,18 @@ class SegmentSampler:
         batch = settings.batch_size or settings.num_samples
         samples, forward, backward = [], 0, 0
         for call, first in enumerate(range(0, settings.num_samples, batch)):
-            result = api.sample(prior, self.operator, observation, sigma_y=settings.sigma_y, sampler=self.runner,
-                                num_samples=min(batch, settings.num_samples - first), seed=seed + call * SEED_STRIDE,
-                                return_result=True, init=estimate, start_sigma=settings.start_sigma)
+            result = api.sample(
+                prior,
+                self.operator,
+                observation,
+                sigma_y=settings.sigma_y,
+                sampler=self.runner,
+                num_samples=min(batch, settings.num_samples - first),
+                seed=seed + call * SEED_STRIDE,
+                return_result=True,
+                init=estimate,
+                start_sigma=settings.start_sigma,
+            )
             samples.append(result.samples[..., :length].float().cpu().numpy())
             forward += result.calls.forward
             backward += result.calls.forward_backward

@@ -4,6 +4,7 @@ Positions and lengths are in samples of the output rate. Consecutive segments sh
 samples; an overlap of at most half a segment means every sample lies in at most two segments,
 so a pairwise linear cross-fade (weights w and 1 − w) sums to one everywhere.
 """
+
 from __future__ import annotations
 
 import math
@@ -49,8 +50,15 @@ def plan_segments(total: int, length: int, overlap: float) -> list[Segment]:
     for index in range(count):
         start = index * hop
         last = index == count - 1
-        segments.append(Segment(index, start, total if last else start + length,
-                                fade_in=0 if index == 0 else shared, fade_out=0 if last else shared))
+        segments.append(
+            Segment(
+                index,
+                start,
+                total if last else start + length,
+                fade_in=0 if index == 0 else shared,
+                fade_out=0 if last else shared,
+            )
+        )
     return segments
 
 
@@ -61,9 +69,9 @@ def fade_weights(segment: Segment) -> np.ndarray:
     """
     weights = np.ones(segment.length)
     if segment.fade_in:
-        weights[:segment.fade_in] = _ramp(segment.fade_in)
+        weights[: segment.fade_in] = _ramp(segment.fade_in)
     if segment.fade_out:
-        weights[segment.length - segment.fade_out:] = 1.0 - _ramp(segment.fade_out)
+        weights[segment.length - segment.fade_out :] = 1.0 - _ramp(segment.fade_out)
     return weights
 
 
@@ -84,7 +92,7 @@ def overlap_add(pieces: Iterable[tuple[Segment, np.ndarray]]) -> Iterator[np.nda
             raise ValueError(f"segment {segment.index} has {values.shape[-1]} samples, expected {segment.length}")
         weighted = values * fade_weights(segment)
         if segment.fade_in:
-            weighted[..., :segment.fade_in] += pending
+            weighted[..., : segment.fade_in] += pending
         keep = segment.length - segment.fade_out
         yield weighted[..., :keep]
         pending = weighted[..., keep:]

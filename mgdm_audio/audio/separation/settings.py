@@ -4,6 +4,7 @@ A preset names a sampler, where it starts and its budget; explicit options repla
 (:func:`build_settings`). The presets' costs are real-time factors (seconds of computing per second of audio)
 measured with the embedded prior and separator on one thread of a 2-core CPU (benchmarks/results/separation.md).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -40,11 +41,17 @@ class Quality:
 
 QUALITIES = {
     "fast": Quality("none", "separator", None, cost="the separator alone: about 0.2× real time"),
-    "default": Quality("mgdm", "separator", 0.05, {"steps": 8, "gibbs_reps": 1, "grad_steps": 3, "denoising_steps": 5},
-                       cost="MGDM refining the separator's estimate from σ = 0.05 (K = 8, R = 1, 3 Adam steps, "
-                            "5-point x̂0 chains): about 3× real time"),
-    "paper": Quality("mgdm", "none", None, cost="MGDM from noise with the published settings (R = 6): about 160× "
-                                                "real time"),
+    "default": Quality(
+        "mgdm",
+        "separator",
+        0.05,
+        {"steps": 8, "gibbs_reps": 1, "grad_steps": 3, "denoising_steps": 5},
+        cost="MGDM refining the separator's estimate from σ = 0.05 (K = 8, R = 1, 3 Adam steps, "
+        "5-point x̂0 chains): about 3× real time",
+    ),
+    "paper": Quality(
+        "mgdm", "none", None, cost="MGDM from noise with the published settings (R = 6): about 160× real time"
+    ),
 }
 DEFAULT_QUALITY = "default"
 
@@ -113,9 +120,16 @@ class SeparationSettings:
         return dataclasses.asdict(self)
 
 
-def build_settings(quality: str, separator: str | os.PathLike = "default", sampler: str | None = None,
-                   init: str | None = None, start_sigma: float | None = None, num_samples: int | None = None,
-                   overrides: dict[str, Any] | None = None, **options: Any) -> SeparationSettings:
+def build_settings(
+    quality: str,
+    separator: str | os.PathLike = "default",
+    sampler: str | None = None,
+    init: str | None = None,
+    start_sigma: float | None = None,
+    num_samples: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    **options: Any,
+) -> SeparationSettings:
     """The settings of preset ``quality`` with single values replaced.
 
     Args:
@@ -141,9 +155,14 @@ def build_settings(quality: str, separator: str | os.PathLike = "default", sampl
     if sampler != "none":
         overrides = {**(preset.overrides if same_sampler else {}), **(overrides or {})}
     return SeparationSettings(
-        sampler=sampler, overrides=overrides or {}, init=init, start_sigma=start_sigma,
+        sampler=sampler,
+        overrides=overrides or {},
+        init=init,
+        start_sigma=start_sigma,
         num_samples=num_samples or (preset.num_samples if same_sampler else 1),
-        separator=str(resolve_separator(separator).resolve()) if init == "separator" else None, **options)
+        separator=str(resolve_separator(separator).resolve()) if init == "separator" else None,
+        **options,
+    )
 
 
 def stems_and_rate(directory: str | os.PathLike, section: str) -> tuple[tuple[str, ...], int] | None:

@@ -4,6 +4,7 @@ A track is any :class:`.audio_io.Source` (an array, an open file). Its segments 
 context, resampled to the prior's rate, sampled (:class:`.sampling.SegmentSampler`), resampled back, projected so
 the stems sum to the mixture, and cross-faded into output chunks. Memory holds a few segments at a time.
 """
+
 from __future__ import annotations
 
 import time
@@ -50,17 +51,27 @@ def plan(source: Source, prior: MultiSourcePrior, settings: SeparationSettings) 
     """The track's rates and its segments in output samples, each read with context fitting one model segment."""
     model_rate = prior.sample_rate
     output_rate = model_rate if settings.keep_model_rate else source.sample_rate
-    model_length = (prior.segment_length if settings.segment_seconds is None
-                    else prior.valid_length(round(settings.segment_seconds * model_rate)))
-    geometry = Geometry(source.sample_rate, model_rate, output_rate,
-                        resampled_length(source.frames, source.sample_rate, output_rate),
-                        resampling_context(source.sample_rate, model_rate), alignment(source.sample_rate, output_rate))
+    model_length = (
+        prior.segment_length
+        if settings.segment_seconds is None
+        else prior.valid_length(round(settings.segment_seconds * model_rate))
+    )
+    geometry = Geometry(
+        source.sample_rate,
+        model_rate,
+        output_rate,
+        resampled_length(source.frames, source.sample_rate, output_rate),
+        resampling_context(source.sample_rate, model_rate),
+        alignment(source.sample_rate, output_rate),
+    )
     # Input samples one model segment spans, less the context and the alignment slack around a segment.
     span = model_length * source.sample_rate // model_rate - 2 * geometry.context - geometry.align - 2
     length = span * output_rate // source.sample_rate
     if length < 2:
-        raise ValueError(f"segment of {model_length} samples at {model_rate} Hz is too short to read "
-                         f"{source.sample_rate} Hz audio with resampling context; use a longer --segment")
+        raise ValueError(
+            f"segment of {model_length} samples at {model_rate} Hz is too short to read "
+            f"{source.sample_rate} Hz audio with resampling context; use a longer --segment"
+        )
     return geometry, plan_segments(geometry.output_frames, length, settings.overlap)
 
 
@@ -71,8 +82,9 @@ def output_names(stems: tuple[str, ...], settings: SeparationSettings) -> list[s
     return [*stems, *(f"{stem}_sample{k}" for k in range(settings.num_samples) for stem in stems)]
 
 
-def separate_segment(source: Source, geometry: Geometry, segment: Segment,
-                     sampler: SegmentSampler) -> tuple[np.ndarray, dict[str, Any]]:
+def separate_segment(
+    source: Source, geometry: Geometry, segment: Segment, sampler: SegmentSampler
+) -> tuple[np.ndarray, dict[str, Any]]:
     """One segment's outputs [outputs, channels, segment.length] (float64) and its statistics."""
     settings = sampler.settings
     started = time.perf_counter()
@@ -97,12 +109,20 @@ def separate_segment(source: Source, geometry: Geometry, segment: Segment,
     mean = stems.mean(axis=0)
     residual_after = _norm(mixture - mean.sum(axis=0))
     values = np.concatenate([mean, stems.reshape(-1, *stems.shape[2:])]) if settings.save_samples else mean
-    record = dict(index=segment.index, start=segment.start, stop=segment.stop, input_start=start, input_stop=stop,
-                  model_length=sampler.prior.valid_length(mixture_model.shape[-1]), seeds=seeds,
-                  seconds=round(time.perf_counter() - started, 4),
-                  denoiser_calls=dict(forward=sum(c[0] for c in calls), forward_backward=sum(c[1] for c in calls)),
-                  residual_model_rate=residual_model, residual_before_projection=residual_before,
-                  residual_after_projection=residual_after)
+    record = dict(
+        index=segment.index,
+        start=segment.start,
+        stop=segment.stop,
+        input_start=start,
+        input_stop=stop,
+        model_length=sampler.prior.valid_length(mixture_model.shape[-1]),
+        seeds=seeds,
+        seconds=round(time.perf_counter() - started, 4),
+        denoiser_calls=dict(forward=sum(c[0] for c in calls), forward_backward=sum(c[1] for c in calls)),
+        residual_model_rate=residual_model,
+        residual_before_projection=residual_before,
+        residual_after_projection=residual_after,
+    )
     return values.astype(np.float64), record
 
 
@@ -121,8 +141,9 @@ class Track:
         self.names = output_names(sampler.prior.stems, sampler.settings)
         self.stats: list[dict[str, Any]] = []
 
-    def chunks(self, store: SegmentStore | None = None,
-               progress: Callable[[float], None] = lambda seconds: None) -> Iterator[np.ndarray]:
+    def chunks(
+        self, store: SegmentStore | None = None, progress: Callable[[float], None] = lambda seconds: None
+    ) -> Iterator[np.ndarray]:
         """Consecutive output chunks [outputs, channels, n] (float64) whose concatenation is the separated track.
         ``store``: finished segments are taken from it and new ones saved to it (resume after a crash).
         ``progress``: called with the seconds of audio each chunk holds."""
@@ -145,11 +166,18 @@ class Track:
     def record(self) -> dict[str, Any]:
         """The record's track part: rates, lengths, channels, per-segment statistics, outputs."""
         geometry = self.geometry
-        return dict(input_sample_rate=self.source.sample_rate, model_sample_rate=geometry.model_rate,
-                    output_sample_rate=geometry.output_rate, input_frames=self.source.frames,
-                    output_frames=geometry.output_frames, input_channels=self.source.channels,
-                    output_channels=self.channels, resampling_context=geometry.context, segments=self.stats,
-                    outputs=[f"{name}.wav" for name in self.names])
+        return dict(
+            input_sample_rate=self.source.sample_rate,
+            model_sample_rate=geometry.model_rate,
+            output_sample_rate=geometry.output_rate,
+            input_frames=self.source.frames,
+            output_frames=geometry.output_frames,
+            input_channels=self.source.channels,
+            output_channels=self.channels,
+            resampling_context=geometry.context,
+            segments=self.stats,
+            outputs=[f"{name}.wav" for name in self.names],
+        )
 
 
 def _fit(values: np.ndarray, length: int) -> np.ndarray:

@@ -1,5 +1,6 @@
 """Separator directories: ``config.json`` (the network and a ``"separator"`` entry) + ``model.safetensors``
 (+ ``MODEL_CARD.md``), the layout of every model directory (:mod:`mgdm_audio.core.pretrained`)."""
+
 from __future__ import annotations
 
 import os

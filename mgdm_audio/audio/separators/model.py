@@ -3,6 +3,7 @@
 They are the fast baseline a user picks instead of posterior sampling, and the initial estimate that
 warm-starts a sampler (``mgdm separate --init separator``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -30,8 +31,10 @@ class MixtureSeparator(nn.Module):
         super().__init__()
         stems = tuple(str(stem) for stem in stems)
         if getattr(net, "num_sources", None) != len(stems):
-            raise ValueError(f"the network gives {getattr(net, 'num_sources', None)} sources but {len(stems)} stems "
-                             f"are named {stems}")
+            raise ValueError(
+                f"the network gives {getattr(net, 'num_sources', None)} sources but {len(stems)} stems "
+                f"are named {stems}"
+            )
         self.net = net
         self.sample_rate = int(sample_rate)
         self.segment_length = int(segment_length)

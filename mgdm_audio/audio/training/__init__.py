@@ -1,4 +1,5 @@
 """Training multi-source waveform priors on Kaldi data directories (``mgdm train-prior``)."""
+
 from .architecture import unet_config
 from .data import StemChunks
 from .settings import TrainSettings

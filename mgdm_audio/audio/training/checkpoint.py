@@ -5,6 +5,7 @@ the training seconds so far, both random states (numpy for the data, torch for t
 identity (the settings that must not change across a restart). Read with ``weights_only=True``:
 it holds only tensors and plain Python values.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,19 +19,42 @@ from mgdm_audio.common.atomic import atomic_path
 CHECKPOINT_FILE = "checkpoint.pt"
 
 
-def save_checkpoint(path: str | os.PathLike, *, step: int, seconds: float, model: torch.nn.Module,
-                    optimizer: torch.optim.Optimizer, rng: np.random.Generator, generator: torch.Generator,
-                    identity: dict[str, Any], average: dict[str, torch.Tensor] | None = None) -> None:
-    state = dict(step=step, seconds=seconds, model=model.state_dict(), optimizer=optimizer.state_dict(),
-                 numpy_state=rng.bit_generator.state, torch_state=generator.get_state(), identity=identity,
-                 average=average)
+def save_checkpoint(
+    path: str | os.PathLike,
+    *,
+    step: int,
+    seconds: float,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    rng: np.random.Generator,
+    generator: torch.Generator,
+    identity: dict[str, Any],
+    average: dict[str, torch.Tensor] | None = None,
+) -> None:
+    state = dict(
+        step=step,
+        seconds=seconds,
+        model=model.state_dict(),
+        optimizer=optimizer.state_dict(),
+        numpy_state=rng.bit_generator.state,
+        torch_state=generator.get_state(),
+        identity=identity,
+        average=average,
+    )
     with atomic_path(path) as temporary:
         torch.save(state, temporary)
 
 
-def restore_checkpoint(path: str | os.PathLike, *, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
-                       rng: np.random.Generator, generator: torch.Generator, identity: dict[str, Any],
-                       average: dict[str, torch.Tensor] | None = None) -> tuple[int, float]:
+def restore_checkpoint(
+    path: str | os.PathLike,
+    *,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    rng: np.random.Generator,
+    generator: torch.Generator,
+    identity: dict[str, Any],
+    average: dict[str, torch.Tensor] | None = None,
+) -> tuple[int, float]:
     """Loads the checkpoint into the given objects (``average``'s tensors in place); returns (step, training
     seconds so far).
 
@@ -41,13 +65,16 @@ def restore_checkpoint(path: str | os.PathLike, *, model: torch.nn.Module, optim
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises several types for truncated or foreign files
-        raise ValueError(f"{path}: unreadable checkpoint ({type(error).__name__}: {error}); "
-                         f"delete it to start over") from None
+        raise ValueError(
+            f"{path}: unreadable checkpoint ({type(error).__name__}: {error}); delete it to start over"
+        ) from None
     saved = state["identity"]
     for key in sorted(set(saved) | set(identity)):
         if saved.get(key) != identity.get(key):
-            raise ValueError(f"{path}: made with {key} = {saved.get(key)!r}, this run has {identity.get(key)!r}; "
-                             f"resume with the same options or use another output directory")
+            raise ValueError(
+                f"{path}: made with {key} = {saved.get(key)!r}, this run has {identity.get(key)!r}; "
+                f"resume with the same options or use another output directory"
+            )
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     rng.bit_generator.state = state["numpy_state"]

@@ -1,4 +1,5 @@
 """Random aligned multi-stem chunks of a Kaldi data directory, read from disk at random offsets."""
+
 from __future__ import annotations
 
 import os
@@ -28,13 +29,21 @@ class StemChunks:
             mono, or no utterance of at least L samples (the message names the file or directory).
     """
 
-    def __init__(self, data_dir: str | os.PathLike, num_stems: int, segment_length: int, sample_rate: int,
-                 stems: tuple[str, ...] | None = None):
+    def __init__(
+        self,
+        data_dir: str | os.PathLike,
+        num_stems: int,
+        segment_length: int,
+        sample_rate: int,
+        stems: tuple[str, ...] | None = None,
+    ):
         found = len(read_data_dir(data_dir).sources)
         if found != num_stems:
             names = f" ({', '.join(stems)})" if stems else ""
-            raise DataDirError(f"{data_dir}: {found} stems (spk1.scp … spk{found}.scp) but the model has {num_stems}"
-                               f"{names}; give one stem name per spk file (--stems) or use another data dir")
+            raise DataDirError(
+                f"{data_dir}: {found} stems (spk1.scp … spk{found}.scp) but the model has {num_stems}"
+                f"{names}; give one stem name per spk file (--stems) or use another data dir"
+            )
         data = validate_data_dir(data_dir, num_speakers=num_stems, sample_rate=sample_rate)
         self.segment_length = segment_length
         self.paths: list[list[str]] = []
@@ -59,8 +68,9 @@ class StemChunks:
         """Utterances long enough to give a chunk (:attr:`hours` is their total duration)."""
         return len(self.paths)
 
-    def batch(self, batch_size: int, rng: np.random.Generator, gain_range: tuple[float, float] = (0.5, 1.5)
-              ) -> np.ndarray:
+    def batch(
+        self, batch_size: int, rng: np.random.Generator, gain_range: tuple[float, float] = (0.5, 1.5)
+    ) -> np.ndarray:
         """Chunks [batch_size, S, L] (float32), each example's stems scaled by one gain ~ U(gain_range).
 
         One gain per example keeps the stems' balance (and so their mixture) intact while varying
@@ -72,8 +82,13 @@ class StemChunks:
         chunks = np.stack([self.read(int(u), int(o)) for u, o in zip(utterances, offsets)])
         return chunks * gains[:, None, None]
 
-    def remixed_batch(self, batch_size: int, rng: np.random.Generator, gain_range: tuple[float, float] = (0.5, 1.5),
-                      probability: float = 0.5) -> np.ndarray:
+    def remixed_batch(
+        self,
+        batch_size: int,
+        rng: np.random.Generator,
+        gain_range: tuple[float, float] = (0.5, 1.5),
+        probability: float = 0.5,
+    ) -> np.ndarray:
         """Like :meth:`batch`, but with ``probability`` an example is a remix: each of its stems comes from its
         own random chunk (utterance and offset) with its own gain (the augmentation Demucs trains with: new
         mixtures, so a separator cannot learn one corpus's pairings of parts). The draws come from ``rng`` only.
@@ -98,5 +113,9 @@ class StemChunks:
 
     def read(self, utterance: int, offset: int) -> np.ndarray:
         """Stems [S, L] (float32) of utterance ``utterance`` (index into :attr:`paths`) from sample ``offset``."""
-        return np.stack([soundfile.read(path, frames=self.segment_length, start=offset, dtype="float32")[0]
-                         for path in self.paths[utterance]])
+        return np.stack(
+            [
+                soundfile.read(path, frames=self.segment_length, start=offset, dtype="float32")[0]
+                for path in self.paths[utterance]
+            ]
+        )

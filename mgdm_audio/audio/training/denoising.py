@@ -6,6 +6,7 @@ prior's denoiser D(x, σ) (to compare with the identity's σ²) and the per-stem
 median over the chunks where the stem is active by MSDM's rule (below 0 dB the denoiser does worse than
 returning zero).
 """
+
 from __future__ import annotations
 
 import os
@@ -41,7 +42,9 @@ def random_chunks(data_dir: str | os.PathLike, num_stems: int, length: int, coun
     return torch.from_numpy(np.asarray(chunks))
 
 
-def denoising(prior, clean: torch.Tensor, sigma: float, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def denoising(
+    prior, clean: torch.Tensor, sigma: float, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(MSE per stem [S], median SDR per stem over active chunks [S], dB) of D(x_0 + σ ε, σ) on ``clean`` [n, S, L]."""
     with torch.no_grad():
         noisy = clean + sigma * torch.randn(clean.shape, generator=generator)
@@ -53,17 +56,28 @@ def denoising(prior, clean: torch.Tensor, sigma: float, generator: torch.Generat
     return squared_error.mean(dim=0) / clean.shape[2], sdr
 
 
-def denoising_table(prior, data_dir: str | os.PathLike, chunks: int = 24, seed: int = 0,
-                    sigmas: tuple[float, ...] = SIGMAS) -> str:
+def denoising_table(
+    prior, data_dir: str | os.PathLike, chunks: int = 24, seed: int = 0, sigmas: tuple[float, ...] = SIGMAS
+) -> str:
     """Markdown table: per σ, the identity's MSE, each stem's MSE, all stems' MSE and each stem's SDR (dB) on
     ``chunks`` random chunks of ``data_dir`` (the same chunks and noise for the same seed)."""
     clean = random_chunks(data_dir, len(prior.stems), prior.segment_length, chunks, seed)
     generator = torch.Generator().manual_seed(seed)
-    lines = ["| σ | identity MSE (σ²) | " + " | ".join(f"{stem} MSE" for stem in prior.stems) + " | all stems | "
-             + " | ".join(f"{stem} SDR (dB)" for stem in prior.stems) + " |",
-             "|---|---|" + "---|" * (2 * len(prior.stems) + 1)]
+    lines = [
+        "| σ | identity MSE (σ²) | "
+        + " | ".join(f"{stem} MSE" for stem in prior.stems)
+        + " | all stems | "
+        + " | ".join(f"{stem} SDR (dB)" for stem in prior.stems)
+        + " |",
+        "|---|---|" + "---|" * (2 * len(prior.stems) + 1),
+    ]
     for sigma in sigmas:
         per_stem, sdr = denoising(prior, clean, sigma, generator)
-        lines.append(f"| {sigma:g} | {sigma**2:.2e} | " + " | ".join(f"{float(v):.2e}" for v in per_stem)
-                     + f" | {float(per_stem.mean()):.2e} | " + " | ".join(f"{float(v):+.1f}" for v in sdr) + " |")
+        lines.append(
+            f"| {sigma:g} | {sigma**2:.2e} | "
+            + " | ".join(f"{float(v):.2e}" for v in per_stem)
+            + f" | {float(per_stem.mean()):.2e} | "
+            + " | ".join(f"{float(v):+.1f}" for v in sdr)
+            + " |"
+        )
     return "\n".join(lines)

@@ -9,6 +9,7 @@ Files it keeps in the output directory:
 A restart with the same settings continues from the checkpoint and ends with the same weights as an
 uninterrupted run on the same device (same data draws, loss draws, optimizer state and average).
 """
+
 from __future__ import annotations
 
 import time
@@ -49,10 +50,18 @@ class Fit:
     final_loss_steps: int
 
 
-def fit(module: torch.nn.Module, loss: Loss, data: StemChunks, out_dir: Path, settings: TrainSettings,
-        identity: dict[str, Any], device: torch.device, progress: bool = True,
-        sample: Callable[[StemChunks, int, np.random.Generator], np.ndarray] | None = None,
-        validation: StemChunks | None = None) -> Fit:
+def fit(
+    module: torch.nn.Module,
+    loss: Loss,
+    data: StemChunks,
+    out_dir: Path,
+    settings: TrainSettings,
+    identity: dict[str, Any],
+    device: torch.device,
+    progress: bool = True,
+    sample: Callable[[StemChunks, int, np.random.Generator], np.ndarray] | None = None,
+    validation: StemChunks | None = None,
+) -> Fit:
     """Trains ``module`` in place; at the end it holds the weight average when ``settings.ema_decay`` > 0.
 
     Args:
@@ -72,9 +81,15 @@ def fit(module: torch.nn.Module, loss: Loss, data: StemChunks, out_dir: Path, se
     checkpoint = out_dir / CHECKPOINT_FILE
     start_step, seconds_before = 0, 0.0
     if checkpoint.is_file():
-        start_step, seconds_before = restore_checkpoint(checkpoint, model=module, optimizer=optimizer, rng=rng,
-                                                        generator=generator, identity=identity,
-                                                        average=average and average.tensors)
+        start_step, seconds_before = restore_checkpoint(
+            checkpoint,
+            model=module,
+            optimizer=optimizer,
+            rng=rng,
+            generator=generator,
+            identity=identity,
+            average=average and average.tensors,
+        )
         if start_step > settings.steps:
             raise ValueError(f"{checkpoint}: already at step {start_step}, beyond the {settings.steps} steps asked for")
     log = LossLog(out_dir / LOG_FILE, start_step)
@@ -103,8 +118,17 @@ def fit(module: torch.nn.Module, loss: Loss, data: StemChunks, out_dir: Path, se
                 with average.swapped_in(module) if average is not None else nullcontext():
                     validator.run(module, step, seconds)
             if step % settings.checkpoint_every == 0 or step == settings.steps:
-                save_checkpoint(checkpoint, step=step, seconds=seconds, model=module, optimizer=optimizer, rng=rng,
-                                generator=generator, identity=identity, average=average and average.tensors)
+                save_checkpoint(
+                    checkpoint,
+                    step=step,
+                    seconds=seconds,
+                    model=module,
+                    optimizer=optimizer,
+                    rng=rng,
+                    generator=generator,
+                    identity=identity,
+                    average=average and average.tensors,
+                )
     finally:
         bar.close()
         log.close()
@@ -123,8 +147,9 @@ class _WeightAverage:
 
     def __init__(self, module: torch.nn.Module, decay: float):
         self.decay = decay
-        self.tensors = {name: tensor.detach().clone() for name, tensor in module.state_dict().items()
-                        if tensor.is_floating_point()}
+        self.tensors = {
+            name: tensor.detach().clone() for name, tensor in module.state_dict().items() if tensor.is_floating_point()
+        }
 
     def update(self, module: torch.nn.Module, step: int) -> None:
         decay = min(self.decay, (1.0 + step) / (10.0 + step))
@@ -150,8 +175,9 @@ class _WeightAverage:
 class _Validator:
     """The loss on fixed held-out batches with fixed loss draws, logged to ``valid_log.csv``."""
 
-    def __init__(self, data: StemChunks | None, loss: Loss, sample, out_dir: Path, start_step: int,
-                 device: torch.device):
+    def __init__(
+        self, data: StemChunks | None, loss: Loss, sample, out_dir: Path, start_step: int, device: torch.device
+    ):
         if data is None:
             raise ValueError("validate_every > 0 needs validation data")
         rng = np.random.default_rng(VALIDATION_SEED)

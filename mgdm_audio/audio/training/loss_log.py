@@ -1,4 +1,5 @@
 """The training log: one CSV row ``step,loss,seconds`` per optimisation step."""
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,5 @@
 """Settings of a training run (priors and separators share them)."""
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """A model from a run's latest checkpoint, while the run goes on (it only reads the run's files)."""
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,9 @@ from .model_card import TrainingFacts, model_card, read_log
 from .settings import TrainSettings
 
 
-def export_checkpoint(run_dir: str | os.PathLike, destination: str | os.PathLike,
-                      denoising_dir: str | os.PathLike | None = None) -> tuple[Path, int]:
+def export_checkpoint(
+    run_dir: str | os.PathLike, destination: str | os.PathLike, denoising_dir: str | os.PathLike | None = None
+) -> tuple[Path, int]:
     """Writes the prior or separator of ``run_dir/checkpoint.pt`` (its weight average when the run keeps one) to
     ``destination``; returns (destination, the checkpoint's step). A prior's model card is the one a finished run
     writes (settings, data, loss curve up to the checkpoint's step), with the held-out denoising table on
@@ -58,17 +60,31 @@ def export_checkpoint(run_dir: str | os.PathLike, destination: str | os.PathLike
 def _run_facts(run_dir: Path, state: dict, prior: MultiSourcePrior) -> tuple[TrainSettings, TrainingFacts]:
     """The settings and facts of a prior's run at its checkpoint, from the checkpoint and the training log."""
     identity, step = state["identity"], int(state["step"])
-    settings = TrainSettings(**{field.name: identity[field.name] for field in fields(TrainSettings)
-                                if field.name in identity and field.name not in ("steps", "gain_range")},
-                             gain_range=tuple(identity["gain_range"]), steps=step)
+    settings = TrainSettings(
+        **{
+            field.name: identity[field.name]
+            for field in fields(TrainSettings)
+            if field.name in identity and field.name not in ("steps", "gain_range")
+        },
+        gain_range=tuple(identity["gain_range"]),
+        steps=step,
+    )
     try:
         data = StemChunks(identity["data_dir"], len(prior.stems), prior.segment_length, prior.sample_rate)
         utterances, hours = data.num_utterances, data.hours
     except (DataDirError, OSError):
         utterances = hours = None  # moved or deleted since: the card names the directory only
-    recent = [float(row["loss"]) for row in read_log(run_dir / LOG_FILE) if int(row["step"]) <= step][-FINAL_LOSS_WINDOW:]
-    facts = TrainingFacts(data_dir=identity["data_dir"], data_utterances=utterances, data_hours=hours,
-                          final_loss=sum(recent) / len(recent) if recent else float("nan"), final_loss_steps=len(recent),
-                          seconds=float(state["seconds"]), hardware=f"device {identity['device']} (from the checkpoint)",
-                          init=identity.get("init"))
+    recent = [float(row["loss"]) for row in read_log(run_dir / LOG_FILE) if int(row["step"]) <= step][
+        -FINAL_LOSS_WINDOW:
+    ]
+    facts = TrainingFacts(
+        data_dir=identity["data_dir"],
+        data_utterances=utterances,
+        data_hours=hours,
+        final_loss=sum(recent) / len(recent) if recent else float("nan"),
+        final_loss_steps=len(recent),
+        seconds=float(state["seconds"]),
+        hardware=f"device {identity['device']} (from the checkpoint)",
+        init=identity.get("init"),
+    )
     return settings, facts

@@ -3,6 +3,7 @@
 Output directory layout: the loop's files (``checkpoint.pt``, ``train_log.csv``, ``valid_log.csv``; see
 :mod:`.loop`) and, at the end, ``prior/`` (config.json, model.safetensors, MODEL_CARD.md).
 """
+
 from __future__ import annotations
 
 import os
@@ -31,10 +32,17 @@ class TrainingResult:
     facts: TrainingFacts
 
 
-def train_prior(prior: MultiSourcePrior, data_dir: str | os.PathLike, out_dir: str | os.PathLike,
-                settings: TrainSettings, device: torch.device | str = "cpu", progress: bool = True,
-                valid_dir: str | os.PathLike | None = None,
-                init_from: MultiSourcePrior | None = None, init_name: str | None = None) -> TrainingResult:
+def train_prior(
+    prior: MultiSourcePrior,
+    data_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    settings: TrainSettings,
+    device: torch.device | str = "cpu",
+    progress: bool = True,
+    valid_dir: str | os.PathLike | None = None,
+    init_from: MultiSourcePrior | None = None,
+    init_name: str | None = None,
+) -> TrainingResult:
     """Trains ``prior`` in place (moved to ``device``) with the EDM loss; writes ``out_dir`` (see module doc).
 
     Each step: a batch of random aligned chunks [B, S, L] with random gains, ``denoiser.loss``, Adam
@@ -53,27 +61,42 @@ def train_prior(prior: MultiSourcePrior, data_dir: str | os.PathLike, out_dir: s
     device = torch.device(device)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    chunks = [None if d is None else StemChunks(d, len(prior.stems), prior.segment_length, prior.sample_rate,
-                                                prior.stems)
-              for d in (data_dir, valid_dir)]
+    chunks = [
+        None if d is None else StemChunks(d, len(prior.stems), prior.segment_length, prior.sample_rate, prior.stems)
+        for d in (data_dir, valid_dir)
+    ]
     if init_from is not None and not (out_dir / CHECKPOINT_FILE).is_file():
         _check_same_network(prior, init_from, init_name)
         prior.denoiser.net.load_state_dict(init_from.denoiser.net.state_dict())
     denoiser = prior.denoiser.to(device)
-    identity = dict({key: value for key, value in asdict(settings).items() if key in settings.fixed_fields()},
-                    gain_range=list(settings.gain_range), data_dir=str(Path(data_dir).resolve()),
-                    device=device.type, net=prior.denoiser.net.config, prior=prior.config, init=init_name)
-    run = fit(denoiser, denoiser.loss, chunks[0], out_dir, settings, identity, device, progress,
-              validation=chunks[1])
+    identity = dict(
+        {key: value for key, value in asdict(settings).items() if key in settings.fixed_fields()},
+        gain_range=list(settings.gain_range),
+        data_dir=str(Path(data_dir).resolve()),
+        device=device.type,
+        net=prior.denoiser.net.config,
+        prior=prior.config,
+        init=init_name,
+    )
+    run = fit(denoiser, denoiser.loss, chunks[0], out_dir, settings, identity, device, progress, validation=chunks[1])
     prior.eval()
-    facts = TrainingFacts(data_dir=str(Path(data_dir).resolve()), data_utterances=chunks[0].num_utterances,
-                          data_hours=chunks[0].hours, final_loss=run.final_loss, final_loss_steps=run.final_loss_steps,
-                          seconds=run.seconds, hardware=describe_device(device), init=init_name)
+    facts = TrainingFacts(
+        data_dir=str(Path(data_dir).resolve()),
+        data_utterances=chunks[0].num_utterances,
+        data_hours=chunks[0].hours,
+        final_loss=run.final_loss,
+        final_loss_steps=run.final_loss_steps,
+        seconds=run.seconds,
+        hardware=describe_device(device),
+        init=init_name,
+    )
     card = model_card(prior, settings, facts, run_dir=out_dir, denoising_dir=valid_dir)
     return TrainingResult(save_prior(prior, out_dir / PRIOR_DIR, card), run.start_step, facts)
 
 
 def _check_same_network(prior: MultiSourcePrior, source: MultiSourcePrior, name: str | None) -> None:
     if source.denoiser.net.config != prior.denoiser.net.config or source.stems != prior.stems:
-        raise ValueError(f"{name or 'the initial prior'}: its network or stems differ from the ones asked for "
-                         f"(start from weights of the same architecture and stems)")
+        raise ValueError(
+            f"{name or 'the initial prior'}: its network or stems differ from the ones asked for "
+            f"(start from weights of the same architecture and stems)"
+        )

@@ -1,4 +1,5 @@
 """The forward-operator contract: y = A(x) on batched tensors of any shape."""
+
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,5 @@
 """A dense matrix as a forward operator."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,14 +32,18 @@ class Linear(LinearOperator):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.shape[-1] != self.in_dim:
-            raise ValueError(f"Linear operator expects inputs of size {self.in_dim} in the last dimension, "
-                             f"got shape {tuple(x.shape)}")
+            raise ValueError(
+                f"Linear operator expects inputs of size {self.in_dim} in the last dimension, "
+                f"got shape {tuple(x.shape)}"
+            )
         return x @ self.matrix.to(x.dtype).T
 
     def adjoint(self, y: torch.Tensor) -> torch.Tensor:
         if y.shape[-1] != self.out_dim:
-            raise ValueError(f"Linear adjoint expects inputs of size {self.out_dim} in the last dimension, "
-                             f"got shape {tuple(y.shape)}")
+            raise ValueError(
+                f"Linear adjoint expects inputs of size {self.out_dim} in the last dimension, "
+                f"got shape {tuple(y.shape)}"
+            )
         return y @ self.matrix.to(y.dtype)
 
     def svd(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

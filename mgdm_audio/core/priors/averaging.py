@@ -4,12 +4,13 @@ Averaging snapshots taken along one training run (Izmailov et al., 2018, "Averag
 optima and better generalization"; ESPnet's ``average_checkpoints``) smooths what a constant learning rate
 leaves between snapshots, over a longer window than the trainer's moving average.
 """
+
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import torch
 
@@ -38,13 +39,16 @@ def average_priors(sources: Sequence[str | os.PathLike], destination: str | os.P
     for directory in directories:
         layout = describe(directory)["layout"]
         if layout != "mgdm":
-            raise ValueError(f"{directory}: a prior in the {layout} layout; only config.json + {WEIGHTS_FILE} "
-                             f"priors are averaged")
+            raise ValueError(
+                f"{directory}: a prior in the {layout} layout; only config.json + {WEIGHTS_FILE} priors are averaged"
+            )
     config = _config(directories[0])
     for directory in directories[1:]:
         if _config(directory) != config:
-            raise ValueError(f"{directory / CONFIG_FILE}: differs from {directories[0] / CONFIG_FILE}; only priors "
-                             f"of one architecture and settings are averaged")
+            raise ValueError(
+                f"{directory / CONFIG_FILE}: differs from {directories[0] / CONFIG_FILE}; only priors "
+                f"of one architecture and settings are averaged"
+            )
     prior = load(directories[0])
     states = [prior.net.state_dict()] + [load(directory).net.state_dict() for directory in directories[1:]]
     average = {}
@@ -64,11 +68,15 @@ def _config(directory: Path) -> dict:
 
 
 def _model_card(directories: list[Path]) -> str:
-    rows = "\n".join(f"| `{directory}` | {file_sha256(directory / WEIGHTS_FILE)} |"
-                     for directory in directories)
+    rows = "\n".join(f"| `{directory}` | {file_sha256(directory / WEIGHTS_FILE)} |" for directory in directories)
     first = directories[0] / MODEL_CARD_FILE
-    inherited = (f"\n\nThe first source's model card follows.\n\n---\n\n{first.read_text(encoding='utf-8')}"
-                 if first.is_file() else "\n")
-    return ("# Weight average of priors (written by `mgdm average-priors`)\n\n"
-            f"The uniform mean of the weights of these {len(directories)} priors (one config.json; float64 sums):\n\n"
-            f"| source | {WEIGHTS_FILE} SHA-256 |\n|---|---|\n{rows}{inherited}")
+    inherited = (
+        f"\n\nThe first source's model card follows.\n\n---\n\n{first.read_text(encoding='utf-8')}"
+        if first.is_file()
+        else "\n"
+    )
+    return (
+        "# Weight average of priors (written by `mgdm average-priors`)\n\n"
+        f"The uniform mean of the weights of these {len(directories)} priors (one config.json; float64 sums):\n\n"
+        f"| source | {WEIGHTS_FILE} SHA-256 |\n|---|---|\n{rows}{inherited}"
+    )

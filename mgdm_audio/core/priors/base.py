@@ -1,4 +1,5 @@
 """The prior contract: a diffusion model seen as a variance-preserving (VP) process."""
+
 from __future__ import annotations
 
 import math

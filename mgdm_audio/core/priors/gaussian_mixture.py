@@ -1,4 +1,5 @@
 """Gaussian-mixture priors: exact denoisers on any noise schedule, and exact posteriors."""
+
 from __future__ import annotations
 
 import math
@@ -29,14 +30,22 @@ class GaussianMixture(Prior):
 
     prediction_type = "sample"
 
-    def __init__(self, weights: ArrayLike, means: ArrayLike, covariances: ArrayLike,
-                 alphas_cumprod: torch.Tensor | None = None, default_preset: str = "gmm",
-                 dtype: torch.dtype = torch.float64):
+    def __init__(
+        self,
+        weights: ArrayLike,
+        means: ArrayLike,
+        covariances: ArrayLike,
+        alphas_cumprod: torch.Tensor | None = None,
+        default_preset: str = "gmm",
+        dtype: torch.dtype = torch.float64,
+    ):
         weights = torch.as_tensor(weights, dtype=torch.float64)
         means = torch.as_tensor(means, dtype=torch.float64)
         covariances = torch.as_tensor(covariances, dtype=torch.float64)
         if means.ndim != 2 or weights.shape != means.shape[:1]:
-            raise ValueError(f"means must be [K, d] and weights [K]; got {tuple(means.shape)} and {tuple(weights.shape)}")
+            raise ValueError(
+                f"means must be [K, d] and weights [K]; got {tuple(means.shape)} and {tuple(weights.shape)}"
+            )
         if (weights < 0).any() or float(weights.sum()) <= 0:
             raise ValueError("mixture weights must be non-negative with a positive sum")
         num_components, dim = means.shape
@@ -51,8 +60,10 @@ class GaussianMixture(Prior):
             else:
                 eigenvalues, eigenvectors = torch.linalg.eigh(covariances)
         else:
-            raise ValueError(f"covariances must be [K, d, d] or [K, d] with K={num_components}, d={dim}; "
-                             f"got {tuple(covariances.shape)}")
+            raise ValueError(
+                f"covariances must be [K, d, d] or [K, d] with K={num_components}, d={dim}; "
+                f"got {tuple(covariances.shape)}"
+            )
         if (eigenvalues < -1e-10).any():
             raise ValueError("covariances must be positive semi-definite")
         table = gmm_benchmark_table() if alphas_cumprod is None else alphas_cumprod
@@ -81,21 +92,26 @@ class GaussianMixture(Prior):
             raise ValueError("the level-0 density of a singular component is undefined")
         return math.sqrt(alpha_bar), variances
 
-    def _log_densities(self, x: torch.Tensor, scale: float,
-                       variances: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def _log_densities(
+        self, x: torch.Tensor, scale: float, variances: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """log w_k N(x; scale · μ_k, C_k) [B, K] at a level of :meth:`_level`, and (full covariances only)
         the eigenbasis offsets [B, K, d]."""
         inverse = 1.0 / variances
         if self.eigenvectors is None:
             # Diagonal C_k: expand the square so that everything is a [B, d] x [d, K] product.
-            mahalanobis = ((x * x) @ inverse.T - 2 * scale * x @ (self.means * inverse).T
-                           + scale**2 * (self.means**2 * inverse).sum(1))
+            mahalanobis = (
+                (x * x) @ inverse.T
+                - 2 * scale * x @ (self.means * inverse).T
+                + scale**2 * (self.means**2 * inverse).sum(1)
+            )
             offsets = None
         else:
             offsets = torch.einsum("bkd,kde->bke", x[:, None, :] - scale * self.means, self.eigenvectors)
             mahalanobis = (offsets**2 * inverse).sum(-1)
-        log_densities = torch.log(self.weights) - 0.5 * (mahalanobis + torch.log(variances).sum(1)
-                                                          + self.dim * math.log(2 * math.pi))
+        log_densities = torch.log(self.weights) - 0.5 * (
+            mahalanobis + torch.log(variances).sum(1) + self.dim * math.log(2 * math.pi)
+        )
         return log_densities, offsets
 
     def log_prob(self, x: torch.Tensor, index: int = 0) -> torch.Tensor:
@@ -128,7 +144,7 @@ class GaussianMixture(Prior):
             scaled = torch.einsum("bde,be->bd", self.eigenvectors[components], scaled)
         return self.means[components] + scaled
 
-    def posterior(self, matrix: ArrayLike, y: ArrayLike, sigma_y: float) -> "GaussianMixture":
+    def posterior(self, matrix: ArrayLike, y: ArrayLike, sigma_y: float) -> GaussianMixture:
         """Exact posterior of x_0 given y = matrix @ x_0 + sigma_y · ε, ε ~ N(0, I).
 
         Again a mixture: per component, Gaussian conditioning with S_k = A Σ_k Aᵀ + σ_y² I,
@@ -154,8 +170,16 @@ class GaussianMixture(Prior):
         post_covs = covariances - gain @ cross.transpose(1, 2)
         post_covs = 0.5 * (post_covs + post_covs.transpose(1, 2))
         whitened = torch.linalg.solve_triangular(chol, residual[..., None], upper=False)[..., 0]
-        log_evidence = (torch.log(self.weights.double()) - 0.5 * (whitened**2).sum(-1)
-                        - torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(-1))
-        return GaussianMixture(torch.softmax(log_evidence, 0), post_means, post_covs,
-                               alphas_cumprod=self.alphas_cumprod, default_preset=self.default_preset,
-                               dtype=self.means.dtype)
+        log_evidence = (
+            torch.log(self.weights.double())
+            - 0.5 * (whitened**2).sum(-1)
+            - torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(-1)
+        )
+        return GaussianMixture(
+            torch.softmax(log_evidence, 0),
+            post_means,
+            post_covs,
+            alphas_cumprod=self.alphas_cumprod,
+            default_preset=self.default_preset,
+            dtype=self.means.dtype,
+        )

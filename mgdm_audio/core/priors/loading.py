@@ -8,22 +8,46 @@ network document with one more entry, ``"prior"``, holding the prior's type and 
 
 so :func:`mgdm_audio.core.pretrained.from_pretrained` also reads the bare network of a prior directory.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
 from ..plugins import load_plugins
-from ..pretrained import (CONFIG_FILE, MODEL_CARD_FILE, WEIGHTS_FILE, check_weights_file, load_model, named_directories,
-                          read_section, save_model, write_model_card)
+from ..pretrained import (
+    CONFIG_FILE,
+    MODEL_CARD_FILE,
+    WEIGHTS_FILE,
+    check_weights_file,
+    load_model,
+    named_directories,
+    read_section,
+    save_model,
+    write_model_card,
+)
 from ..registry import register
 from .base import Prior
 
-__all__ = ["CONFIG_FILE", "MODEL_CARD_FILE", "NAMED_PRIORS", "PRIOR_TYPES", "WEIGHTS_FILE", "check_weights_file",
-           "describe", "load", "register_layout", "register_prior_type", "resolve", "save_prior", "write_model_card"]
+__all__ = [
+    "CONFIG_FILE",
+    "MODEL_CARD_FILE",
+    "NAMED_PRIORS",
+    "PRIOR_TYPES",
+    "WEIGHTS_FILE",
+    "check_weights_file",
+    "describe",
+    "load",
+    "register_layout",
+    "register_prior_type",
+    "resolve",
+    "save_prior",
+    "write_model_card",
+]
 
 #: Names that :func:`load` resolves to packaged directories (a name wins over a same-named path): every folder
 #: of ``mgdm_audio/assets/priors``, by its name.
@@ -43,8 +67,9 @@ def register_prior_type(cls: type[Prior]) -> type[Prior]:
     return cls
 
 
-def register_layout(name: str, detect: Callable[[Path], bool],
-                    build: Callable[[Path, torch.device | str], Prior]) -> None:
+def register_layout(
+    name: str, detect: Callable[[Path], bool], build: Callable[[Path, torch.device | str], Prior]
+) -> None:
     """Lets :func:`load` read another directory layout ``name``: ``build(directory, device)`` where
     ``detect(directory)``."""
     register(LAYOUTS, name, (detect, build), "prior layout")

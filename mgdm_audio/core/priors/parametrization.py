@@ -7,6 +7,7 @@ All conversions live here. With ᾱ the level's table entry and x the VP-noised 
 Variance-exploding (EDM) denoisers D(x_VE, σ) reach the VP view through ᾱ = 1 / (1 + σ²) and
 x_VE = x_VP / sqrt(ᾱ): then x̂0 = D(x_VE, σ).
 """
+
 from __future__ import annotations
 
 import math

@@ -1,7 +1,8 @@
 """Variance-exploding (EDM) denoisers D(x, σ) seen as VP priors."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -24,8 +25,13 @@ class VEDenoiserPrior(Prior):
     prediction_type = "sample"
     network_method = "denoise"
 
-    def __init__(self, denoiser: Callable[[torch.Tensor, float], torch.Tensor], sigmas: torch.Tensor,
-                 event_shape: tuple[int, ...], default_preset: str):
+    def __init__(
+        self,
+        denoiser: Callable[[torch.Tensor, float], torch.Tensor],
+        sigmas: torch.Tensor,
+        event_shape: tuple[int, ...],
+        default_preset: str,
+    ):
         super().__init__(table_from_sigmas(sigmas), event_shape, default_preset)
         self.denoiser = denoiser
         self._sigmas = sigmas_from_table(self.alphas_cumprod)

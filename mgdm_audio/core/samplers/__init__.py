@@ -1,4 +1,5 @@
 """The generic posterior samplers over the prior / operator / likelihood contracts, their registry and presets."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,8 +17,7 @@ from .pnpdm import PnPDM, PnPDMSettings
 from .reddiff import REDDiff, REDDiffSettings
 
 #: Sampler name → class: the generic ones here, and those plug-ins add with :func:`register_sampler`.
-SAMPLERS: dict[str, type[Sampler]] = {cls.name: cls for cls in (MGDM, DPS, DiffPIR, PiGDM, DDNM, REDDiff, DAPS,
-                                                                 PnPDM)}
+SAMPLERS: dict[str, type[Sampler]] = {cls.name: cls for cls in (MGDM, DPS, DiffPIR, PiGDM, DDNM, REDDiff, DAPS, PnPDM)}
 
 
 def register_sampler(cls: type[Sampler]) -> type[Sampler]:
@@ -46,7 +46,32 @@ def make_sampler(name: str, preset: str, **overrides: Any) -> Sampler:
     return sampler_class(name).from_preset(preset, **overrides)
 
 
-__all__ = ["SAMPLERS", "make_sampler", "register_sampler", "sampler_class", "sampler_names", "Sampler", "SamplingResult",
-           "DenoiserCalls", "MGDM", "MGDMSettings", "DPS", "DPSSettings", "DiffPIR", "DiffPIRSettings", "PiGDM",
-           "PiGDMSettings", "DDNM", "DDNMSettings", "REDDiff", "REDDiffSettings", "DAPS", "DAPSSettings", "PnPDM",
-           "PnPDMSettings", "load_preset", "preset_names", "register_presets"]
+__all__ = [
+    "SAMPLERS",
+    "make_sampler",
+    "register_sampler",
+    "sampler_class",
+    "sampler_names",
+    "Sampler",
+    "SamplingResult",
+    "DenoiserCalls",
+    "MGDM",
+    "MGDMSettings",
+    "DPS",
+    "DPSSettings",
+    "DiffPIR",
+    "DiffPIRSettings",
+    "PiGDM",
+    "PiGDMSettings",
+    "DDNM",
+    "DDNMSettings",
+    "REDDiff",
+    "REDDiffSettings",
+    "DAPS",
+    "DAPSSettings",
+    "PnPDM",
+    "PnPDMSettings",
+    "load_preset",
+    "preset_names",
+    "register_presets",
+]

@@ -1,4 +1,5 @@
 """Unconditional sampling from a prior: the DDPM (η = 1) / DDIM (η = 0) ancestral chain."""
+
 from __future__ import annotations
 
 import torch
@@ -9,8 +10,14 @@ from ..priors.base import Prior
 from .start import COLD
 
 
-def sample_prior(prior: Prior, num_samples: int, steps: int, generator: torch.Generator | None = None,
-                 eta: float = 1.0, progress: bool = False) -> torch.Tensor:
+def sample_prior(
+    prior: Prior,
+    num_samples: int,
+    steps: int,
+    generator: torch.Generator | None = None,
+    eta: float = 1.0,
+    progress: bool = False,
+) -> torch.Tensor:
     """``num_samples`` draws of p_0 [num_samples, *event_shape] (decoded for latent priors).
 
     On the grid t_0 = 0 < t_1 < … < t_{K−1} = ``prior.grid(steps)``: x ~ N(0, (1 − ᾱ) I) at the top

@@ -1,12 +1,14 @@
 """What every sampler shares: settings (defaults, presets, shared checks), call counting, results."""
+
 from __future__ import annotations
 
 import dataclasses
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 
@@ -36,8 +38,12 @@ def register_presets(folder: Traversable) -> None:
 
 
 def _preset_files() -> dict[str, Traversable]:
-    return {entry.name[:-5]: entry for folder in PRESET_FOLDERS for entry in folder.iterdir()
-            if entry.name.endswith(".toml")}
+    return {
+        entry.name[:-5]: entry
+        for folder in PRESET_FOLDERS
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    }
 
 
 def preset_names() -> list[str]:
@@ -150,29 +156,51 @@ class Sampler:
         """Settings as plain, JSON-serialisable values (schedules as their expressions)."""
         return {key: getattr(value, "spec", value) for key, value in dataclasses.asdict(self.settings).items()}
 
-    def __call__(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
-                 generator: torch.Generator | None = None, trace: bool = False,
-                 start: ColdStart = COLD) -> SamplingResult:
+    def __call__(
+        self,
+        prior: Prior,
+        operator: Operator,
+        likelihood: GaussianLikelihood,
+        num_samples: int,
+        generator: torch.Generator | None = None,
+        trace: bool = False,
+        start: ColdStart = COLD,
+    ) -> SamplingResult:
         """Draw ``num_samples`` samples, from noise or from ``start`` (a :class:`.start.WarmStart`)."""
         if num_samples < 1:
             raise ValueError(f"num_samples must be >= 1, got {num_samples}")
         self.check(prior, operator)
         calls = DenoiserCalls()
         steps: list[torch.Tensor] = []
-        record: Callable[[torch.Tensor], None] = (lambda x0: steps.append(x0.detach().cpu())) if trace else (lambda x0: None)
+        record: Callable[[torch.Tensor], None] = (
+            (lambda x0: steps.append(x0.detach().cpu())) if trace else (lambda x0: None)
+        )
         started = time.perf_counter()
         with frozen(prior), counting(prior, calls):
             samples = self._run(prior, operator, likelihood, num_samples, generator, record, start)
             samples = prior.decode(samples).detach()
-        return SamplingResult(samples, self.name, {"preset": self.preset, **self.settings_dict()}, calls,
-                              time.perf_counter() - started, steps)
+        return SamplingResult(
+            samples,
+            self.name,
+            {"preset": self.preset, **self.settings_dict()},
+            calls,
+            time.perf_counter() - started,
+            steps,
+        )
 
     def check(self, prior: Prior, operator: Operator) -> None:
         """Raise a clear error if this sampler cannot work with ``prior`` and ``operator`` (default: any)."""
 
-    def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
-             start: ColdStart) -> torch.Tensor:
+    def _run(
+        self,
+        prior: Prior,
+        operator: Operator,
+        likelihood: GaussianLikelihood,
+        num_samples: int,
+        generator: torch.Generator | None,
+        record: Callable[[torch.Tensor], None],
+        start: ColdStart,
+    ) -> torch.Tensor:
         """Return clean estimates [num_samples, *event_shape] in the prior's (latent) space, starting as ``start``
         says (its grid and initial state)."""
         raise NotImplementedError

@@ -12,11 +12,12 @@ level σ_t = sqrt((1 − ᾱ_t) / ᾱ_t) ("ve"), or sqrt(1 − ᾱ_t) ("vp"), th
 with identity covariance: with it and one-call estimates, every step is an exact posterior draw for such a
 prior. ``ode_steps`` − 1 denoiser calls, none with gradient, per step.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -61,9 +62,16 @@ class DAPS(Sampler):
     def check(self, prior: Prior, operator: Operator) -> None:
         require_linear_pixel("DAPS", prior, operator)
 
-    def _run(self, prior: Prior, operator: LinearOperator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
-             start: ColdStart) -> torch.Tensor:
+    def _run(
+        self,
+        prior: Prior,
+        operator: LinearOperator,
+        likelihood: GaussianLikelihood,
+        num_samples: int,
+        generator: torch.Generator | None,
+        record: Callable[[torch.Tensor], None],
+        start: ColdStart,
+    ) -> torch.Tensor:
         settings = self.settings
         grid = start.grid(prior, settings.steps)
         x = start.state(prior, num_samples, grid[-1], generator, settings.scale_initial_noise)
@@ -73,10 +81,12 @@ class DAPS(Sampler):
                 alpha_bar = prior.alpha_bar(t)
                 x0 = denoising_chain(prior, x, t, settings.ode_steps, 0.0, generator)
                 r2 = (1.0 - alpha_bar) / (alpha_bar if settings.posterior_std == "ve" else 1.0)
-                x0 = sample_data_step(operator, likelihood, x0, r2, generator, settings.cg_iterations,
-                                      settings.cg_tolerance)
+                x0 = sample_data_step(
+                    operator, likelihood, x0, r2, generator, settings.cg_iterations, settings.cg_tolerance
+                )
                 record(x0)
                 alpha_bar_prev = prior.alpha_bar(t_prev)
                 x = math.sqrt(alpha_bar_prev) * x0 + math.sqrt(1.0 - alpha_bar_prev) * standard_normal_like(
-                    x0, generator)
+                    x0, generator
+                )
         return x0

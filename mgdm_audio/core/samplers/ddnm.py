@@ -12,10 +12,11 @@ own σ, and draws only the remainder sqrt(σ² − (a λ_i σ_y / s_i)²) fresh 
 the prior's own chain, the exact posterior. One denoiser call, no gradient, per step; the SVD is the
 operator's (dense factors: for small problems).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -53,9 +54,16 @@ class DDNM(Sampler):
     def check(self, prior: Prior, operator: Operator) -> None:
         require_linear_pixel("DDNM", prior, operator)
 
-    def _run(self, prior: Prior, operator: LinearOperator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
-             start: ColdStart) -> torch.Tensor:
+    def _run(
+        self,
+        prior: Prior,
+        operator: LinearOperator,
+        likelihood: GaussianLikelihood,
+        num_samples: int,
+        generator: torch.Generator | None,
+        record: Callable[[torch.Tensor], None],
+        start: ColdStart,
+    ) -> torch.Tensor:
         settings = self.settings
         grid = start.grid(prior, settings.steps)
         x = start.state(prior, num_samples, grid[-1], generator, settings.scale_initial_noise)
@@ -74,8 +82,11 @@ class DDNM(Sampler):
                 t, t_prev = grid[position], grid[position - 1]
                 x0 = prior.x0(x, t)
                 # The last step returns the clean estimate itself: a = 1, σ = 0.
-                step = (bridge(prior.alphas_cumprod, 0, t_prev, t, settings.eta) if t_prev > 0
-                        else BridgeCoefficients(1.0, 0.0, 0.0))
+                step = (
+                    bridge(prior.alphas_cumprod, 0, t_prev, t, settings.eta)
+                    if t_prev > 0
+                    else BridgeCoefficients(1.0, 0.0, 0.0)
+                )
                 # λ_i = 1 where the step's noise covers the correction's, else σ / (a σ_y / s_i).
                 carried = step.coef_lower * y_noise
                 lam = torch.where(carried <= step.std, torch.ones_like(s), step.std / carried.clamp_min(1e-300))

@@ -12,11 +12,12 @@ The proximal step solves (AᵀA + ρ_t I) x = Aᵀy + ρ_t x̂0 by conjugate gra
 any :class:`LinearOperator` with an adjoint works, no SVD needed and no gradient through the
 denoiser. Non-linear operators and latent priors (where A ∘ decode is not linear) are refused.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -50,14 +51,20 @@ class DiffPIRSettings(ConjugateGradientSettings):
             raise ValueError(f"zeta must be in [0, 1], got {self.zeta}")
 
 
-def conjugate_gradient(apply: Callable[[torch.Tensor], torch.Tensor], rhs: torch.Tensor, start: torch.Tensor,
-                       iterations: int, tolerance: float) -> torch.Tensor:
+def conjugate_gradient(
+    apply: Callable[[torch.Tensor], torch.Tensor],
+    rhs: torch.Tensor,
+    start: torch.Tensor,
+    iterations: int,
+    tolerance: float,
+) -> torch.Tensor:
     """Solve apply(x) = rhs for a symmetric positive (semi-)definite ``apply``, one system per batch row.
 
     Args:
         rhs, start: [B, *shape]. Stops after ``iterations`` or once every row's residual norm is at
             most ``tolerance`` times its right-hand side's norm.
     """
+
     def dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         return (a * b).flatten(1).sum(1).view(-1, *[1] * (a.ndim - 1))
 
@@ -94,9 +101,16 @@ class DiffPIR(Sampler):
         if type(prior).decode is not Prior.decode:
             raise ValueError("DiffPIR needs a pixel-space prior: its proximal step is linear in the prior's space")
 
-    def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
-             start: ColdStart) -> torch.Tensor:
+    def _run(
+        self,
+        prior: Prior,
+        operator: Operator,
+        likelihood: GaussianLikelihood,
+        num_samples: int,
+        generator: torch.Generator | None,
+        record: Callable[[torch.Tensor], None],
+        start: ColdStart,
+    ) -> torch.Tensor:
         settings = self.settings
         grid = start.grid(prior, settings.steps)
         x = start.state(prior, num_samples, grid[-1], generator, settings.scale_initial_noise)
@@ -107,8 +121,13 @@ class DiffPIR(Sampler):
             alpha_bar, alpha_bar_prev = prior.alpha_bar(t), prior.alpha_bar(t_prev)
             x0 = prior.x0(x, t)
             rho = settings.lam * likelihood.sigma_y**2 * alpha_bar / (1.0 - alpha_bar)
-            x0 = conjugate_gradient(lambda v: operator.adjoint(operator(v)) + rho * v, back_projected + rho * x0, x0,
-                                    settings.cg_iterations, settings.cg_tolerance)
+            x0 = conjugate_gradient(
+                lambda v, rho=rho: operator.adjoint(operator(v)) + rho * v,
+                back_projected + rho * x0,
+                x0,
+                settings.cg_iterations,
+                settings.cg_tolerance,
+            )
             record(x0)
             if t_prev > 0:
                 eps = (x - math.sqrt(alpha_bar) * x0) / math.sqrt(1.0 - alpha_bar)

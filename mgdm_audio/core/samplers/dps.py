@@ -1,8 +1,9 @@
 """DPS: diffusion posterior sampling (Chung et al., ICLR 2023; docs/method.md#baselines)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -37,9 +38,16 @@ class DPS(Sampler):
     name = "dps"
     Settings = DPSSettings
 
-    def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
-             start: ColdStart) -> torch.Tensor:
+    def _run(
+        self,
+        prior: Prior,
+        operator: Operator,
+        likelihood: GaussianLikelihood,
+        num_samples: int,
+        generator: torch.Generator | None,
+        record: Callable[[torch.Tensor], None],
+        start: ColdStart,
+    ) -> torch.Tensor:
         settings = self.settings
         observe = forward_model(prior, operator)
         grid = start.grid(prior, settings.steps)
@@ -53,8 +61,11 @@ class DPS(Sampler):
                 (gradient,) = torch.autograd.grad(distance, x)
             with torch.no_grad():
                 x0 = x0.detach()
-                step = x0 if t_prev == 0 else bridge(prior.alphas_cumprod, 0, t_prev, t, settings.eta).sample(
-                    x0, x.detach(), generator)
+                step = (
+                    x0
+                    if t_prev == 0
+                    else bridge(prior.alphas_cumprod, 0, t_prev, t, settings.eta).sample(x0, x.detach(), generator)
+                )
                 x = step - settings.zeta * gradient
             record(x0)
         return x.detach()

@@ -1,4 +1,5 @@
 """Rules that pick the mixture component s (a table index) at each outer step (docs/method.md#index-rules)."""
+
 from __future__ import annotations
 
 import torch
@@ -6,8 +7,9 @@ import torch
 INDEX_RULES = ("mix", "uniform", "deterministic", "midpoint")
 
 
-def choose_index(rule: str, k: int, t: int, t_prev: int, min_index: int, mix_threshold: int,
-                 generator: torch.Generator | None) -> int:
+def choose_index(
+    rule: str, k: int, t: int, t_prev: int, min_index: int, mix_threshold: int, generator: torch.Generator | None
+) -> int:
     """Table index s with 1 <= s < t for outer step k at grid time t (previous grid time t_prev).
 
     - ``mix``: s ~ Uniform{min_index, …, t_prev − 1} while k < mix_threshold, then s = t_prev;

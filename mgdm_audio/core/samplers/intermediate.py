@@ -17,10 +17,11 @@ the bridge mean m [B, *shape] and scalar std σ, and returns one draw per sample
   informative A, small σ_y) pCN's bridge proposals rarely land in the likelihood; the fit's do. For small
   observations (the benchmark's d_y ≤ 50), not images or audio.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -39,8 +40,9 @@ WIDEN = 0.25
 BACKTRACK = 6
 
 
-def variational(energy: Energy, mean: torch.Tensor, std: float, steps: int, lr: float,
-                generator: torch.Generator | None) -> torch.Tensor:
+def variational(
+    energy: Energy, mean: torch.Tensor, std: float, steps: int, lr: float, generator: torch.Generator | None
+) -> torch.Tensor:
     """x_s ~ N(μ, diag e^{2λ}), (μ, λ) from (m, log σ) by ``steps`` single-draw Adam steps at ``lr``."""
     mean = mean.detach()
     fitted_mean = mean.clone().requires_grad_(True)
@@ -68,12 +70,14 @@ def pcn(energy: Energy, mean: torch.Tensor, std: float, steps: int, generator: t
     acceptance probability is min(1, exp(energy(x) − energy(x'))). β starts at 1 (independent draws
     from the bridge) and adapts per sample: ×1.3 after an acceptance, ÷1.3 after a rejection.
     """
-    return _metropolis(lambda x: -energy(x), mean, lambda beta: beta * std * standard_normal_like(mean, generator),
-                       steps, generator)
+    return _metropolis(
+        lambda x: -energy(x), mean, lambda beta: beta * std * standard_normal_like(mean, generator), steps, generator
+    )
 
 
-def laplace(residual: Residual, mean: torch.Tensor, std: float, fit_steps: int, steps: int,
-            generator: torch.Generator | None) -> torch.Tensor:
+def laplace(
+    residual: Residual, mean: torch.Tensor, std: float, fit_steps: int, steps: int, generator: torch.Generator | None
+) -> torch.Tensor:
     """A Gauss–Newton fit of the conditional, then ``steps`` independence Metropolis–Hastings steps from it.
 
     ``residual`` maps x_s [B, *shape] to the whitened residual r(x_s) = (y − A D_s(x_s)) / σ_y, [B, n], so
@@ -95,13 +99,13 @@ def laplace(residual: Residual, mean: torch.Tensor, std: float, fit_steps: int, 
 
     def objective(flat: torch.Tensor) -> torch.Tensor:  # −log π up to a constant, [B]
         with torch.no_grad():
-            return 0.5 * residual(flat.reshape(shape)).pow(2).sum(1) + 0.5 * (flat - flat_mean).pow(2).sum(1) / std ** 2
+            return 0.5 * residual(flat.reshape(shape)).pow(2).sum(1) + 0.5 * (flat - flat_mean).pow(2).sum(1) / std**2
 
     for _ in range(fit_steps):
         value, jacobian = _linearise(residual, centre.reshape(shape))
         offset = value + torch.einsum("bnd,bd->bn", jacobian, flat_mean - centre)
-        step = flat_mean - std ** 2 * _push_through(jacobian, offset, std) - centre
-        current = 0.5 * value.pow(2).sum(1) + 0.5 * (centre - flat_mean).pow(2).sum(1) / std ** 2
+        step = flat_mean - std**2 * _push_through(jacobian, offset, std) - centre
+        current = 0.5 * value.pow(2).sum(1) + 0.5 * (centre - flat_mean).pow(2).sum(1) / std**2
         pending = torch.ones_like(current, dtype=torch.bool)
         for _ in range(BACKTRACK):  # halve each sample's step until its objective does not increase
             trial = centre + step
@@ -115,20 +119,23 @@ def laplace(residual: Residual, mean: torch.Tensor, std: float, fit_steps: int, 
             step = step / 2
     if jacobian is None:
         return pcn(lambda x: 0.5 * residual(x).pow(2).sum(1), mean, std, steps, generator)
-    jacobian = jacobian * WIDEN ** 0.5
+    jacobian = jacobian * WIDEN**0.5
 
     def draw(beta: torch.Tensor) -> torch.Tensor:  # β · a draw of the proposal minus μ, [B, *shape]
         xi = std * standard_normal(tuple(flat_mean.shape), generator, mean.dtype, mean.device)
         eta = standard_normal((batch, jacobian.shape[1]), generator, mean.dtype, mean.device)
-        sample = xi - std ** 2 * _push_through(jacobian, torch.einsum("bnd,bd->bn", jacobian, xi) + eta, std)
+        sample = xi - std**2 * _push_through(jacobian, torch.einsum("bnd,bd->bn", jacobian, xi) + eta, std)
         return beta * sample.reshape(shape)
 
     def log_weight(x: torch.Tensor) -> torch.Tensor:  # log target − log proposal, up to a constant, [B]
         flat = x.reshape(batch, -1)
         from_centre = flat - centre
-        return (-0.5 * residual(x).pow(2).sum(1) - 0.5 * (flat - flat_mean).pow(2).sum(1) / std ** 2
-                + 0.5 * from_centre.pow(2).sum(1) / std ** 2
-                + 0.5 * torch.einsum("bnd,bd->bn", jacobian, from_centre).pow(2).sum(1))
+        return (
+            -0.5 * residual(x).pow(2).sum(1)
+            - 0.5 * (flat - flat_mean).pow(2).sum(1) / std**2
+            + 0.5 * from_centre.pow(2).sum(1) / std**2
+            + 0.5 * torch.einsum("bnd,bd->bn", jacobian, from_centre).pow(2).sum(1)
+        )
 
     return _metropolis(log_weight, centre.reshape(shape), draw, steps, generator, adapt=1.0)
 
@@ -138,21 +145,30 @@ def _linearise(residual: Residual, x: torch.Tensor) -> tuple[torch.Tensor, torch
     x = x.detach().requires_grad_(True)
     with torch.enable_grad():
         value = residual(x)
-        rows = [torch.autograd.grad(value[:, i].sum(), x, retain_graph=i + 1 < value.shape[1])[0].reshape(len(x), -1)
-                for i in range(value.shape[1])]
+        rows = [
+            torch.autograd.grad(value[:, i].sum(), x, retain_graph=i + 1 < value.shape[1])[0].reshape(len(x), -1)
+            for i in range(value.shape[1])
+        ]
     return value.detach(), torch.stack(rows, 1)
 
 
 def _push_through(jacobian: torch.Tensor, vector: torch.Tensor, std: float) -> torch.Tensor:
     """Jᵀ (I + σ² J Jᵀ)⁻¹ v per sample: J [B, n, D], v [B, n] -> [B, D] (an n × n solve)."""
-    gram = torch.eye(jacobian.shape[1], dtype=jacobian.dtype, device=jacobian.device) + std ** 2 * (
-        jacobian @ jacobian.transpose(1, 2))
+    gram = torch.eye(jacobian.shape[1], dtype=jacobian.dtype, device=jacobian.device) + std**2 * (
+        jacobian @ jacobian.transpose(1, 2)
+    )
     return torch.einsum("bnd,bn->bd", jacobian, torch.linalg.solve(gram, vector))
 
 
 @torch.no_grad()
-def _metropolis(log_weight: Callable[[torch.Tensor], torch.Tensor], centre: torch.Tensor,
-                draw: Callable[[torch.Tensor], torch.Tensor], steps: int, generator: torch.Generator | None, adapt: float = ADAPT) -> torch.Tensor:
+def _metropolis(
+    log_weight: Callable[[torch.Tensor], torch.Tensor],
+    centre: torch.Tensor,
+    draw: Callable[[torch.Tensor], torch.Tensor],
+    steps: int,
+    generator: torch.Generator | None,
+    adapt: float = ADAPT,
+) -> torch.Tensor:
     """pCN chain with reference N(centre, C) and target ∝ exp(log_weight) N(centre, C): ``draw(β)`` returns
     β times a draw of N(0, C) (β a [B, 1, …] column); started from a draw of the reference."""
     batch = centre.shape[0]

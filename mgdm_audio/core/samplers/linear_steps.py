@@ -4,6 +4,7 @@ All of them need a linear A with its adjoint, acting in the prior's own space (a
 and solve small linear systems by the conjugate gradients of :mod:`.diffpir`, so that no dense matrix
 is formed; DDNM+ alone uses the operator's SVD (:meth:`LinearOperator.svd`).
 """
+
 from __future__ import annotations
 
 import torch
@@ -30,17 +31,26 @@ def observation(likelihood: GaussianLikelihood, like: torch.Tensor) -> torch.Ten
     return y if y.ndim == like.ndim else y.unsqueeze(0)
 
 
-def solve_observation_space(operator: LinearOperator, rhs: torch.Tensor, r2: float, sigma2: float,
-                            iterations: int, tolerance: float) -> torch.Tensor:
+def solve_observation_space(
+    operator: LinearOperator, rhs: torch.Tensor, r2: float, sigma2: float, iterations: int, tolerance: float
+) -> torch.Tensor:
     """(r² A Aᵀ + σ² I)⁻¹ rhs for rhs [B, *out_shape], by conjugate gradients from zero."""
+
     def apply(v: torch.Tensor) -> torch.Tensor:
         return r2 * operator(operator.adjoint(v)) + sigma2 * v
 
     return conjugate_gradient(apply, rhs, torch.zeros_like(rhs), iterations, tolerance)
 
 
-def sample_data_step(operator: LinearOperator, likelihood: GaussianLikelihood, center: torch.Tensor, r2: float,
-                     generator: torch.Generator | None, iterations: int, tolerance: float) -> torch.Tensor:
+def sample_data_step(
+    operator: LinearOperator,
+    likelihood: GaussianLikelihood,
+    center: torch.Tensor,
+    r2: float,
+    generator: torch.Generator | None,
+    iterations: int,
+    tolerance: float,
+) -> torch.Tensor:
     """One exact draw per row of p(x) ∝ N(x; center, r² I) N(y; A x, σ_y² I), [B, *shape].
 
     Perturb, then optimise: with x̃ = center + r ξ and ỹ = y + σ_y η, the solution of
@@ -51,13 +61,20 @@ def sample_data_step(operator: LinearOperator, likelihood: GaussianLikelihood, c
     perturbed = center + r2**0.5 * standard_normal_like(center, generator)
     y = observation(likelihood, center)
     noisy_y = y.expand(center.shape[0], *y.shape[1:]) + likelihood.sigma_y * standard_normal_like(
-        y.expand(center.shape[0], *y.shape[1:]), generator)
-    return conjugate_gradient(lambda v: operator.adjoint(operator(v)) + ratio * v,
-                              operator.adjoint(noisy_y) + ratio * perturbed, perturbed, iterations, tolerance)
+        y.expand(center.shape[0], *y.shape[1:]), generator
+    )
+    return conjugate_gradient(
+        lambda v: operator.adjoint(operator(v)) + ratio * v,
+        operator.adjoint(noisy_y) + ratio * perturbed,
+        perturbed,
+        iterations,
+        tolerance,
+    )
 
 
-def denoising_chain(prior: Prior, x: torch.Tensor, index: int, points: int, eta: float,
-                    generator: torch.Generator | None) -> torch.Tensor:
+def denoising_chain(
+    prior: Prior, x: torch.Tensor, index: int, points: int, eta: float, generator: torch.Generator | None
+) -> torch.Tensor:
     """x̂0 from x at table index ``index`` by the prior's own chain on min(points, index + 1) grid points
     down to 0: η = 0 follows the probability-flow ODE (DDIM), η = 1 draws from p(x_0 | x_index) (DDPM).
     One point or index 0: the denoiser's single estimate D_index(x)."""

@@ -1,8 +1,9 @@
 """MGDM: the mixture-guided Gibbs sampler (Janati et al., ICML 2025; docs/method.md#the-method, #the-sampler)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -72,12 +73,15 @@ class MGDMSettings:
         if self.index_rule not in INDEX_RULES:
             raise ValueError(f"unknown index rule {self.index_rule!r}; expected one of {INDEX_RULES}")
         if self.intermediate_update not in intermediate.INTERMEDIATE_UPDATES:
-            raise ValueError(f"unknown intermediate_update {self.intermediate_update!r}; "
-                             f"expected one of {intermediate.INTERMEDIATE_UPDATES}")
+            raise ValueError(
+                f"unknown intermediate_update {self.intermediate_update!r}; "
+                f"expected one of {intermediate.INTERMEDIATE_UPDATES}"
+            )
 
 
-def squared_operator_norm(observe: Callable[[torch.Tensor], torch.Tensor], at: torch.Tensor,
-                          iterations: int = 100) -> float:
+def squared_operator_norm(
+    observe: Callable[[torch.Tensor], torch.Tensor], at: torch.Tensor, iterations: int = 100
+) -> float:
     """‖A‖²: the largest eigenvalue of JᵀJ, J the forward model's Jacobian at ``at`` [1, *shape] (A itself for
     a linear A), by power iteration on JᵀJ through autograd, from a fixed start (the sampler's generator is
     not touched). No denoiser calls."""
@@ -87,8 +91,9 @@ def squared_operator_norm(observe: Callable[[torch.Tensor], torch.Tensor], at: t
     for _ in range(iterations):
         vector = vector / vector.norm()
         with torch.enable_grad():
-            _, product = torch.autograd.functional.vjp(observe, point, torch.autograd.functional.jvp(
-                observe, point, vector)[1])
+            _, product = torch.autograd.functional.vjp(
+                observe, point, torch.autograd.functional.jvp(observe, point, vector)[1]
+            )
         estimate = float((vector * product).sum())
         vector = product
     return estimate
@@ -102,15 +107,24 @@ class MGDM(Sampler):
     name = "mgdm"
     Settings = MGDMSettings
 
-    def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
-             start: ColdStart) -> torch.Tensor:
+    def _run(
+        self,
+        prior: Prior,
+        operator: Operator,
+        likelihood: GaussianLikelihood,
+        num_samples: int,
+        generator: torch.Generator | None,
+        record: Callable[[torch.Tensor], None],
+        start: ColdStart,
+    ) -> torch.Tensor:
         settings = self.settings
         observe = forward_model(prior, operator)
         grid = start.grid(prior, settings.steps)
         num_grid = len(grid)
         table = prior.alphas_cumprod
-        update_schedule = settings.grad_steps if settings.intermediate_update == "variational" else settings.metropolis_steps
+        update_schedule = (
+            settings.grad_steps if settings.intermediate_update == "variational" else settings.metropolis_steps
+        )
         norm_squared = None
         with torch.no_grad():
             x_next = start.state(prior, num_samples, grid[-1], generator, settings.scale_initial_noise)
@@ -131,8 +145,9 @@ class MGDM(Sampler):
                 x_t = bridge(table, 0, t, t_next, settings.eta).sample(x0, x_next, generator)
             update = self.choose_update(prior, s, t, norm_squared, likelihood.sigma_y)
             for _ in range(settings.gibbs_reps):
-                x_s = self._draw_intermediate(prior, observe, likelihood, x0, x_t, s, t, update_steps, lr,
-                                              generator, update)
+                x_s = self._draw_intermediate(
+                    prior, observe, likelihood, x0, x_t, s, t, update_steps, lr, generator, update
+                )
                 with torch.no_grad():
                     x0 = self._denoise(prior, x_s, s, generator)
                     x_t = bridge(table, s, t, t_next).sample(x_s, x_next, generator)
@@ -152,13 +167,23 @@ class MGDM(Sampler):
         if self.settings.intermediate_update != "auto":
             return self.settings.intermediate_update
         variance = bridge(prior.alphas_cumprod, 0, s, t).std ** 2
-        sharpness = variance * prior.alpha_bar(s) * norm_squared / sigma_y ** 2
+        sharpness = variance * prior.alpha_bar(s) * norm_squared / sigma_y**2
         return "laplace" if sharpness > self.settings.sharpness_threshold else "pcn"
 
-    def _draw_intermediate(self, prior: Prior, observe: Callable[[torch.Tensor], torch.Tensor],
-                           likelihood: GaussianLikelihood, x0: torch.Tensor, x_t: torch.Tensor, s: int, t: int,
-                           steps: int, lr: float, generator: torch.Generator | None,
-                           update: str | None = None) -> torch.Tensor:
+    def _draw_intermediate(
+        self,
+        prior: Prior,
+        observe: Callable[[torch.Tensor], torch.Tensor],
+        likelihood: GaussianLikelihood,
+        x0: torch.Tensor,
+        x_t: torch.Tensor,
+        s: int,
+        t: int,
+        steps: int,
+        lr: float,
+        generator: torch.Generator | None,
+        update: str | None = None,
+    ) -> torch.Tensor:
         """x_s ∝ ĝ_s(y | x_s) q(x_s | x̂0, x_t), drawn by ``update`` (default: the ``intermediate_update``
         setting; "auto" is resolved by :meth:`choose_update` before)."""
         update = update or self.settings.intermediate_update
@@ -171,11 +196,13 @@ class MGDM(Sampler):
         if update == "pcn":
             return intermediate.pcn(energy, bridge_mean, coefficients.std, steps, generator)
         if update == "laplace":
+
             def residual(x_s: torch.Tensor) -> torch.Tensor:  # (y − A D_s(x_s)) / σ_y, [B, n]
                 return (likelihood.residual(observe(prior.x0(x_s, s))) / likelihood.sigma_y).flatten(1)
 
-            return intermediate.laplace(residual, bridge_mean, coefficients.std, self.settings.fit_steps, steps,
-                                        generator)
+            return intermediate.laplace(
+                residual, bridge_mean, coefficients.std, self.settings.fit_steps, steps, generator
+            )
         return intermediate.variational(energy, bridge_mean, coefficients.std, steps, lr, generator)
 
     def _denoise(self, prior: Prior, x_s: torch.Tensor, s: int, generator: torch.Generator | None) -> torch.Tensor:

@@ -11,11 +11,12 @@ weight that grows with the number of steps; ``guidance_scale`` multiplies the Tw
 Gaussian prior with identity covariance the approximation is exact, and so are the steps as the grid refines.
 One denoiser call with a backward pass per step; the solve is by conjugate gradients in y's space.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -58,9 +59,16 @@ class PiGDM(Sampler):
     def check(self, prior: Prior, operator: Operator) -> None:
         require_linear_pixel("ΠGDM", prior, operator)
 
-    def _run(self, prior: Prior, operator: Operator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
-             start: ColdStart) -> torch.Tensor:
+    def _run(
+        self,
+        prior: Prior,
+        operator: Operator,
+        likelihood: GaussianLikelihood,
+        num_samples: int,
+        generator: torch.Generator | None,
+        record: Callable[[torch.Tensor], None],
+        start: ColdStart,
+    ) -> torch.Tensor:
         settings = self.settings
         grid = start.grid(prior, settings.steps)
         x = start.state(prior, num_samples, grid[-1], generator, settings.scale_initial_noise)
@@ -72,13 +80,23 @@ class PiGDM(Sampler):
             with torch.enable_grad():
                 x0 = prior.x0(x, t)
                 with torch.no_grad():
-                    weights = operator.adjoint(solve_observation_space(
-                        operator, y - operator(x0), 1.0 - alpha_bar, likelihood.sigma_y**2,
-                        settings.cg_iterations, settings.cg_tolerance))
+                    weights = operator.adjoint(
+                        solve_observation_space(
+                            operator,
+                            y - operator(x0),
+                            1.0 - alpha_bar,
+                            likelihood.sigma_y**2,
+                            settings.cg_iterations,
+                            settings.cg_tolerance,
+                        )
+                    )
                 (score,) = torch.autograd.grad((x0 * weights).sum(), x)
             with torch.no_grad():
                 x0 = x0.detach() + settings.guidance_scale * (1.0 - alpha_bar) / math.sqrt(alpha_bar) * score
                 record(x0)
-                x = x0 if t_prev == 0 else bridge(prior.alphas_cumprod, 0, t_prev, t, settings.eta).sample(
-                    x0, x.detach(), generator)
+                x = (
+                    x0
+                    if t_prev == 0
+                    else bridge(prior.alphas_cumprod, 0, t_prev, t, settings.eta).sample(x0, x.detach(), generator)
+                )
         return x.detach()

@@ -12,10 +12,11 @@ fixed ρ is p_0(x) N(y; A x, σ_y² I + ρ² AAᵀ), the posterior as ρ → 0. 
 min(``denoising_steps``, t + 1) − 1 denoiser calls (t: the table index of ρ_k), none with gradient.
 A warm start begins at x = the estimate with ρ capped at its level.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -57,9 +58,16 @@ class PnPDM(Sampler):
     def check(self, prior: Prior, operator: Operator) -> None:
         require_linear_pixel("PnP-DM", prior, operator)
 
-    def _run(self, prior: Prior, operator: LinearOperator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
-             start: ColdStart) -> torch.Tensor:
+    def _run(
+        self,
+        prior: Prior,
+        operator: LinearOperator,
+        likelihood: GaussianLikelihood,
+        num_samples: int,
+        generator: torch.Generator | None,
+        record: Callable[[torch.Tensor], None],
+        start: ColdStart,
+    ) -> torch.Tensor:
         settings = self.settings
         sigmas = sigmas_from_table(prior.alphas_cumprod)
         rho_start = start.sigma_max(settings.rho_start)
@@ -72,8 +80,9 @@ class PnPDM(Sampler):
         with torch.no_grad():
             for k in range(settings.iterations):
                 rho = rho_start * ratio**k
-                z = sample_data_step(operator, likelihood, x, rho**2, generator, settings.cg_iterations,
-                                     settings.cg_tolerance)
+                z = sample_data_step(
+                    operator, likelihood, x, rho**2, generator, settings.cg_iterations, settings.cg_tolerance
+                )
                 # The table index whose σ is nearest ρ (at least 1): z is x_0 seen at that level.
                 index = max(1, min(int(torch.argmin((sigmas - rho).abs())), prior.num_levels))
                 x_t = prior.alpha_bar(index) ** 0.5 * z

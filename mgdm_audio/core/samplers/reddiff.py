@@ -10,11 +10,12 @@ estimate, not a posterior draw; its spread across samples comes only from the ε
 start; conjugate gradients in y's space) or at a warm start's estimate. One denoiser call, no gradient,
 per step; the backward pass runs through A only.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -53,9 +54,16 @@ class REDDiff(Sampler):
     def check(self, prior: Prior, operator: Operator) -> None:
         require_linear_pixel("RED-diff", prior, operator)
 
-    def _run(self, prior: Prior, operator: LinearOperator, likelihood: GaussianLikelihood, num_samples: int,
-             generator: torch.Generator | None, record: Callable[[torch.Tensor], None],
-             start: ColdStart) -> torch.Tensor:
+    def _run(
+        self,
+        prior: Prior,
+        operator: LinearOperator,
+        likelihood: GaussianLikelihood,
+        num_samples: int,
+        generator: torch.Generator | None,
+        record: Callable[[torch.Tensor], None],
+        start: ColdStart,
+    ) -> torch.Tensor:
         settings = self.settings
         grid = start.grid(prior, settings.steps)
         shape = (num_samples, *prior.event_shape)
@@ -63,8 +71,9 @@ class REDDiff(Sampler):
         if mu is None:
             y = observation(likelihood, torch.zeros(shape, dtype=prior.dtype, device=prior.device))
             # A⁺y = Aᵀ (AAᵀ)⁻¹ y; a tiny ridge keeps a rank-deficient AAᵀ solvable.
-            mu = operator.adjoint(solve_observation_space(operator, y, 1.0, 1e-8, settings.cg_iterations,
-                                                          settings.cg_tolerance)).expand(shape)
+            mu = operator.adjoint(
+                solve_observation_space(operator, y, 1.0, 1e-8, settings.cg_iterations, settings.cg_tolerance)
+            ).expand(shape)
         mu = mu.detach().clone().requires_grad_(True)
         optimizer = torch.optim.Adam([mu], lr=settings.lr)
         for position in range(len(grid) - 1, 0, -1):

@@ -8,6 +8,7 @@ grid spans the table indices from 0 up to the one of σ. Started from an exact p
 state is then an exact draw of the posterior's noised marginal; started high enough, the estimate is
 forgotten.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,8 +28,9 @@ class ColdStart:
         """The sampler's K table indices, increasing."""
         return prior.grid(steps)
 
-    def state(self, prior: Prior, num_samples: int, index: int, generator: torch.Generator | None,
-              scale: bool) -> torch.Tensor:
+    def state(
+        self, prior: Prior, num_samples: int, index: int, generator: torch.Generator | None, scale: bool
+    ) -> torch.Tensor:
         """x at table index ``index`` [num_samples, *event_shape]: N(0, I), or N(0, (1 − ᾱ) I) when ``scale``
         (that level's noise variance; its data part sqrt(ᾱ)·x_0 is negligible at the top)."""
         x = standard_normal((num_samples, *prior.event_shape), generator, prior.dtype, prior.device)
@@ -80,8 +82,9 @@ class WarmStart(ColdStart):
         top = self.top_index(prior)
         return time_grid(top + 1, min(steps, top + 1))
 
-    def state(self, prior: Prior, num_samples: int, index: int, generator: torch.Generator | None,
-              scale: bool) -> torch.Tensor:
+    def state(
+        self, prior: Prior, num_samples: int, index: int, generator: torch.Generator | None, scale: bool
+    ) -> torch.Tensor:
         """sqrt(ᾱ) x̂ + sqrt(1 − ᾱ) ε at table index ``index`` (``scale`` plays no part: the noise is the level's)."""
         noise = ColdStart.state(self, prior, num_samples, index, generator, scale=True)
         return math.sqrt(prior.alpha_bar(index)) * self.estimate_like(noise) + noise
@@ -92,6 +95,8 @@ class WarmStart(ColdStart):
     def estimate_like(self, x: torch.Tensor) -> torch.Tensor:
         estimate = self.estimate.to(dtype=x.dtype, device=x.device)
         if estimate.shape[1:] != x.shape[1:] or estimate.shape[0] not in (1, x.shape[0]):
-            raise ValueError(f"initial estimate has shape {list(estimate.shape)}; expected [1 or {x.shape[0]}, "
-                             f"{', '.join(map(str, x.shape[1:]))}]")
+            raise ValueError(
+                f"initial estimate has shape {list(estimate.shape)}; expected [1 or {x.shape[0]}, "
+                f"{', '.join(map(str, x.shape[1:]))}]"
+            )
         return estimate.expand_as(x)

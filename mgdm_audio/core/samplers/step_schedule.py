@@ -4,15 +4,29 @@
 grid points, as in docs/method.md#published-settings. Expressions are parsed once into a restricted syntax tree:
 numbers, k and K, arithmetic, comparisons, and/or/not, and ``a if cond else b``; nothing else.
 """
+
 from __future__ import annotations
 
 import ast
 import operator
 
-_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-           ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
-_COMPARE = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
-            ast.Eq: operator.eq, ast.NotEq: operator.ne}
+_BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
+_COMPARE = {
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+}
 _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
 
 
@@ -62,5 +76,7 @@ class StepSchedule:
         if isinstance(node, ast.IfExp):
             branch = node.body if self._evaluate(node.test, k, K) else node.orelse
             return self._evaluate(branch, k, K)
-        raise ValueError(f"unsupported syntax {ast.unparse(node)!r} (allowed: numbers, k, K, arithmetic, "
-                         "comparisons, and/or/not, 'a if cond else b')")
+        raise ValueError(
+            f"unsupported syntax {ast.unparse(node)!r} (allowed: numbers, k, K, arithmetic, "
+            "comparisons, and/or/not, 'a if cond else b')"
+        )

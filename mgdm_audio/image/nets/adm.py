@@ -15,6 +15,7 @@ Layout (one level per ``channel_mult`` entry, ``ds`` = downsampling rate of a le
   activations, each level but the first ending with an upsampler → GroupNorm, SiLU, conv →
   [B, out_channels, H, W].
 """
+
 from __future__ import annotations
 
 import math
@@ -32,29 +33,71 @@ NORM_GROUPS = 32
 
 #: guided-diffusion's ``model_and_diffusion_defaults()`` (script flags, before a model's own flags).
 GUIDED_DIFFUSION_DEFAULTS = dict(
-    image_size=64, num_channels=128, num_res_blocks=2, num_heads=4, num_heads_upsample=-1, num_head_channels=-1,
-    attention_resolutions="16,8", channel_mult="", dropout=0.0, class_cond=False, use_checkpoint=False,
-    use_scale_shift_norm=True, resblock_updown=False, use_fp16=False, use_new_attention_order=False,
-    learn_sigma=False, diffusion_steps=1000, noise_schedule="linear", timestep_respacing="", use_kl=False,
-    predict_xstart=False, rescale_timesteps=False, rescale_learned_sigmas=False)
+    image_size=64,
+    num_channels=128,
+    num_res_blocks=2,
+    num_heads=4,
+    num_heads_upsample=-1,
+    num_head_channels=-1,
+    attention_resolutions="16,8",
+    channel_mult="",
+    dropout=0.0,
+    class_cond=False,
+    use_checkpoint=False,
+    use_scale_shift_norm=True,
+    resblock_updown=False,
+    use_fp16=False,
+    use_new_attention_order=False,
+    learn_sigma=False,
+    diffusion_steps=1000,
+    noise_schedule="linear",
+    timestep_respacing="",
+    use_kl=False,
+    predict_xstart=False,
+    rescale_timesteps=False,
+    rescale_learned_sigmas=False,
+)
 
 #: Script flags of the released models the paper's image tables use.
 #: ``ffhq256``: DPS's ``configs/model_config.yaml`` for ``ffhq_10m.pt`` (Chung et al., ICLR 2023);
 #: ``imagenet256_uncond``: guided-diffusion's README flags for ``256x256_diffusion_uncond.pt``.
 ADM_PRESETS = {
-    "ffhq256": dict(image_size=256, num_channels=128, num_res_blocks=1, channel_mult="", learn_sigma=True,
-                    class_cond=False, use_checkpoint=False, attention_resolutions="16", num_heads=4,
-                    num_head_channels=64, num_heads_upsample=-1, use_scale_shift_norm=True, dropout=0.0,
-                    resblock_updown=True, use_fp16=False, use_new_attention_order=False),
-    "imagenet256_uncond": dict(image_size=256, num_channels=256, num_res_blocks=2, attention_resolutions="32,16,8",
-                               class_cond=False, diffusion_steps=1000, learn_sigma=True, noise_schedule="linear",
-                               num_head_channels=64, resblock_updown=True, use_fp16=True,
-                               use_scale_shift_norm=True),
+    "ffhq256": dict(
+        image_size=256,
+        num_channels=128,
+        num_res_blocks=1,
+        channel_mult="",
+        learn_sigma=True,
+        class_cond=False,
+        use_checkpoint=False,
+        attention_resolutions="16",
+        num_heads=4,
+        num_head_channels=64,
+        num_heads_upsample=-1,
+        use_scale_shift_norm=True,
+        dropout=0.0,
+        resblock_updown=True,
+        use_fp16=False,
+        use_new_attention_order=False,
+    ),
+    "imagenet256_uncond": dict(
+        image_size=256,
+        num_channels=256,
+        num_res_blocks=2,
+        attention_resolutions="32,16,8",
+        class_cond=False,
+        diffusion_steps=1000,
+        learn_sigma=True,
+        noise_schedule="linear",
+        num_head_channels=64,
+        resblock_updown=True,
+        use_fp16=True,
+        use_scale_shift_norm=True,
+    ),
 }
 
 #: guided-diffusion's channel multipliers when ``channel_mult`` is empty, by image size.
-_DEFAULT_CHANNEL_MULT = {512: (0.5, 1, 1, 2, 2, 4, 4), 256: (1, 1, 2, 2, 4, 4), 128: (1, 1, 2, 3, 4),
-                         64: (1, 2, 3, 4)}
+_DEFAULT_CHANNEL_MULT = {512: (0.5, 1, 1, 2, 2, 4, 4), 256: (1, 1, 2, 2, 4, 4), 128: (1, 1, 2, 3, 4), 64: (1, 2, 3, 4)}
 
 
 def adm_config_from_flags(flags: dict[str, Any]) -> dict[str, Any]:
@@ -78,15 +121,22 @@ def adm_config_from_flags(flags: dict[str, Any]) -> dict[str, Any]:
         channel_mult = list(_DEFAULT_CHANNEL_MULT[size])
     else:
         channel_mult = [int(value) for value in str(merged["channel_mult"]).split(",")]
-    return dict(image_size=size, in_channels=3, model_channels=int(merged["num_channels"]),
-                out_channels=6 if merged["learn_sigma"] else 3, num_res_blocks=int(merged["num_res_blocks"]),
-                attention_resolutions=[size // int(res) for res in str(merged["attention_resolutions"]).split(",")],
-                dropout=float(merged["dropout"]), channel_mult=channel_mult, num_heads=int(merged["num_heads"]),
-                num_head_channels=int(merged["num_head_channels"]),
-                num_heads_upsample=int(merged["num_heads_upsample"]),
-                use_scale_shift_norm=bool(merged["use_scale_shift_norm"]),
-                resblock_updown=bool(merged["resblock_updown"]),
-                use_new_attention_order=bool(merged["use_new_attention_order"]))
+    return dict(
+        image_size=size,
+        in_channels=3,
+        model_channels=int(merged["num_channels"]),
+        out_channels=6 if merged["learn_sigma"] else 3,
+        num_res_blocks=int(merged["num_res_blocks"]),
+        attention_resolutions=[size // int(res) for res in str(merged["attention_resolutions"]).split(",")],
+        dropout=float(merged["dropout"]),
+        channel_mult=channel_mult,
+        num_heads=int(merged["num_heads"]),
+        num_head_channels=int(merged["num_head_channels"]),
+        num_heads_upsample=int(merged["num_heads_upsample"]),
+        use_scale_shift_norm=bool(merged["use_scale_shift_norm"]),
+        resblock_updown=bool(merged["resblock_updown"]),
+        use_new_attention_order=bool(merged["use_new_attention_order"]),
+    )
 
 
 def timestep_embedding(timesteps: Tensor, dim: int, max_period: float = 10000.0) -> Tensor:
@@ -135,13 +185,22 @@ class ResBlock(nn.Module):
     plus a skip (identity, or a 1×1 conv when the width changes). With ``up``/``down`` both paths are
     resampled (without convolution) between the first norm-SiLU and the first conv."""
 
-    def __init__(self, channels: int, emb_channels: int, dropout: float, out_channels: int | None = None,
-                 use_scale_shift_norm: bool = False, up: bool = False, down: bool = False):
+    def __init__(
+        self,
+        channels: int,
+        emb_channels: int,
+        dropout: float,
+        out_channels: int | None = None,
+        use_scale_shift_norm: bool = False,
+        up: bool = False,
+        down: bool = False,
+    ):
         super().__init__()
         out_channels = out_channels or channels
         self.use_scale_shift_norm = use_scale_shift_norm
-        self.in_layers = nn.Sequential(nn.GroupNorm(NORM_GROUPS, channels), nn.SiLU(),
-                                       nn.Conv2d(channels, out_channels, 3, padding=1))
+        self.in_layers = nn.Sequential(
+            nn.GroupNorm(NORM_GROUPS, channels), nn.SiLU(), nn.Conv2d(channels, out_channels, 3, padding=1)
+        )
         self.updown = up or down
         if up:
             self.h_upd, self.x_upd = Upsample(channels, False), Upsample(channels, False)
@@ -150,11 +209,15 @@ class ResBlock(nn.Module):
         else:
             self.h_upd = self.x_upd = nn.Identity()
         self.emb_layers = nn.Sequential(
-            nn.SiLU(), nn.Linear(emb_channels, 2 * out_channels if use_scale_shift_norm else out_channels))
-        self.out_layers = nn.Sequential(nn.GroupNorm(NORM_GROUPS, out_channels), nn.SiLU(), nn.Dropout(dropout),
-                                        nn.Conv2d(out_channels, out_channels, 3, padding=1))
-        self.skip_connection = (nn.Identity() if out_channels == channels
-                                else nn.Conv2d(channels, out_channels, 1))
+            nn.SiLU(), nn.Linear(emb_channels, 2 * out_channels if use_scale_shift_norm else out_channels)
+        )
+        self.out_layers = nn.Sequential(
+            nn.GroupNorm(NORM_GROUPS, out_channels),
+            nn.SiLU(),
+            nn.Dropout(dropout),
+            nn.Conv2d(out_channels, out_channels, 3, padding=1),
+        )
+        self.skip_connection = nn.Identity() if out_channels == channels else nn.Conv2d(channels, out_channels, 1)
 
     def forward(self, x: Tensor, emb: Tensor) -> Tensor:
         """x [B, channels, H, W], emb [B, emb_channels] → [B, out_channels, H', W'] (H' = 2H, H/2 or H)."""
@@ -181,13 +244,15 @@ class AttentionBlock(nn.Module):
     (guided-diffusion's legacy order, used by the released models) [head][q | k | v].
     """
 
-    def __init__(self, channels: int, num_heads: int = 1, num_head_channels: int = -1,
-                 use_new_attention_order: bool = False):
+    def __init__(
+        self, channels: int, num_heads: int = 1, num_head_channels: int = -1, use_new_attention_order: bool = False
+    ):
         super().__init__()
         if num_head_channels != -1:
             if channels % num_head_channels:
-                raise ValueError(f"{channels} attention channels are not a multiple of num_head_channels "
-                                 f"{num_head_channels}")
+                raise ValueError(
+                    f"{channels} attention channels are not a multiple of num_head_channels {num_head_channels}"
+                )
             num_heads = channels // num_head_channels
         self.num_heads = num_heads
         self.new_order = use_new_attention_order
@@ -233,19 +298,43 @@ class ADMUNet(nn.Module):
         use_new_attention_order: see :class:`AttentionBlock`.
     """
 
-    def __init__(self, *, image_size: int, in_channels: int, model_channels: int, out_channels: int,
-                 num_res_blocks: int, attention_resolutions: Sequence[int], dropout: float = 0.0,
-                 channel_mult: Sequence[float] = (1, 2, 4, 8), conv_resample: bool = True, num_heads: int = 1,
-                 num_head_channels: int = -1, num_heads_upsample: int = -1, use_scale_shift_norm: bool = False,
-                 resblock_updown: bool = False, use_new_attention_order: bool = False):
+    def __init__(
+        self,
+        *,
+        image_size: int,
+        in_channels: int,
+        model_channels: int,
+        out_channels: int,
+        num_res_blocks: int,
+        attention_resolutions: Sequence[int],
+        dropout: float = 0.0,
+        channel_mult: Sequence[float] = (1, 2, 4, 8),
+        conv_resample: bool = True,
+        num_heads: int = 1,
+        num_head_channels: int = -1,
+        num_heads_upsample: int = -1,
+        use_scale_shift_norm: bool = False,
+        resblock_updown: bool = False,
+        use_new_attention_order: bool = False,
+    ):
         super().__init__()
-        self.config = dict(image_size=image_size, in_channels=in_channels, model_channels=model_channels,
-                           out_channels=out_channels, num_res_blocks=num_res_blocks,
-                           attention_resolutions=list(attention_resolutions), dropout=dropout,
-                           channel_mult=list(channel_mult), conv_resample=conv_resample, num_heads=num_heads,
-                           num_head_channels=num_head_channels, num_heads_upsample=num_heads_upsample,
-                           use_scale_shift_norm=use_scale_shift_norm, resblock_updown=resblock_updown,
-                           use_new_attention_order=use_new_attention_order)
+        self.config = dict(
+            image_size=image_size,
+            in_channels=in_channels,
+            model_channels=model_channels,
+            out_channels=out_channels,
+            num_res_blocks=num_res_blocks,
+            attention_resolutions=list(attention_resolutions),
+            dropout=dropout,
+            channel_mult=list(channel_mult),
+            conv_resample=conv_resample,
+            num_heads=num_heads,
+            num_head_channels=num_head_channels,
+            num_heads_upsample=num_heads_upsample,
+            use_scale_shift_norm=use_scale_shift_norm,
+            resblock_updown=resblock_updown,
+            use_new_attention_order=use_new_attention_order,
+        )
         self.in_channels, self.out_channels, self.model_channels = in_channels, out_channels, model_channels
         heads_up = num_heads if num_heads_upsample == -1 else num_heads_upsample
         emb = 4 * model_channels
@@ -269,8 +358,9 @@ class ADMUNet(nn.Module):
                 self.input_blocks.append(TimestepSequential(*layers))
                 skips.append(ch)
             if level != len(channel_mult) - 1:
-                self.input_blocks.append(TimestepSequential(
-                    res(ch, ch, down=True) if resblock_updown else Downsample(ch, conv_resample)))
+                self.input_blocks.append(
+                    TimestepSequential(res(ch, ch, down=True) if resblock_updown else Downsample(ch, conv_resample))
+                )
                 skips.append(ch)
                 ds *= 2
         self.middle_block = TimestepSequential(res(ch), attention(ch, num_heads), res(ch))

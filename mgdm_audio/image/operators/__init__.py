@@ -6,9 +6,10 @@ builder). Observations are y = A(x) + σ_y ε with σ_y = :data:`SIGMA_Y` [name]
 Linear tasks are :class:`~mgdm_audio.operators.LinearOperator`: exact adjoints, and dense SVDs for
 small images where the operator has one.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -42,21 +43,33 @@ def _mask(make_keep: Callable[[int, int, int], torch.Tensor]) -> Builder:
 _TASKS: dict[str, tuple[str, Builder]] = {
     "sr4": ("super-resolution ×4, mean over 4×4 blocks", lambda shape, seed: BlockAverage(shape, 4)),
     "sr16": ("super-resolution ×16, mean over 16×16 blocks", lambda shape, seed: BlockAverage(shape, 16)),
-    "sr4_bicubic": ("super-resolution ×4, MATLAB bicubic with antialiasing",
-                    lambda shape, seed: BicubicDownsample(shape, 4)),
-    "box": ("inpainting, centre 150×150 box missing (rows/cols 50–199 at 256)",
-            _mask(lambda h, w, seed: masks.center_box(h, w))),
+    "sr4_bicubic": (
+        "super-resolution ×4, MATLAB bicubic with antialiasing",
+        lambda shape, seed: BicubicDownsample(shape, 4),
+    ),
+    "box": (
+        "inpainting, centre 150×150 box missing (rows/cols 50–199 at 256)",
+        _mask(lambda h, w, seed: masks.center_box(h, w)),
+    ),
     "random_box": ("inpainting, 128×128 box missing at a seeded position", _mask(masks.random_box)),
     "half": ("inpainting, right half missing", _mask(lambda h, w, seed: masks.right_half(h, w))),
-    "random70": ("inpainting, 70% of pixels missing (seeded, same for all channels)",
-                 _mask(lambda h, w, seed: masks.random_pixels(h, w, 0.7, seed))),
-    "gaussian_blur": ("deblurring, 61×61 Gaussian kernel, σ 3, reflect padding",
-                      lambda shape, seed: gaussian_blur(shape)),
+    "random70": (
+        "inpainting, 70% of pixels missing (seeded, same for all channels)",
+        _mask(lambda h, w, seed: masks.random_pixels(h, w, 0.7, seed)),
+    ),
+    "gaussian_blur": (
+        "deblurring, 61×61 Gaussian kernel, σ 3, reflect padding",
+        lambda shape, seed: gaussian_blur(shape),
+    ),
     "motion_blur": ("deblurring, 61×61 seeded random motion kernel, intensity 0.5, reflect padding", motion_blur),
-    "jpeg": ("JPEG restoration, quality 2 (exact codec values, straight-through gradients)",
-             lambda shape, seed: JPEG(shape, quality=2)),
-    "phase_retrieval": ("Fourier phase retrieval, |FFT| of the image zero-padded, oversampling 2",
-                        lambda shape, seed: PhaseRetrieval(shape)),
+    "jpeg": (
+        "JPEG restoration, quality 2 (exact codec values, straight-through gradients)",
+        lambda shape, seed: JPEG(shape, quality=2),
+    ),
+    "phase_retrieval": (
+        "Fourier phase retrieval, |FFT| of the image zero-padded, oversampling 2",
+        lambda shape, seed: PhaseRetrieval(shape),
+    ),
     "hdr": ("high dynamic range, clip(2x, −1, 1)", lambda shape, seed: HighDynamicRange(shape)),
     "denoise": ("denoising, identity forward model", lambda shape, seed: Identity(shape)),
 }
@@ -79,6 +92,20 @@ def make_task(name: str, image_shape: tuple[int, int, int], seed: int = 0) -> Op
     return _TASKS[name][1](check_image_shape(image_shape), int(seed))
 
 
-__all__ = ["TASKS", "SIGMA_Y", "DEFAULT_SIGMA_Y", "make_task", "BlockAverage", "BicubicDownsample", "PixelMask",
-           "ReflectConvolution", "gaussian_blur", "motion_blur", "JPEG", "PhaseRetrieval", "HighDynamicRange",
-           "Identity", "masks"]
+__all__ = [
+    "TASKS",
+    "SIGMA_Y",
+    "DEFAULT_SIGMA_Y",
+    "make_task",
+    "BlockAverage",
+    "BicubicDownsample",
+    "PixelMask",
+    "ReflectConvolution",
+    "gaussian_blur",
+    "motion_blur",
+    "JPEG",
+    "PhaseRetrieval",
+    "HighDynamicRange",
+    "Identity",
+    "masks",
+]

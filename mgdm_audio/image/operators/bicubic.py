@@ -1,4 +1,5 @@
 """Super-resolution by MATLAB-style bicubic downsampling with antialiasing (DPS / DAPS style)."""
+
 from __future__ import annotations
 
 import math

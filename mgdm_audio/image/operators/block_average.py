@@ -1,4 +1,5 @@
 """Super-resolution by block averaging (DDRM / MGPS style, docs/method.md#image-tasks)."""
+
 from __future__ import annotations
 
 import torch
@@ -9,8 +10,9 @@ from .separable import SeparableLinear
 
 def block_average_matrix(size: int, factor: int) -> torch.Tensor:
     """[size / factor, size]: row i averages entries i·factor … (i + 1)·factor − 1."""
-    return torch.kron(torch.eye(size // factor, dtype=torch.float64),
-                      torch.full((1, factor), 1.0 / factor, dtype=torch.float64))
+    return torch.kron(
+        torch.eye(size // factor, dtype=torch.float64), torch.full((1, factor), 1.0 / factor, dtype=torch.float64)
+    )
 
 
 class BlockAverage(SeparableLinear):

@@ -1,4 +1,5 @@
 """Blur: 2-D convolution of every channel with one kernel, reflect padding, same-size output."""
+
 from __future__ import annotations
 
 import torch

@@ -4,6 +4,7 @@ The contract returns U [d_y, r], S [r], V [d, r] as dense matrices on flattened 
 factors are for small images only (a 32 × 32 RGB image has d = 3,072); a clear error stops the
 build beyond :data:`MAX_DENSE_ENTRIES` instead of exhausting memory.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -18,8 +19,10 @@ def check_dense_size(out_dim: int, in_dim: int, rank: int, what: str) -> None:
     """ValueError if dense U [out_dim, rank] and V [in_dim, rank] would exceed the limit."""
     entries = (out_dim + in_dim) * rank
     if entries > MAX_DENSE_ENTRIES:
-        raise ValueError(f"{what}: dense SVD factors would hold {entries:,} entries (limit {MAX_DENSE_ENTRIES:,}); "
-                         "the SVD is for small images only")
+        raise ValueError(
+            f"{what}: dense SVD factors would hold {entries:,} entries (limit {MAX_DENSE_ENTRIES:,}); "
+            "the SVD is for small images only"
+        )
 
 
 def selection_svd(keep: torch.Tensor, what: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

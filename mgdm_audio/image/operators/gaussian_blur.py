@@ -1,4 +1,5 @@
 """Gaussian blur kernels (docs/method.md#image-tasks: 61 × 61, σ = 3.0 at 256 × 256)."""
+
 from __future__ import annotations
 
 import torch

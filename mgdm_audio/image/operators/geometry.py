@@ -3,6 +3,7 @@
 The image tasks of docs/method.md#image-tasks are defined for 256 × 256 images; smaller or larger images get
 the same geometry scaled by size / 256 (rows by H, columns by W, isotropic sizes by min(H, W)).
 """
+
 from __future__ import annotations
 
 import torch

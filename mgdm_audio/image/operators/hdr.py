@@ -1,4 +1,5 @@
 """High dynamic range reconstruction: a saturating, non-linear forward model."""
+
 from __future__ import annotations
 
 import torch

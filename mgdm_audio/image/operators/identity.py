@@ -1,4 +1,5 @@
 """Denoising: the identity forward model."""
+
 from __future__ import annotations
 
 import torch

@@ -15,10 +15,11 @@ rounds truly (for making observations), :meth:`JPEG.forward` with a differentiab
   with a gradient 3 (v − round(v))² in [0, 3/4].
 Clamping to [0, 255] keeps its true (zero outside) gradient.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -28,15 +29,21 @@ from .geometry import check_divisible, check_image_shape, check_input
 
 #: JPEG Annex K.1 luminance quantisation table (quality 50).
 LUMINANCE_TABLE = [
-    [16, 11, 10, 16, 24, 40, 51, 61], [12, 12, 14, 19, 26, 58, 60, 55],
-    [14, 13, 16, 24, 40, 57, 69, 56], [14, 17, 22, 29, 51, 87, 80, 62],
-    [18, 22, 37, 56, 68, 109, 103, 77], [24, 35, 55, 64, 81, 104, 113, 92],
-    [49, 64, 78, 87, 103, 121, 120, 101], [72, 92, 95, 98, 112, 100, 103, 99],
+    [16, 11, 10, 16, 24, 40, 51, 61],
+    [12, 12, 14, 19, 26, 58, 60, 55],
+    [14, 13, 16, 24, 40, 57, 69, 56],
+    [14, 17, 22, 29, 51, 87, 80, 62],
+    [18, 22, 37, 56, 68, 109, 103, 77],
+    [24, 35, 55, 64, 81, 104, 113, 92],
+    [49, 64, 78, 87, 103, 121, 120, 101],
+    [72, 92, 95, 98, 112, 100, 103, 99],
 ]
 #: JPEG Annex K.2 chrominance quantisation table (quality 50).
 CHROMINANCE_TABLE = [
-    [17, 18, 24, 47, 99, 99, 99, 99], [18, 21, 26, 66, 99, 99, 99, 99],
-    [24, 26, 56, 99, 99, 99, 99, 99], [47, 66, 99, 99, 99, 99, 99, 99],
+    [17, 18, 24, 47, 99, 99, 99, 99],
+    [18, 21, 26, 66, 99, 99, 99, 99],
+    [24, 26, 56, 99, 99, 99, 99, 99],
+    [47, 66, 99, 99, 99, 99, 99, 99],
 ] + [[99] * 8] * 4
 #: RGB → YCbCr (JFIF, full range), rows Y, Cb, Cr (Cb and Cr then offset by 128).
 RGB_TO_YCBCR = [[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]]
@@ -92,12 +99,15 @@ class JPEG(Operator):
         self.quality, self.rounding = int(quality), rounding
         tables = quality_tables(self.quality)
         # One table per channel: luminance for Y (or grey), chrominance for Cb and Cr.
-        self.register_buffer("tables", tables[[0, 1, 1][:self.image_shape[0]]])
+        self.register_buffer("tables", tables[[0, 1, 1][: self.image_shape[0]]])
         self.register_buffer("dct", dct_matrix())
         # 8-bit components = colour · pixels + offset (JFIF YCbCr: chroma offset by 128; grey: the pixels).
-        colour = (torch.tensor(RGB_TO_YCBCR, dtype=torch.float64) if self.image_shape[0] == 3
-                  else torch.eye(1, dtype=torch.float64))
-        offset = torch.tensor([0.0, 128.0, 128.0][:self.image_shape[0]], dtype=torch.float64)
+        colour = (
+            torch.tensor(RGB_TO_YCBCR, dtype=torch.float64)
+            if self.image_shape[0] == 3
+            else torch.eye(1, dtype=torch.float64)
+        )
+        offset = torch.tensor([0.0, 128.0, 128.0][: self.image_shape[0]], dtype=torch.float64)
         self.register_buffer("colour", colour)
         self.register_buffer("colour_inverse", torch.linalg.inv(colour))
         self.register_buffer("offset", offset.view(-1, 1, 1))
@@ -121,7 +131,8 @@ class JPEG(Operator):
         """Encode and decode with ``rounding`` at every integer conversion (samples, coefficients, pixels)."""
         batch, channels, height, width = x.shape
         colour, colour_inverse, offset, dct, tables = (
-            t.to(x.device, x.dtype) for t in (self.colour, self.colour_inverse, self.offset, self.dct, self.tables))
+            t.to(x.device, x.dtype) for t in (self.colour, self.colour_inverse, self.offset, self.dct, self.tables)
+        )
         components = torch.einsum("kc,bchw->bkhw", colour, (x + 1) * 127.5) + offset
         components = rounding(components).clamp(0, 255)
         blocks = (components - LEVEL_SHIFT).view(batch, channels, height // 8, 8, width // 8, 8)

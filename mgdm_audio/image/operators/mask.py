@@ -1,4 +1,5 @@
 """Inpainting as a linear operator: the masked image, zeros where pixels are missing."""
+
 from __future__ import annotations
 
 import torch

@@ -4,6 +4,7 @@ Geometry at 256 × 256 as published, scaled by H / 256 for rows and W / 256 for 
 (see :mod:`.geometry`): e.g. the centre box covers rows/cols 50–199 at 256 and rows/cols 6–24
 at 32 (start round(50 · 32 / 256) = 6, side round(150 · 32 / 256) = 19).
 """
+
 from __future__ import annotations
 
 import torch
@@ -15,7 +16,7 @@ def center_box(height: int, width: int) -> torch.Tensor:
     """A box hole: rows and columns 50–199 (150 pixels) missing at 256 × 256, scaled."""
     keep = torch.ones(height, width, dtype=torch.bool)
     top, left = scaled(50, height), scaled(50, width)
-    keep[top:top + scaled(150, height), left:left + scaled(150, width)] = False
+    keep[top : top + scaled(150, height), left : left + scaled(150, width)] = False
     return keep
 
 
@@ -26,14 +27,14 @@ def random_box(height: int, width: int, seed: int) -> torch.Tensor:
     top = int(torch.randint(0, height - box_h + 1, (1,), generator=generator))
     left = int(torch.randint(0, width - box_w + 1, (1,), generator=generator))
     keep = torch.ones(height, width, dtype=torch.bool)
-    keep[top:top + box_h, left:left + box_w] = False
+    keep[top : top + box_h, left : left + box_w] = False
     return keep
 
 
 def right_half(height: int, width: int) -> torch.Tensor:
     """The right half missing: columns W // 2 … W − 1 (128–255 at 256)."""
     keep = torch.ones(height, width, dtype=torch.bool)
-    keep[:, width // 2:] = False
+    keep[:, width // 2 :] = False
     return keep
 
 
@@ -44,5 +45,5 @@ def random_pixels(height: int, width: int, missing: float, seed: int) -> torch.T
     generator = torch.Generator().manual_seed(seed)
     order = torch.randperm(height * width, generator=generator)
     keep = torch.ones(height * width, dtype=torch.bool)
-    keep[order[:round(missing * height * width)]] = False
+    keep[order[: round(missing * height * width)]] = False
     return keep.view(height, width)

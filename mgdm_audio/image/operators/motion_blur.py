@@ -9,6 +9,7 @@ needed to fit the kernel, and splatted bilinearly onto the grid.
 the heading wanders (total standard deviation intensity · π radians): 0 gives a delta kernel,
 small values short near-straight streaks, 1 long curved ones.
 """
+
 from __future__ import annotations
 
 import math
@@ -55,8 +56,9 @@ def _splat(coordinates: torch.Tensor, size: int) -> torch.Tensor:
     return kernel / kernel.sum()
 
 
-def motion_blur(image_shape: tuple[int, int, int], seed: int, size: int = 61,
-                intensity: float = 0.5) -> ReflectConvolution:
+def motion_blur(
+    image_shape: tuple[int, int, int], seed: int, size: int = 61, intensity: float = 0.5
+) -> ReflectConvolution:
     """The motion-blur task: a seeded kernel, ``size`` (the 256-pixel value) scaled by min(H, W) / 256."""
     _, height, width = check_image_shape(image_shape)
     return ReflectConvolution(motion_kernel(scaled_odd(size, min(height, width)), intensity, seed), image_shape)

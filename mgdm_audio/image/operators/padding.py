@@ -1,4 +1,5 @@
 """Reflect padding of images as an index map, so that its exact adjoint is a scatter-add."""
+
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,5 @@
 """Fourier phase retrieval: Fourier magnitudes of the zero-padded image (docs/method.md#image-tasks)."""
+
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,5 @@
 """Separable linear image maps: the same matrices along rows and columns of every channel."""
+
 from __future__ import annotations
 
 import torch

@@ -5,6 +5,7 @@ The released ADM models predict ε on a DDPM schedule (the linear β schedule fr
 6 channels, ε then the variance interpolation, and only ε is used. Prior directories of this type
 are written by :mod:`mgdm_audio.image.priors.adm_checkpoint` (``mgdm convert-adm``).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -42,14 +43,21 @@ class ADMPrior(Prior):
 
     prediction_type = "epsilon"
 
-    def __init__(self, net: ADMUNet, diffusion_steps: int = 1000, noise_schedule: str = "linear",
-                 default_preset: str = "image_pixel"):
+    def __init__(
+        self,
+        net: ADMUNet,
+        diffusion_steps: int = 1000,
+        noise_schedule: str = "linear",
+        default_preset: str = "image_pixel",
+    ):
         if noise_schedule not in NOISE_SCHEDULES:
             raise ValueError(f"unknown noise_schedule {noise_schedule!r}; expected one of {NOISE_SCHEDULES}")
         channels = net.in_channels
         if net.out_channels not in (channels, 2 * channels):
-            raise ValueError(f"the network maps {channels} channels to {net.out_channels}; expected {channels} "
-                             f"(or {2 * channels} with a learned variance)")
+            raise ValueError(
+                f"the network maps {channels} channels to {net.out_channels}; expected {channels} "
+                f"(or {2 * channels} with a learned variance)"
+            )
         scale = 1000 / diffusion_steps  # guided-diffusion's get_named_beta_schedule("linear", T)
         table = linear_beta_table(diffusion_steps, scale * 1e-4, scale * 0.02)
         size = int(net.config["image_size"])
@@ -64,8 +72,11 @@ class ADMPrior(Prior):
     @property
     def config(self) -> dict[str, Any]:
         """The ``"prior"`` settings of a prior directory (see :mod:`mgdm_audio.core.priors.loading`)."""
-        return {"diffusion_steps": self.diffusion_steps, "noise_schedule": self.noise_schedule,
-                "default_preset": self.default_preset}
+        return {
+            "diffusion_steps": self.diffusion_steps,
+            "noise_schedule": self.noise_schedule,
+            "default_preset": self.default_preset,
+        }
 
     @classmethod
     def from_config(cls, net: torch.nn.Module, config: dict[str, Any]) -> ADMPrior:

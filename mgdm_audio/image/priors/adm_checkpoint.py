@@ -7,6 +7,7 @@ place that unpickles such a file, with ``torch.load(weights_only=True)`` (tensor
 only; no code in the file runs). :func:`convert` writes a prior directory (safetensors + JSON) that
 ``mgdm_audio.priors.load(DIR)`` reads as an :class:`~mgdm_audio.image.priors.adm.ADMPrior`.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -42,13 +43,18 @@ def read_state_dict(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], l
     try:
         document = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, AttributeError, TypeError) as error:
-        raise CheckpointError(f"{path}: not a readable PyTorch state dict ({' '.join(str(error).split())[:200]})") \
-            from None
-    if not isinstance(document, Mapping) or not document or \
-            not all(isinstance(value, torch.Tensor) for value in document.values()):
+        raise CheckpointError(
+            f"{path}: not a readable PyTorch state dict ({' '.join(str(error).split())[:200]})"
+        ) from None
+    if (
+        not isinstance(document, Mapping)
+        or not document
+        or not all(isinstance(value, torch.Tensor) for value in document.values())
+    ):
         raise CheckpointError(f"{path}: not a state dict (a dict of tensors, as guided-diffusion saves its models)")
-    stored = sorted({str(value.dtype).removeprefix("torch.") for value in document.values()
-                     if value.is_floating_point()})
+    stored = sorted(
+        {str(value.dtype).removeprefix("torch.") for value in document.values() if value.is_floating_point()}
+    )
     # float16-trained models (use_fp16) are saved from float32 master weights; a half-precision file is widened
     # when load_state_dict copies it into the float32 network.
     return dict(document), stored
@@ -67,21 +73,25 @@ def adm_prior(path: str | os.PathLike, flags: Mapping[str, Any]) -> tuple[ADMPri
     state, stored = read_state_dict(path)
     merged = {**GUIDED_DIFFUSION_DEFAULTS, **flags}
     if merged["noise_schedule"] != "linear" or merged["predict_xstart"] or merged["timestep_respacing"]:
-        raise CheckpointError(f"{path}: only ε-prediction on the full linear schedule is supported (flags "
-                              f"noise_schedule={merged['noise_schedule']!r}, "
-                              f"predict_xstart={merged['predict_xstart']}, "
-                              f"timestep_respacing={merged['timestep_respacing']!r})")
+        raise CheckpointError(
+            f"{path}: only ε-prediction on the full linear schedule is supported (flags "
+            f"noise_schedule={merged['noise_schedule']!r}, "
+            f"predict_xstart={merged['predict_xstart']}, "
+            f"timestep_respacing={merged['timestep_respacing']!r})"
+        )
     net = ADMUNet(**adm_config_from_flags(dict(flags)))
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as error:  # multi-line: missing, unexpected, shape mismatches
-        raise CheckpointError(f"{path}: the weights do not fit the ADM network of these flags: "
-                              f"{' '.join(str(error).split())[:400]}") from None
+        raise CheckpointError(
+            f"{path}: the weights do not fit the ADM network of these flags: {' '.join(str(error).split())[:400]}"
+        ) from None
     return ADMPrior(net, int(merged["diffusion_steps"]), merged["noise_schedule"]).eval(), stored
 
 
-def convert(path: str | os.PathLike, out_dir: str | os.PathLike, preset: str,
-            overrides: Mapping[str, Any] | None = None) -> tuple[Path, ADMPrior]:
+def convert(
+    path: str | os.PathLike, out_dir: str | os.PathLike, preset: str, overrides: Mapping[str, Any] | None = None
+) -> tuple[Path, ADMPrior]:
     """Convert the ADM checkpoint ``path`` into the prior directory ``out_dir`` (config.json,
     model.safetensors, MODEL_CARD.md, each written atomically); returns it and the prior built from the
     checkpoint (for :func:`verify`)."""
@@ -91,8 +101,13 @@ def convert(path: str | os.PathLike, out_dir: str | os.PathLike, preset: str,
     return directory, prior
 
 
-def verify(directory: str | os.PathLike, reference: ADMPrior, flags: Mapping[str, Any],
-           indices: Sequence[int] = (1, 500, 1000), seed: int = 0) -> dict[str, Any]:
+def verify(
+    directory: str | os.PathLike,
+    reference: ADMPrior,
+    flags: Mapping[str, Any],
+    indices: Sequence[int] = (1, 500, 1000),
+    seed: int = 0,
+) -> dict[str, Any]:
     """Check the converted directory against the prior built from the checkpoint.
 
     On a random image [1, C, H, W] at each table index: the reloaded prior's ε̂ must equal
@@ -107,18 +122,22 @@ def verify(directory: str | os.PathLike, reference: ADMPrior, flags: Mapping[str
     with torch.no_grad():
         for index in indices:
             if not torch.equal(loaded.eps(x, index), reference.eps(x, index)):
-                raise CheckpointError(f"{directory}: the reloaded prior's ε̂ differs from the checkpoint's at "
-                                      f"table index {index}")
+                raise CheckpointError(
+                    f"{directory}: the reloaded prior's ε̂ differs from the checkpoint's at table index {index}"
+                )
         del loaded
         oracle = oracle_unet(reference.net, flags)
         if oracle is None:
             return {"exact": True, "oracle_max_abs_diff": None}
         channels = reference.event_shape[0]
-        difference = max(float((oracle(x, torch.tensor([index - 1]))[:, :channels] - reference.eps(x, index))
-                               .abs().max()) for index in indices)
+        difference = max(
+            float((oracle(x, torch.tensor([index - 1]))[:, :channels] - reference.eps(x, index)).abs().max())
+            for index in indices
+        )
     if not difference <= ORACLE_TOLERANCE:
-        raise CheckpointError(f"{directory}: ε̂ differs from guided-diffusion's UNetModel by {difference:.3g} "
-                              f"(> {ORACLE_TOLERANCE})")
+        raise CheckpointError(
+            f"{directory}: ε̂ differs from guided-diffusion's UNetModel by {difference:.3g} (> {ORACLE_TOLERANCE})"
+        )
     return {"exact": True, "oracle_max_abs_diff": difference}
 
 
@@ -139,12 +158,15 @@ def oracle_unet(net: ADMUNet, flags: Mapping[str, Any]) -> torch.nn.Module | Non
 def _model_card(prior: ADMPrior, path: Path, preset: str, flags: Mapping[str, Any], stored: list[str]) -> str:
     parameters = sum(parameter.numel() for parameter in prior.parameters())
     listed = ", ".join(f"{key}={value}" for key, value in sorted(flags.items()))
-    return (f"# Converted diffusion prior (ADM, guided-diffusion UNetModel)\n\n"
-            f"Converted by `mgdm convert-adm` from `{path.name}`: SHA-256 `{file_sha256(path)}`.\n\n"
-            f"- preset `{preset}`; guided-diffusion flags: {listed}\n"
-            f"- images {prior.event_shape[1]}×{prior.event_shape[2]}, {prior.event_shape[0]} channels in [−1, 1]; "
-            f"ε-prediction" + (" (the learned-variance channels are ignored)" if prior.net.out_channels
-                               == 2 * prior.event_shape[0] else "") + "\n"
-            f"- schedule: {prior.noise_schedule} β over {prior.diffusion_steps} steps\n"
-            f"- {parameters / 1e6:.1f} M parameters; stored as {', '.join(stored)}, written as float32\n\n"
-            "The weights are the checkpoint's own; see the model's release for its licence.\n")
+    return (
+        f"# Converted diffusion prior (ADM, guided-diffusion UNetModel)\n\n"
+        f"Converted by `mgdm convert-adm` from `{path.name}`: SHA-256 `{file_sha256(path)}`.\n\n"
+        f"- preset `{preset}`; guided-diffusion flags: {listed}\n"
+        f"- images {prior.event_shape[1]}×{prior.event_shape[2]}, {prior.event_shape[0]} channels in [−1, 1]; "
+        f"ε-prediction"
+        + (" (the learned-variance channels are ignored)" if prior.net.out_channels == 2 * prior.event_shape[0] else "")
+        + "\n"
+        f"- schedule: {prior.noise_schedule} β over {prior.diffusion_steps} steps\n"
+        f"- {parameters / 1e6:.1f} M parameters; stored as {', '.join(stored)}, written as float32\n\n"
+        "The weights are the checkpoint's own; see the model's release for its licence.\n"
+    )

@@ -1,4 +1,5 @@
 """Latent image priors: a diffusers ``UNet2DModel`` over the latents of a ``VQModel`` or ``AutoencoderKL``."""
+
 from __future__ import annotations
 
 import torch
@@ -29,16 +30,23 @@ class DiffusersLatentPrior(DiffusersPixelPrior):
             as diffusers' pipelines compute the autoencoder's downsampling factor.
     """
 
-    def __init__(self, unet: torch.nn.Module, autoencoder: torch.nn.Module, alphas_cumprod: torch.Tensor,
-                 prediction_type: str = "epsilon", default_preset: str = "image_latent"):
+    def __init__(
+        self,
+        unet: torch.nn.Module,
+        autoencoder: torch.nn.Module,
+        alphas_cumprod: torch.Tensor,
+        prediction_type: str = "epsilon",
+        default_preset: str = "image_latent",
+    ):
         super().__init__(unet, alphas_cumprod, prediction_type, default_preset)
         kind = type(autoencoder).__name__
         if kind not in ("VQModel", "AutoencoderKL"):
             raise ValueError(f"unsupported autoencoder {kind}; expected VQModel or AutoencoderKL")
         config = autoencoder.config
         if int(config.latent_channels) != self.event_shape[0]:
-            raise ValueError(f"the UNet works on {self.event_shape[0]} latent channels but the {kind} "
-                             f"has {config.latent_channels}")
+            raise ValueError(
+                f"the UNet works on {self.event_shape[0]} latent channels but the {kind} has {config.latent_channels}"
+            )
         self.autoencoder = autoencoder
         self.quantized = kind == "VQModel"
         # VQ latents are unscaled, as CompVis trained the LDMs. diffusers' LDMPipeline divides by the config's

@@ -11,6 +11,7 @@ Layouts understood (as the Hugging Face repositories are stored, read from a loc
 The schedule comes from the scheduler's config (its own class rebuilds ``alphas_cumprod``); the
 prediction type from the same config (default ``epsilon``, as diffusers).
 """
+
 from __future__ import annotations
 
 import json

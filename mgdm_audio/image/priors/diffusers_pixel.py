@@ -1,4 +1,5 @@
 """Pixel-space image priors: a diffusers ``UNet2DModel`` and its scheduler's ᾱ table in the VP view."""
+
 from __future__ import annotations
 
 import torch
@@ -29,11 +30,17 @@ class DiffusersPixelPrior(Prior):
         image_shape: (C, H, W) of the images the prior describes (here the event shape).
     """
 
-    def __init__(self, unet: torch.nn.Module, alphas_cumprod: torch.Tensor, prediction_type: str = "epsilon",
-                 default_preset: str = "image_pixel"):
+    def __init__(
+        self,
+        unet: torch.nn.Module,
+        alphas_cumprod: torch.Tensor,
+        prediction_type: str = "epsilon",
+        default_preset: str = "image_pixel",
+    ):
         if prediction_type not in parametrization.PREDICTION_TYPES:
-            raise ValueError(f"unknown prediction type {prediction_type!r}; "
-                             f"expected one of {parametrization.PREDICTION_TYPES}")
+            raise ValueError(
+                f"unknown prediction type {prediction_type!r}; expected one of {parametrization.PREDICTION_TYPES}"
+            )
         config = unet.config
         size = config.sample_size
         if size is None:
@@ -41,10 +48,11 @@ class DiffusersPixelPrior(Prior):
         height, width = (size, size) if isinstance(size, int) else tuple(size)
         channels = int(config.in_channels)
         if int(config.out_channels) not in (channels, 2 * channels):
-            raise ValueError(f"the UNet maps {channels} channels to {config.out_channels}; expected "
-                             f"{channels} (or {2 * channels} with a learned variance)")
-        super().__init__(table_from_alphas_cumprod(alphas_cumprod), (channels, int(height), int(width)),
-                         default_preset)
+            raise ValueError(
+                f"the UNet maps {channels} channels to {config.out_channels}; expected "
+                f"{channels} (or {2 * channels} with a learned variance)"
+            )
+        super().__init__(table_from_alphas_cumprod(alphas_cumprod), (channels, int(height), int(width)), default_preset)
         self.unet = unet
         self.prediction_type = prediction_type
 

@@ -1,5 +1,6 @@
 """Restoring image files in batches (the engine of ``mgdm restore``): each image's resume key, and a batch's
 observations, restorations, scores and output folders with their sidecars."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -38,12 +39,18 @@ def resume_key(settings: RestoreSettings, prior_path: Path, path: Path, position
     """What an image's outputs are made with (``--resume`` skips an image whose sidecar holds an equal key): the
     settings, the prior, the input file and its content (not its modification time: a rewrite within one clock
     tick is still seen), and its position among the inputs (its seeds)."""
-    return {**settings.as_dict(), "prior": str(prior_path), "input": str(path.resolve()),
-            "input_sha256": file_sha256(path), "position": position}
+    return {
+        **settings.as_dict(),
+        "prior": str(prior_path),
+        "input": str(path.resolve()),
+        "input_sha256": file_sha256(path),
+        "position": position,
+    }
 
 
-def restore_batch(prior: Prior, runner: Sampler, operator: Operator, settings: RestoreSettings, batch: list[Job],
-                  device: torch.device) -> None:
+def restore_batch(
+    prior: Prior, runner: Sampler, operator: Operator, settings: RestoreSettings, batch: list[Job], device: torch.device
+) -> None:
     """Observe, restore (one sampler call seeded by the first job's seed), score and write one batch of jobs."""
     started = time.perf_counter()
     clean = torch.stack([job.image for job in batch]).to(device, prior.dtype)
@@ -54,11 +61,19 @@ def restore_batch(prior: Prior, runner: Sampler, operator: Operator, settings: R
     scores = score(clean, restored)
     seconds = time.perf_counter() - started
     for i, job in enumerate(batch):
-        record = {"input": str(job.path.resolve()), "settings": job.key, "sampler_settings": result.settings,
-                  "observation_seed": job.seed, "sampler_seed": batch[0].seed,
-                  "batch": [str(other.path) for other in batch], "notices": job.notices,
-                  "psnr_db": scores["psnr"][i], "ssim": scores["ssim"][i],
-                  "scores_note": "restored.png against input.png, both 8-bit, on [0, 1]",
-                  "denoiser_calls": dataclasses.asdict(result.calls), "batch_seconds": round(seconds, 3),
-                  "device": describe_device(device)}
+        record = {
+            "input": str(job.path.resolve()),
+            "settings": job.key,
+            "sampler_settings": result.settings,
+            "observation_seed": job.seed,
+            "sampler_seed": batch[0].seed,
+            "batch": [str(other.path) for other in batch],
+            "notices": job.notices,
+            "psnr_db": scores["psnr"][i],
+            "ssim": scores["ssim"][i],
+            "scores_note": "restored.png against input.png, both 8-bit, on [0, 1]",
+            "denoiser_calls": dataclasses.asdict(result.calls),
+            "batch_seconds": round(seconds, 3),
+            "device": describe_device(device),
+        }
         write_outputs(job.folder, clean[i], pictures[i], result.samples[i], record)

@@ -8,6 +8,7 @@ input its VP form x_i = sqrt(ᾱ_i) (x_0 + σ_i ε), and the estimate its denois
 [−1, 1], so equal to the PSNR of the same images on [0, 1]); a row gives its mean with a 95 % interval
 over the images, the mean MSE, and the same for the noisy image itself (the identity denoiser).
 """
+
 from __future__ import annotations
 
 import math
@@ -30,8 +31,9 @@ def nearest_level(prior, sigma: float) -> int:
     return 1 + int(torch.argmin((torch.log(levels) - math.log(sigma)).abs()))
 
 
-def denoising_rows(prior, clean: torch.Tensor, sigmas: tuple[float, ...] = SIGMAS, seed: int = 0,
-                   batch_size: int = 64) -> list[dict]:
+def denoising_rows(
+    prior, clean: torch.Tensor, sigmas: tuple[float, ...] = SIGMAS, seed: int = 0, batch_size: int = 64
+) -> list[dict]:
     """One row per σ: ``{"sigma", "level", "level_sigma", "psnr", "psnr_ci95", "mse", "identity_psnr",
     "identity_mse"}`` (dB and squared units of [−1, 1]) of the prior's denoiser on ``clean`` [M, *event_shape]
     in [−1, 1]; the noise is drawn from ``seed`` (the same for the same seed, clean images and σ)."""
@@ -43,24 +45,40 @@ def denoising_rows(prior, clean: torch.Tensor, sigmas: tuple[float, ...] = SIGMA
         level_sigma = math.sqrt((1.0 - alpha_bar) / alpha_bar)
         noisy = clean + level_sigma * torch.randn(clean.shape, generator=generator, dtype=clean.dtype)
         with torch.no_grad():
-            denoised = torch.cat([prior.x0((batch * math.sqrt(alpha_bar)).to(prior.device, prior.dtype), level).cpu()
-                                  for batch in noisy.split(batch_size)]).to(clean.dtype)
+            denoised = torch.cat(
+                [
+                    prior.x0((batch * math.sqrt(alpha_bar)).to(prior.device, prior.dtype), level).cpu()
+                    for batch in noisy.split(batch_size)
+                ]
+            ).to(clean.dtype)
         mse = (denoised - clean).pow(2).flatten(1).mean(1)
         identity_mse = (noisy - clean).pow(2).flatten(1).mean(1)
         psnr, psnr_ci95, _ = mean_ci95((10 * torch.log10(4.0 / mse)).tolist())
-        rows.append({"sigma": sigma, "level": level, "level_sigma": round(level_sigma, 5),
-                     "psnr": psnr, "psnr_ci95": psnr_ci95,
-                     "mse": float(mse.mean()), "identity_psnr": float((10 * torch.log10(4.0 / identity_mse)).mean()),
-                     "identity_mse": float(identity_mse.mean())})
+        rows.append(
+            {
+                "sigma": sigma,
+                "level": level,
+                "level_sigma": round(level_sigma, 5),
+                "psnr": psnr,
+                "psnr_ci95": psnr_ci95,
+                "mse": float(mse.mean()),
+                "identity_psnr": float((10 * torch.log10(4.0 / identity_mse)).mean()),
+                "identity_mse": float(identity_mse.mean()),
+            }
+        )
     return rows
 
 
 def denoising_table(rows: list[dict]) -> str:
     """The rows of :func:`denoising_rows` as a Markdown table."""
-    lines = ["| σ (level σ_i, index i) | noisy PSNR (dB) | denoised PSNR (dB) | gain (dB) | denoised MSE |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "| σ (level σ_i, index i) | noisy PSNR (dB) | denoised PSNR (dB) | gain (dB) | denoised MSE |",
+        "|---|---|---|---|---|",
+    ]
     for row in rows:
-        lines.append(f"| {row['sigma']:g} ({row['level_sigma']:.3f}, {row['level']}) | {row['identity_psnr']:.2f} | "
-                     f"{row['psnr']:.2f} ± {row['psnr_ci95']:.2f} | {row['psnr'] - row['identity_psnr']:+.2f} | "
-                     f"{row['mse']:.2e} |")
+        lines.append(
+            f"| {row['sigma']:g} ({row['level_sigma']:.3f}, {row['level']}) | {row['identity_psnr']:.2f} | "
+            f"{row['psnr']:.2f} ± {row['psnr_ci95']:.2f} | {row['psnr'] - row['identity_psnr']:+.2f} | "
+            f"{row['mse']:.2e} |"
+        )
     return "\n".join(lines)

@@ -9,6 +9,7 @@ settings and cost the sidecars record) into the score folder. The PSNR of observ
 observation shown as an image) is reported too, as a reference point. Scores come from the PNG files, so
 they are what anyone reading the outputs would measure.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,7 +25,6 @@ from .image_io import read_saved
 from .outputs import INPUT, OBSERVATION, RESTORED, SIDECAR
 from .scores import mean_ci95, score
 
-
 #: Per-image scores next to summary.json: image, psnr_db, ssim, observation_psnr_db.
 SCORES_FILE = "scores.csv"
 
@@ -36,8 +36,11 @@ def evaluate(restore_dir: Path, score_dir: Path, label: str | None = None) -> di
     Raises:
         FileNotFoundError: no finished restoration in ``restore_dir``.
     """
-    folders = sorted(folder for folder in restore_dir.iterdir() if (folder / SIDECAR).is_file()) \
-        if restore_dir.is_dir() else []
+    folders = (
+        sorted(folder for folder in restore_dir.iterdir() if (folder / SIDECAR).is_file())
+        if restore_dir.is_dir()
+        else []
+    )
     if not folders:
         raise FileNotFoundError(f"{restore_dir}: no restored images (<image>/{SIDECAR})")
     references = torch.stack([read_saved(folder / INPUT) for folder in folders])
@@ -50,13 +53,19 @@ def evaluate(restore_dir: Path, score_dir: Path, label: str | None = None) -> di
     # Images restored together share one batch time and one call count: count each batch once.
     batches = {tuple(record["batch"]): record for record in records}
     summary: dict[str, Any] = {
-        "restore_dir": str(restore_dir.resolve()), "task": records[0]["settings"]["task"],
-        "sampler": records[0]["settings"]["sampler"], "label": label or records[0]["settings"]["sampler"],
+        "restore_dir": str(restore_dir.resolve()),
+        "task": records[0]["settings"]["task"],
+        "sampler": records[0]["settings"]["sampler"],
+        "label": label or records[0]["settings"]["sampler"],
         "prior": records[0]["settings"]["prior"],
-        "sigma_y": records[0]["settings"]["sigma_y"], "sampler_settings": records[0]["sampler_settings"],
-        "num_images": len(folders), "seconds": round(sum(r["batch_seconds"] for r in batches.values()), 1),
-        "denoiser_calls_per_batch": records[0]["denoiser_calls"], "num_batches": len(batches),
-        "device": records[0]["device"]}
+        "sigma_y": records[0]["settings"]["sigma_y"],
+        "sampler_settings": records[0]["sampler_settings"],
+        "num_images": len(folders),
+        "seconds": round(sum(r["batch_seconds"] for r in batches.values()), 1),
+        "denoiser_calls_per_batch": records[0]["denoiser_calls"],
+        "num_batches": len(batches),
+        "device": records[0]["device"],
+    }
     for metric in ("psnr", "ssim", "observation_psnr"):
         mean, ci95, count = mean_ci95(values[metric])
         summary.update({f"{metric}_mean": mean, f"{metric}_ci95": ci95, f"{metric}_count": count})
@@ -64,8 +73,9 @@ def evaluate(restore_dir: Path, score_dir: Path, label: str | None = None) -> di
     with atomic_path(score_dir / SCORES_FILE) as temporary, open(temporary, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(["image", "psnr_db", "ssim", "observation_psnr_db"])
-        writer.writerows(zip((folder.name for folder in folders), values["psnr"], values["ssim"],
-                             values["observation_psnr"]))
+        writer.writerows(
+            zip((folder.name for folder in folders), values["psnr"], values["ssim"], values["observation_psnr"])
+        )
     with atomic_path(score_dir / "summary.json") as temporary:
         Path(temporary).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary

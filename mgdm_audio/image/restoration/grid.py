@@ -1,4 +1,5 @@
 """Side-by-side picture grids: rows of equally sized images, enlarged, with a label above each column."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -20,8 +21,9 @@ def picture_grid(rows: Sequence[Sequence[Image.Image]], labels: Sequence[str]) -
     factor = max(1, -(-MIN_CELL // min(width, height)))
     cell_w, cell_h = width * factor, height * factor
     columns = len(labels)
-    grid = Image.new("RGB", (columns * cell_w + (columns + 1) * GAP,
-                             LABEL_HEIGHT + len(rows) * (cell_h + GAP) + GAP), "white")
+    grid = Image.new(
+        "RGB", (columns * cell_w + (columns + 1) * GAP, LABEL_HEIGHT + len(rows) * (cell_h + GAP) + GAP), "white"
+    )
     draw = ImageDraw.Draw(grid)
     font = ImageFont.load_default()
     for c, label in enumerate(labels):

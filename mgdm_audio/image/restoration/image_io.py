@@ -3,6 +3,7 @@
 Inside the toolkit an image is a float tensor [C, H, W] in [−1, 1] (docs/method.md#data-ranges); files hold 8-bit
 values in [0, 255] (pixel p ↔ 2 p / 255 − 1).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -6,6 +6,7 @@ or with n > 1 draws their mean) and with n > 1 ``sample_<k>.png``, ``grid.png`` 
 ``restore.json`` (settings, scores, timing). Every file is replaced atomically; the sidecar is written
 last, so a folder with a sidecar is complete.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,9 @@ def restored_image(samples: torch.Tensor) -> torch.Tensor:
     return samples[0] if len(samples) == 1 else samples.mean(0)
 
 
-def write_outputs(folder: Path, clean: torch.Tensor, observation: torch.Tensor, samples: torch.Tensor,
-                  record: dict[str, Any]) -> None:
+def write_outputs(
+    folder: Path, clean: torch.Tensor, observation: torch.Tensor, samples: torch.Tensor, record: dict[str, Any]
+) -> None:
     """Write the folder's files for one image ([C, H, W] each; ``samples`` [n, C, H, W], all in [−1, 1])."""
     folder.mkdir(parents=True, exist_ok=True)
     restored = restored_image(samples)

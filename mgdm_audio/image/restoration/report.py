@@ -11,6 +11,7 @@ restored.png. Links to the grids are relative to the Markdown file. Pairs ``A:B`
 differences A − B (same observations and seeds) per task where both ran, read from each summary's
 ``scores.csv``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -42,13 +43,17 @@ def _cell(mean: float, ci95: float, digits: int, sign: bool = False) -> str:
 def task_grid(summaries: list[dict[str, Any]], rows: int) -> Image.Image:
     """Input, observation and each summary's restoration for the first ``rows`` images all of them restored."""
     folders = [Path(summary["restore_dir"]) for summary in summaries]
-    names = sorted(set.intersection(*({f.name for f in folder.iterdir() if (f / SIDECAR).is_file()}
-                                      for folder in folders)))[:rows]
+    names = sorted(
+        set.intersection(*({f.name for f in folder.iterdir() if (f / SIDECAR).is_file()} for folder in folders))
+    )[:rows]
     if not names:
         raise ValueError(f"task {summaries[0]['task']}: no image restored by every sampler")
     first = folders[0]
-    grid_rows = [[Image.open(first / name / INPUT), Image.open(first / name / OBSERVATION)]
-                 + [Image.open(folder / name / RESTORED) for folder in folders] for name in names]
+    grid_rows = [
+        [Image.open(first / name / INPUT), Image.open(first / name / OBSERVATION)]
+        + [Image.open(folder / name / RESTORED) for folder in folders]
+        for name in names
+    ]
     return picture_grid(grid_rows, ["input", "observation", *(_label(summary) for summary in summaries)])
 
 
@@ -68,8 +73,10 @@ def _cost(summary: dict[str, Any]) -> str:
 def _per_image(summary: dict[str, Any]) -> dict[str, dict[str, float]]:
     """image name -> {"psnr_db": …, "ssim": …} from the scores.csv beside the summary."""
     with open(Path(summary["score_dir"]) / SCORES_FILE, newline="", encoding="utf-8") as handle:
-        return {row["image"]: {"psnr_db": float(row["psnr_db"]), "ssim": float(row["ssim"])}
-                for row in csv.DictReader(handle)}
+        return {
+            row["image"]: {"psnr_db": float(row["psnr_db"]), "ssim": float(row["ssim"])}
+            for row in csv.DictReader(handle)
+        }
 
 
 def paired_table(summaries: list[dict[str, Any]], pairs: list[tuple[str, str]]) -> list[str]:
@@ -91,50 +98,73 @@ def paired_table(summaries: list[dict[str, Any]], pairs: list[tuple[str, str]]) 
                 continue
             first, second = scores(task, a), scores(task, b)
             images = sorted(first.keys() & second.keys())
-            cells = [_cell(*mean_ci95([first[i][metric] - second[i][metric] for i in images])[:2], digits, sign=True)
-                     for metric, digits in (("psnr_db", 2), ("ssim", 3))]
+            cells = [
+                _cell(*mean_ci95([first[i][metric] - second[i][metric] for i in images])[:2], digits, sign=True)
+                for metric, digits in (("psnr_db", 2), ("ssim", 3))
+            ]
             wins = sum(first[i]["psnr_db"] > second[i]["psnr_db"] for i in images)
             lines.append(f"| {task} | {a} − {b} | {len(images)} | {cells[0]} | {cells[1]} | {wins} / {len(images)} |")
     return lines
 
 
-def write_report(path: Path, summaries: list[dict[str, Any]], grid_dir: Path, grid_prefix: str, rows: int,
-                 notes: list[str], pairs: list[tuple[str, str]] = ()) -> Path:
+def write_report(
+    path: Path,
+    summaries: list[dict[str, Any]],
+    grid_dir: Path,
+    grid_prefix: str,
+    rows: int,
+    notes: list[str],
+    pairs: list[tuple[str, str]] = (),
+) -> Path:
     """Write the Markdown report and the grids ``grid_dir/<prefix><task>.png``; return the report's path.
     With ``pairs``, a section of paired differences (:func:`paired_table`) follows the table."""
     tasks = list(dict.fromkeys(summary["task"] for summary in summaries))
     samplers = list(dict.fromkeys(_label(summary) for summary in summaries))
     by_key = {(summary["task"], _label(summary)): summary for summary in summaries}
-    lines = ["# Results", "", *(f"- {note}" for note in notes), "",
-             "PSNR (dB) and SSIM of restored.png against input.png (8-bit, on [0, 1]), mean ± 95 % interval "
-             "(1.96 standard errors) over the images; observation: the PSNR of observation.png (the observation "
-             "shown as an image, e.g. the blocks of sr4, grey holes of inpainting) for reference; seconds: the "
-             "sampler's wall time for all images; denoiser calls per batch of images: without + with gradient "
-             f"(forward-equivalents, one with gradient counted as {FORWARDS_PER_BACKWARD}).", "",
-             "| task | sampler | images | PSNR (dB) | SSIM | observation PSNR (dB) | seconds | denoiser calls "
-             "| settings |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Results",
+        "",
+        *(f"- {note}" for note in notes),
+        "",
+        "PSNR (dB) and SSIM of restored.png against input.png (8-bit, on [0, 1]), mean ± 95 % interval "
+        "(1.96 standard errors) over the images; observation: the PSNR of observation.png (the observation "
+        "shown as an image, e.g. the blocks of sr4, grey holes of inpainting) for reference; seconds: the "
+        "sampler's wall time for all images; denoiser calls per batch of images: without + with gradient "
+        f"(forward-equivalents, one with gradient counted as {FORWARDS_PER_BACKWARD}).",
+        "",
+        "| task | sampler | images | PSNR (dB) | SSIM | observation PSNR (dB) | seconds | denoiser calls | settings |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for task in tasks:
         for sampler in samplers:
             summary = by_key.get((task, sampler))
             if summary is None:
                 continue
-            settings = ", ".join(f"{key} {value}" for key, value in summary["sampler_settings"].items()
-                                 if key not in ("preset",))
-            lines.append(f"| {task} | {sampler} | {summary['num_images']} | "
-                         f"{_cell(summary['psnr_mean'], summary['psnr_ci95'], 2)} | "
-                         f"{_cell(summary['ssim_mean'], summary['ssim_ci95'], 3)} | "
-                         f"{_cell(summary['observation_psnr_mean'], summary['observation_psnr_ci95'], 2)} | "
-                         f"{summary['seconds']} | {_cost(summary)} | "
-                         f"{settings} |")
+            settings = ", ".join(
+                f"{key} {value}" for key, value in summary["sampler_settings"].items() if key not in ("preset",)
+            )
+            lines.append(
+                f"| {task} | {sampler} | {summary['num_images']} | "
+                f"{_cell(summary['psnr_mean'], summary['psnr_ci95'], 2)} | "
+                f"{_cell(summary['ssim_mean'], summary['ssim_ci95'], 3)} | "
+                f"{_cell(summary['observation_psnr_mean'], summary['observation_psnr_ci95'], 2)} | "
+                f"{summary['seconds']} | {_cost(summary)} | "
+                f"{settings} |"
+            )
     if pairs:
-        lines += ["", "## Paired differences", "",
-                  f"Per image (same observation and seed), A − B, mean ± 95 % interval ({Z95} standard errors).", "",
-                  *paired_table(summaries, list(pairs))]
+        lines += [
+            "",
+            "## Paired differences",
+            "",
+            f"Per image (same observation and seed), A − B, mean ± 95 % interval ({Z95} standard errors).",
+            "",
+            *paired_table(summaries, list(pairs)),
+        ]
     grid_dir.mkdir(parents=True, exist_ok=True)
     for task in tasks:
-        picture = write_png(task_grid([s for s in summaries if s["task"] == task], rows),
-                            grid_dir / f"{grid_prefix}{task}.png")
+        picture = write_png(
+            task_grid([s for s in summaries if s["task"] == task], rows), grid_dir / f"{grid_prefix}{task}.png"
+        )
         lines += ["", f"## {task}", "", f"![{task}]({Path(os.path.relpath(picture, path.parent)).as_posix()})"]
     with atomic_path(path) as temporary:
         Path(temporary).write_text("\n".join(lines) + "\n", encoding="utf-8")

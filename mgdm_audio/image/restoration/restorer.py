@@ -4,6 +4,7 @@ Images are [B, C, H, W] in [−1, 1]. Several images go through one sampler call
 are stacked, the Gaussian likelihood holds one observation per row, and the samplers treat rows
 independently (so a batch of B images × n draws costs one run of B · n rows).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -49,8 +50,12 @@ def observe(operator: Operator, images: torch.Tensor, sigma_y: float, seeds: lis
     forward = getattr(operator, "exact", operator)
     with torch.no_grad():
         clean = forward(images)
-    noise = torch.stack([standard_normal(tuple(clean.shape[1:]), torch.Generator().manual_seed(seed), clean.dtype,
-                                         clean.device) for seed in seeds])
+    noise = torch.stack(
+        [
+            standard_normal(tuple(clean.shape[1:]), torch.Generator().manual_seed(seed), clean.dtype, clean.device)
+            for seed in seeds
+        ]
+    )
     return clean + sigma_y * noise
 
 
@@ -59,14 +64,16 @@ def make_restorer(prior: Prior, settings: RestoreSettings) -> Sampler:
     return make_sampler(settings.sampler, settings.preset or prior.default_preset, **settings.overrides)
 
 
-def restore(prior: Prior, runner: Sampler, operator: Operator, y: torch.Tensor, settings: RestoreSettings,
-            seed: int) -> SamplingResult:
+def restore(
+    prior: Prior, runner: Sampler, operator: Operator, y: torch.Tensor, settings: RestoreSettings, seed: int
+) -> SamplingResult:
     """Posterior draws for observations y [B, *out_shape]: a result whose samples are [B, n, C, H, W]
     (n = settings.num_samples; decoded images for latent priors), from one ``mgdm_audio.sample`` call seeded
     ``seed`` with ``runner`` (:func:`make_restorer`), one observation per row."""
     rows = torch.as_tensor(y).repeat_interleave(settings.num_samples, 0)
-    result = sample(prior, operator, rows, settings.sigma_y, sampler=runner, num_samples=len(rows), seed=seed,
-                    return_result=True)
+    result = sample(
+        prior, operator, rows, settings.sigma_y, sampler=runner, num_samples=len(rows), seed=seed, return_result=True
+    )
     result.samples = result.samples.reshape(len(y), settings.num_samples, *result.samples.shape[1:])
     return result
 

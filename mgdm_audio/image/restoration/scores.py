@@ -4,6 +4,7 @@ Both images are quantised to 8 bits and mapped to [0, 1] first (metrics on [0, 1
 docs/method.md#image-priors-and-metrics), so a score computed while restoring equals one recomputed
 later from the written PNG files.
 """
+
 from __future__ import annotations
 
 import math

@@ -18,6 +18,7 @@ interrupted; raising ``--steps`` or ``--max-minutes`` continues a finished run. 
 saved prior's held-out denoising (:mod:`.denoising`) is measured at the end and written to
 ``OUT_DIR/denoising.json``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -87,11 +88,17 @@ def build_unet(settings: ImagePriorSettings):
     levels = len(settings.block_out_channels)
     down = ("DownBlock2D",) * (levels - 1) + ("AttnDownBlock2D",)
     up = ("AttnUpBlock2D",) + ("UpBlock2D",) * (levels - 1)
-    return UNet2DModel(sample_size=settings.resolution, in_channels=settings.channels,
-                       out_channels=settings.channels, block_out_channels=settings.block_out_channels,
-                       layers_per_block=settings.layers_per_block, down_block_types=down, up_block_types=up,
-                       norm_num_groups=settings.norm_num_groups,
-                       attention_head_dim=settings.block_out_channels[-1] // 2)
+    return UNet2DModel(
+        sample_size=settings.resolution,
+        in_channels=settings.channels,
+        out_channels=settings.channels,
+        block_out_channels=settings.block_out_channels,
+        layers_per_block=settings.layers_per_block,
+        down_block_types=down,
+        up_block_types=up,
+        norm_num_groups=settings.norm_num_groups,
+        attention_head_dim=settings.block_out_channels[-1] // 2,
+    )
 
 
 def augment(batch: torch.Tensor, max_shift: int, generator: torch.Generator) -> torch.Tensor:
@@ -103,11 +110,12 @@ def augment(batch: torch.Tensor, max_shift: int, generator: torch.Generator) -> 
     height, width = batch.shape[-2:]
     padded = torch.nn.functional.pad(batch, (max_shift,) * 4, mode="reflect")
     shifts = torch.randint(0, 2 * max_shift + 1, (batch.shape[0], 2), generator=generator)
-    return torch.stack([padded[i, :, dy:dy + height, dx:dx + width] for i, (dy, dx) in enumerate(shifts.tolist())])
+    return torch.stack([padded[i, :, dy : dy + height, dx : dx + width] for i, (dy, dx) in enumerate(shifts.tolist())])
 
 
-def train_image_prior(images: torch.Tensor, out_dir: Path, settings: ImagePriorSettings,
-                      valid: torch.Tensor | None = None) -> dict:
+def train_image_prior(
+    images: torch.Tensor, out_dir: Path, settings: ImagePriorSettings, valid: torch.Tensor | None = None
+) -> dict:
     """Train on ``images`` [N, C, H, W] in [−1, 1], resuming from ``out_dir/checkpoint.pt`` when there is
     one; write ``out_dir/prior`` (a bare UNet folder), the loss log ``out_dir/train_log.csv``, the checkpoint
     and ``out_dir/training.json``; with ``valid`` [M, C, H, W] in [−1, 1] also the saved prior's held-out
@@ -123,8 +131,13 @@ def train_image_prior(images: torch.Tensor, out_dir: Path, settings: ImagePriorS
     torch.manual_seed(settings.seed)
     generator = torch.Generator().manual_seed(settings.seed)
     unet = build_unet(settings).train()
-    scheduler = DDPMScheduler(num_train_timesteps=settings.num_levels, beta_start=settings.beta_start,
-                              beta_end=settings.beta_end, beta_schedule="linear", prediction_type="epsilon")
+    scheduler = DDPMScheduler(
+        num_train_timesteps=settings.num_levels,
+        beta_start=settings.beta_start,
+        beta_end=settings.beta_end,
+        beta_schedule="linear",
+        prediction_type="epsilon",
+    )
     ema = EMAModel(unet.parameters(), decay=settings.ema_decay)
     optimizer = torch.optim.Adam(unet.parameters(), lr=settings.lr)
     warmup = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / settings.warmup_steps))
@@ -154,8 +167,9 @@ def train_image_prior(images: torch.Tensor, out_dir: Path, settings: ImagePriorS
             rows.append(_log_row(step, window, started))
             window = []
         if step % settings.checkpoint_every == 0:
-            _save_checkpoint(out_dir / CHECKPOINT_FILE, parts, generator, settings, len(images),
-                             step, rows, window, started)
+            _save_checkpoint(
+                out_dir / CHECKPOINT_FILE, parts, generator, settings, len(images), step, rows, window, started
+            )
     seconds = time.perf_counter() - started
     _save_checkpoint(out_dir / CHECKPOINT_FILE, parts, generator, settings, len(images), step, rows, window, started)
     if window:  # the steps since the last row, when the step or time limit fell between rows
@@ -163,15 +177,20 @@ def train_image_prior(images: torch.Tensor, out_dir: Path, settings: ImagePriorS
     ema.copy_to(unet.parameters())
     unet.eval().save_pretrained(out_dir / "prior")
     scheduler.save_pretrained(out_dir / "prior")
-    facts = {"steps": step, "seconds": round(seconds, 1), "num_images": len(images),
-             "parameters": sum(p.numel() for p in unet.parameters()),
-             "final_loss": rows[-1]["loss"] if rows else math.nan,
-             "settings": _settings_dict(settings)}
+    facts = {
+        "steps": step,
+        "seconds": round(seconds, 1),
+        "num_images": len(images),
+        "parameters": sum(p.numel() for p in unet.parameters()),
+        "final_loss": rows[-1]["loss"] if rows else math.nan,
+        "settings": _settings_dict(settings),
+    }
     _write_log(out_dir / LOG_FILE, rows)
     if valid is not None:
         from mgdm_audio.core.priors.loading import load
 
         from .denoising import denoising_rows
+
         facts["denoising"] = denoising_rows(load(out_dir / "prior"), valid, seed=settings.seed)
         _write_json(out_dir / DENOISING_FILE, facts["denoising"])
     _write_json(out_dir / FACTS_FILE, facts)
@@ -182,19 +201,36 @@ def _settings_dict(settings: ImagePriorSettings) -> dict:
     return {**asdict(settings), "block_out_channels": list(settings.block_out_channels)}
 
 
-def _save_checkpoint(path: Path, parts: dict, generator: torch.Generator, settings: ImagePriorSettings,
-                     num_images: int, step: int, rows: list[dict], window: list[float], started: float) -> None:
+def _save_checkpoint(
+    path: Path,
+    parts: dict,
+    generator: torch.Generator,
+    settings: ImagePriorSettings,
+    num_images: int,
+    step: int,
+    rows: list[dict],
+    window: list[float],
+    started: float,
+) -> None:
     """Everything the next step depends on, written atomically (an interrupted write keeps the last one)."""
     state = {name: part.state_dict() for name, part in parts.items()}
-    state.update(generator=generator.get_state(), torch_rng=torch.get_rng_state(), step=step, rows=rows,
-                 window=window, seconds=time.perf_counter() - started, num_images=num_images,
-                 settings=_settings_dict(settings))
+    state.update(
+        generator=generator.get_state(),
+        torch_rng=torch.get_rng_state(),
+        step=step,
+        rows=rows,
+        window=window,
+        seconds=time.perf_counter() - started,
+        num_images=num_images,
+        settings=_settings_dict(settings),
+    )
     with atomic_path(path) as temporary:
         torch.save(state, temporary)
 
 
-def _load_checkpoint(path: Path, parts: dict, generator: torch.Generator, settings: ImagePriorSettings,
-                     num_images: int) -> dict:
+def _load_checkpoint(
+    path: Path, parts: dict, generator: torch.Generator, settings: ImagePriorSettings, num_images: int
+) -> dict:
     """Restore ``parts`` and the generators from ``path``; return its step, loss rows, window and seconds."""
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
@@ -203,8 +239,10 @@ def _load_checkpoint(path: Path, parts: dict, generator: torch.Generator, settin
     ours, theirs = _settings_dict(settings), state["settings"]
     changed = sorted(name for name in ours if name not in RESUMABLE_CHANGES and ours[name] != theirs.get(name))
     if changed:
-        raise ValueError(f"{path}: written with other settings ({', '.join(f'{n} {theirs.get(n)}' for n in changed)}); "
-                         "use them, another output folder, or remove the checkpoint")
+        raise ValueError(
+            f"{path}: written with other settings ({', '.join(f'{n} {theirs.get(n)}' for n in changed)}); "
+            "use them, another output folder, or remove the checkpoint"
+        )
     if state["num_images"] != num_images:
         raise ValueError(f"{path}: written for {state['num_images']} training images, not {num_images}")
     for name, part in parts.items():

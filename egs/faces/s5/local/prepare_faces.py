@@ -1,6 +1,7 @@
 """Stage 0 of the faces recipe: the 100 face crops of scikit-image's ``data.lfw_subset()`` (25x25 grey,
 shipped inside the wheel, so no download) written as PNG at the prior's resolution, and the data dirs
 <data>/{train,test}/images.scp ('<id> <path>') of a seeded split."""
+
 import argparse
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def main() -> None:
         path = args.db / f"face{index:03d}.png"
         image.resize((args.resolution, args.resolution), Image.Resampling.BICUBIC).save(path)
         paths[f"face{index:03d}"] = path.resolve()
-    splits = {"test": order[: args.num_test], "train": order[args.num_test:]}
+    splits = {"test": order[: args.num_test], "train": order[args.num_test :]}
     for name, indices in splits.items():
         (args.data / name).mkdir(parents=True, exist_ok=True)
         write_list(args.data / name / "images.scp", {f"face{i:03d}": paths[f"face{i:03d}"] for i in indices})

@@ -5,6 +5,7 @@ tempo that suits it, a key, two chord progressions (verse and chorus) and the ha
 rhythm, the sections, a General MIDI program and a playing style per part, and which
 classes rest in which section (a class may also sit out the whole track).
 """
+
 from __future__ import annotations
 
 import math
@@ -23,8 +24,7 @@ from .song import BEATS_PER_BAR, ChordSpan, Section, Song, Timeline
 #: Stem order of the corpus (spk1 … spk4 in the data directories).
 STEMS = ("bass", "drums", "guitar", "piano")
 #: General MIDI programs (0-based) of each pitched class.
-PROGRAMS = {"bass": tuple(range(32, 40)), "guitar": tuple(range(24, 32)),
-            "piano": tuple(range(0, 8))}
+PROGRAMS = {"bass": tuple(range(32, 40)), "guitar": tuple(range(24, 32)), "piano": tuple(range(0, 8))}
 #: Drum kits (program numbers on the drum channel) of the FluidR3 GM SoundFont: standard,
 #: room, power, electronic, TR-808, jazz, brush.
 DRUM_KITS = (0, 8, 16, 24, 25, 32, 40)
@@ -44,9 +44,13 @@ _SECTION_EARLY_SECONDS = 0.05
 _CHANNELS = {"bass": 0, "guitar": 1, "second guitar": 2, "piano": 3}
 _FORMS = ("ABAB", "AABB", "ABBA", "AAAB")  # verse (A) / chorus (B) order of the sections
 _DEFAULT_BASS_STYLES = ("whole", "eighths", "root_fifth", "kick")
-_BASS_STYLES_FOR = {"jazz": ("walking",), "shuffle": ("root_fifth", "walking", "eighths"),
-                    "disco": ("octaves", "kick", "eighths"), "electro": ("kick", "octaves"),
-                    "ballad": ("whole", "root_fifth")}
+_BASS_STYLES_FOR = {
+    "jazz": ("walking",),
+    "shuffle": ("root_fifth", "walking", "eighths"),
+    "disco": ("octaves", "kick", "eighths"),
+    "electro": ("kick", "octaves"),
+    "ballad": ("whole", "root_fifth"),
+}
 _PIANO_STYLES_FOR = {"ballad": ("ballad", "broken", "block"), "jazz": ("syncopated", "block")}
 
 
@@ -81,16 +85,32 @@ class Arrangement:
         """A JSON-serialisable summary (for the track's metadata)."""
         song = self.song
         return {
-            "duration_seconds": song.duration, "bpm": song.timeline.bpm,
-            "swing": song.timeline.swing, "key": song.key.name(), "groove": self.groove,
-            "sections": [{"start_bar": section.start_bar, "num_bars": section.num_bars,
-                          "chorus": section.chorus,
-                          "active": [stem for stem in STEMS if any(
-                              part.active_sections[index] for part in self.parts_of(stem))]}
-                         for index, section in enumerate(song.sections)],
-            "parts": [{"stem": part.stem, "style": part.style, "program": part.setup.program,
-                       "channel": part.setup.channel, "num_notes": len(part.notes)}
-                      for part in self.parts],
+            "duration_seconds": song.duration,
+            "bpm": song.timeline.bpm,
+            "swing": song.timeline.swing,
+            "key": song.key.name(),
+            "groove": self.groove,
+            "sections": [
+                {
+                    "start_bar": section.start_bar,
+                    "num_bars": section.num_bars,
+                    "chorus": section.chorus,
+                    "active": [
+                        stem for stem in STEMS if any(part.active_sections[index] for part in self.parts_of(stem))
+                    ],
+                }
+                for index, section in enumerate(song.sections)
+            ],
+            "parts": [
+                {
+                    "stem": part.stem,
+                    "style": part.style,
+                    "program": part.setup.program,
+                    "channel": part.setup.channel,
+                    "num_notes": len(part.notes),
+                }
+                for part in self.parts
+            ],
         }
 
 
@@ -110,14 +130,18 @@ def _sections(rng: np.random.Generator, num_bars: int, bar_seconds: float) -> tu
     return tuple(sections)
 
 
-def _chords(rng: np.random.Generator, key: Key, sections: tuple[Section, ...],
-            seconds_per_beat: float, seventh: bool) -> tuple[ChordSpan, ...]:
+def _chords(
+    rng: np.random.Generator, key: Key, sections: tuple[Section, ...], seconds_per_beat: float, seventh: bool
+) -> tuple[ChordSpan, ...]:
     """Chord spans covering all sections. Verse and chorus each have a progression, which
     each section of that kind continues where the previous one left it."""
     progressions = {False: choose_progression(rng, key), True: choose_progression(rng, key)}
     low, high = _CHORD_SECONDS
-    options = [(beats, weight) for beats, weight in zip(_CHORD_BEATS, _CHORD_BEAT_WEIGHTS)
-               if low <= beats * seconds_per_beat <= high]
+    options = [
+        (beats, weight)
+        for beats, weight in zip(_CHORD_BEATS, _CHORD_BEAT_WEIGHTS)
+        if low <= beats * seconds_per_beat <= high
+    ]
     weights = np.array([weight for _, weight in options])
     beats_per_chord = float(options[rng.choice(len(options), p=weights / weights.sum())][0])
     raised_dominant = bool(rng.random() < 0.5)
@@ -129,8 +153,7 @@ def _chords(rng: np.random.Generator, key: Key, sections: tuple[Section, ...],
             degree = degrees[position[section.chorus] % len(degrees)]
             position[section.chorus] += 1
             chord = diatonic_chord(key, degree, seventh, raised_dominant)
-            spans.append(ChordSpan(float(start), min(beats_per_chord, section.end_beat - start),
-                                   chord))
+            spans.append(ChordSpan(float(start), min(beats_per_chord, section.end_beat - start), chord))
     return tuple(spans)
 
 
@@ -172,16 +195,20 @@ def keep_active(notes: list[Note], song: Song, active: list[bool]) -> tuple[Note
     for note in notes:
         for start, end in windows:
             if start <= note.start < end - _SECTION_EARLY_SECONDS:
-                kept.append(Note(note.start, min(note.end, end), note.pitch, note.velocity,
-                                 note.channel))
+                kept.append(Note(note.start, min(note.end, end), note.pitch, note.velocity, note.channel))
                 break
     return tuple(sorted(kept, key=lambda note: (note.start, note.channel, note.pitch)))
 
 
 def channel_setup(rng: np.random.Generator, channel: int, program: int, chorus: bool) -> ChannelSetup:
     """Channel setup with random reverb (and, for ``chorus``, chorus-effect) sends."""
-    return ChannelSetup(channel, program, volume=100, reverb_send=int(rng.integers(15, 70)),
-                        chorus_send=int(rng.integers(0, 40)) if chorus else 0)
+    return ChannelSetup(
+        channel,
+        program,
+        volume=100,
+        reverb_send=int(rng.integers(15, 70)),
+        chorus_send=int(rng.integers(0, 40)) if chorus else 0,
+    )
 
 
 def choose(rng: np.random.Generator, options: tuple) -> object:
@@ -193,8 +220,9 @@ def generate_arrangement(rng: np.random.Generator, duration: float) -> Arrangeme
     if duration <= 0:
         raise ValueError(f"duration must be positive, got {duration}")
     groove = choose(rng, GROOVES)
-    timeline = Timeline(bpm=float(rng.integers(*groove.bpm_range)),
-                        swing=float(rng.uniform(0.6, 1.0)) if groove.swung else 0.0)
+    timeline = Timeline(
+        bpm=float(rng.integers(*groove.bpm_range)), swing=float(rng.uniform(0.6, 1.0)) if groove.swung else 0.0
+    )
     key = Key(int(rng.integers(12)), bool(rng.random() < 0.4))
     bar_seconds = BEATS_PER_BAR * timeline.seconds_per_beat
     sections = _sections(rng, math.ceil(duration / bar_seconds), bar_seconds)
@@ -205,17 +233,26 @@ def generate_arrangement(rng: np.random.Generator, duration: float) -> Arrangeme
 
     parts = []
 
-    def add(stem: str, style: str, setup: ChannelSetup, notes: list[Note],
-            active: list[bool]) -> None:
+    def add(stem: str, style: str, setup: ChannelSetup, notes: list[Note], active: list[bool]) -> None:
         parts.append(Part(stem, style, setup, keep_active(notes, song, active), tuple(active)))
 
     kick_beats = tuple(step / STEPS_PER_BEAT for step in groove.steps(KICK))
     bass_style = choose(rng, _BASS_STYLES_FOR.get(groove.name, _DEFAULT_BASS_STYLES))
-    add("bass", bass_style, channel_setup(rng, _CHANNELS["bass"], choose(rng, PROGRAMS["bass"]), False),
-        bass_notes(rng, song, bass_style, _CHANNELS["bass"], kick_beats), activity["bass"])
+    add(
+        "bass",
+        bass_style,
+        channel_setup(rng, _CHANNELS["bass"], choose(rng, PROGRAMS["bass"]), False),
+        bass_notes(rng, song, bass_style, _CHANNELS["bass"], kick_beats),
+        activity["bass"],
+    )
 
-    add("drums", groove.name, channel_setup(rng, DRUM_CHANNEL, choose(rng, DRUM_KITS), False),
-        drum_notes(rng, song, groove), activity["drums"])
+    add(
+        "drums",
+        groove.name,
+        channel_setup(rng, DRUM_CHANNEL, choose(rng, DRUM_KITS), False),
+        drum_notes(rng, song, groove),
+        activity["drums"],
+    )
 
     first_style = None
     for name in ("guitar", "second guitar")[: 2 if rng.random() < 0.35 else 1]:
@@ -228,14 +265,23 @@ def generate_arrangement(rng: np.random.Generator, duration: float) -> Arrangeme
         else:
             style = choose(rng, tuple(style for style in styles if style != "power"))
         # A second guitar drops out of some sections where the first one plays.
-        active = [playing and (first_style is None or rng.random() < 0.7)
-                  for playing in activity["guitar"]]
-        add("guitar", style, channel_setup(rng, _CHANNELS[name], program, True),
-            guitar_notes(rng, song, style, _CHANNELS[name]), active)
+        active = [playing and (first_style is None or rng.random() < 0.7) for playing in activity["guitar"]]
+        add(
+            "guitar",
+            style,
+            channel_setup(rng, _CHANNELS[name], program, True),
+            guitar_notes(rng, song, style, _CHANNELS[name]),
+            active,
+        )
         first_style = style
 
     piano_style = choose(rng, _PIANO_STYLES_FOR.get(groove.name, PIANO_STYLES))
     piano_program = choose(rng, PROGRAMS["piano"])
-    add("piano", piano_style, channel_setup(rng, _CHANNELS["piano"], piano_program, True),
-        piano_notes(rng, song, piano_style, _CHANNELS["piano"]), activity["piano"])
+    add(
+        "piano",
+        piano_style,
+        channel_setup(rng, _CHANNELS["piano"], piano_program, True),
+        piano_notes(rng, song, piano_style, _CHANNELS["piano"]),
+        activity["piano"],
+    )
     return Arrangement(song, groove.name, tuple(parts))

@@ -1,4 +1,5 @@
 """Bass lines on the chord roots, with passing notes leading into the next chord."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,7 @@ def _approach_pitch(rng: np.random.Generator, target: int, key: Key) -> int:
     chromatic = [target - 1, target + 1]
     scale_below = next(target - step for step in range(1, 4) if (target - step) % 12 in key.scale)
     scale_above = next(target + step for step in range(1, 4) if (target + step) % 12 in key.scale)
-    candidates = [pitch for pitch in chromatic + [scale_below, scale_above]
-                  if BASS_LOW <= pitch <= BASS_HIGH]
+    candidates = [pitch for pitch in chromatic + [scale_below, scale_above] if BASS_LOW <= pitch <= BASS_HIGH]
     return int(rng.choice(candidates)) if candidates else target
 
 
@@ -33,31 +33,34 @@ def _fifth_or_octave(root: int, chord: Chord) -> int:
     return root
 
 
-def _span_events(style: str, length: float, root: int, chord: Chord,
-                 kick_beats: tuple[float, ...]) -> list[_Event]:
+def _span_events(style: str, length: float, root: int, chord: Chord, kick_beats: tuple[float, ...]) -> list[_Event]:
     """Events of one chord span of ``length`` beats for the non-walking styles."""
     if style == "whole":
-        return [(offset, min(BEATS_PER_BAR, length - offset), root)
-                for offset in np.arange(0.0, length, BEATS_PER_BAR)]
+        return [(offset, min(BEATS_PER_BAR, length - offset), root) for offset in np.arange(0.0, length, BEATS_PER_BAR)]
     if style == "eighths":
         return [(offset, 0.5, root) for offset in np.arange(0.0, length, 0.5)]
     if style == "octaves":
         high = root + 12 if root + 12 <= BASS_HIGH else root
-        return [(offset, 0.5, root if index % 2 == 0 else high)
-                for index, offset in enumerate(np.arange(0.0, length, 0.5))]
+        return [
+            (offset, 0.5, root if index % 2 == 0 else high) for index, offset in enumerate(np.arange(0.0, length, 0.5))
+        ]
     if style == "root_fifth":
-        return [(offset, 2.0, root if index % 2 == 0 else _fifth_or_octave(root, chord))
-                for index, offset in enumerate(np.arange(0.0, length, 2.0))]
+        return [
+            (offset, 2.0, root if index % 2 == 0 else _fifth_or_octave(root, chord))
+            for index, offset in enumerate(np.arange(0.0, length, 2.0))
+        ]
     if style == "kick":
-        onsets = sorted({bar + beat for bar in np.arange(0.0, length, BEATS_PER_BAR)
-                         for beat in kick_beats if bar + beat < length} | {0.0})
-        return [(onset, following - onset, root)
-                for onset, following in zip(onsets, onsets[1:] + [length])]
+        onsets = sorted(
+            {bar + beat for bar in np.arange(0.0, length, BEATS_PER_BAR) for beat in kick_beats if bar + beat < length}
+            | {0.0}
+        )
+        return [(onset, following - onset, root) for onset, following in zip(onsets, onsets[1:] + [length])]
     raise ValueError(f"unknown bass style {style!r}")
 
 
-def _walking_events(rng: np.random.Generator, length: float, root: int, chord: Chord,
-                    approach: int, key: Key) -> list[_Event]:
+def _walking_events(
+    rng: np.random.Generator, length: float, root: int, chord: Chord, approach: int, key: Key
+) -> list[_Event]:
     """Quarter notes: the root, then chord and scale tones drifting to ``approach``, which
     ends the span and leads into the next root."""
     beats = int(length)
@@ -65,8 +68,11 @@ def _walking_events(rng: np.random.Generator, length: float, root: int, chord: C
     tones = {(chord.root + interval) % 12 for interval in chord.intervals} | set(key.scale)
     for index in range(1, beats - 1):
         goal = root + (approach - root) * index / (beats - 1)
-        near = [pitch for pitch in range(pitches[-1] - 5, pitches[-1] + 6)
-                if pitch % 12 in tones and pitch != pitches[-1] and BASS_LOW <= pitch <= BASS_HIGH]
+        near = [
+            pitch
+            for pitch in range(pitches[-1] - 5, pitches[-1] + 6)
+            if pitch % 12 in tones and pitch != pitches[-1] and BASS_LOW <= pitch <= BASS_HIGH
+        ]
         near.sort(key=lambda pitch: abs(pitch - goal))
         pitches.append(int(rng.choice(near[:3])))
     if beats > 1:
@@ -74,8 +80,9 @@ def _walking_events(rng: np.random.Generator, length: float, root: int, chord: C
     return [(float(index), 1.0, pitch) for index, pitch in enumerate(pitches)]
 
 
-def bass_notes(rng: np.random.Generator, song: Song, style: str, channel: int,
-               kick_beats: tuple[float, ...]) -> list[Note]:
+def bass_notes(
+    rng: np.random.Generator, song: Song, style: str, channel: int, kick_beats: tuple[float, ...]
+) -> list[Note]:
     """The bass part of the whole song in ``style`` (one of :data:`BASS_STYLES`);
     ``kick_beats`` are the groove's kick positions in beats within a bar (style "kick")."""
     if style not in BASS_STYLES:
@@ -99,8 +106,11 @@ def bass_notes(rng: np.random.Generator, song: Song, style: str, channel: int,
             if next_root != root and rng.random() < 0.45:
                 # Replace the span's last eighth by a passing note into the next root.
                 cut = span.length - 0.5
-                events = [(offset, min(length, cut - offset), event_pitch)
-                          for offset, length, event_pitch in events if offset < cut]
+                events = [
+                    (offset, min(length, cut - offset), event_pitch)
+                    for offset, length, event_pitch in events
+                    if offset < cut
+                ]
                 events.append((cut, 0.5, approach))
         for offset, length, event_pitch in events:
             start = timeline.played(rng, span.start + offset, _TIMING_JITTER_SECONDS)

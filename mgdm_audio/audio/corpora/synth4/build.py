@@ -13,6 +13,7 @@ changes existing ones, and the same seed gives identical files. Every file is wr
 atomically and ``metadata.json`` last: a track with a matching ``metadata.json`` is complete,
 and a rerun skips it (resume after a crash or an interrupt).
 """
+
 from __future__ import annotations
 
 import glob
@@ -62,8 +63,7 @@ class TrackSpec:
 #: Makes one track's stems: (config, spec, the track's seed, its directory) → (rendered stems,
 #: each shape (num_samples,) float32, keyed by STEMS; a JSON-serialisable description for the
 #: metadata). A top-level function, so the worker processes can receive it.
-StemMaker = Callable[["BuildConfig", TrackSpec, np.random.SeedSequence, str],
-                     tuple[dict[str, np.ndarray], dict]]
+StemMaker = Callable[["BuildConfig", TrackSpec, np.random.SeedSequence, str], tuple[dict[str, np.ndarray], dict]]
 
 
 @dataclass(frozen=True)
@@ -109,10 +109,17 @@ def wav_path(config: BuildConfig, spec: TrackSpec, name: str) -> str:
 def _expected_settings(config: BuildConfig, spec: TrackSpec) -> dict:
     """What a finished track's metadata must record for a rerun to reuse it."""
     sample_rate = config.synthesizer.sample_rate
-    return {"utt_id": spec.utt_id, "seed": config.seed, "split": spec.split, "index": spec.index,
-            "seconds": spec.seconds, "sample_rate": sample_rate,
-            "num_samples": round(spec.seconds * sample_rate),
-            "wav_format": config.wav_format, "generator_version": config.kind.generator_version}
+    return {
+        "utt_id": spec.utt_id,
+        "seed": config.seed,
+        "split": spec.split,
+        "index": spec.index,
+        "seconds": spec.seconds,
+        "sample_rate": sample_rate,
+        "num_samples": round(spec.seconds * sample_rate),
+        "wav_format": config.wav_format,
+        "generator_version": config.kind.generator_version,
+    }
 
 
 def _finished_metadata(config: BuildConfig, spec: TrackSpec) -> dict | None:
@@ -137,24 +144,31 @@ def write_midi_files(arrangement: Arrangement, directory: str) -> dict[str, str]
     for stem in STEMS:
         parts = arrangement.parts_of(stem)
         paths[stem] = os.path.join(directory, f"{stem}.mid")
-        write_midi(paths[stem], [part.setup for part in parts],
-                   [note for part in parts for note in part.notes],
-                   arrangement.song.timeline.bpm, arrangement.duration)
+        write_midi(
+            paths[stem],
+            [part.setup for part in parts],
+            [note for part in parts for note in part.notes],
+            arrangement.song.timeline.bpm,
+            arrangement.duration,
+        )
     return paths
 
 
-def synth4_stems(config: BuildConfig, spec: TrackSpec, seed: np.random.SeedSequence,
-                 directory: str) -> tuple[dict[str, np.ndarray], dict]:
+def synth4_stems(
+    config: BuildConfig, spec: TrackSpec, seed: np.random.SeedSequence, directory: str
+) -> tuple[dict[str, np.ndarray], dict]:
     """synth4's :data:`StemMaker`: a generated arrangement, one MIDI file per stem under
     ``directory``/midi, rendered with the configured FluidSynth and SoundFont."""
     arrangement = generate_arrangement(np.random.default_rng(seed), spec.seconds)
     midi_paths = write_midi_files(arrangement, os.path.join(directory, "midi"))
     num_samples = round(spec.seconds * config.synthesizer.sample_rate)
-    rendered = {stem: render_midi(config.synthesizer, midi_paths[stem], num_samples)
-                if any(part.notes for part in arrangement.parts_of(stem))
-                else np.zeros(num_samples, dtype=np.float32) for stem in STEMS}
-    return rendered, {"arrangement": arrangement.describe(),
-                      "synthesizer": asdict(config.synthesizer)}
+    rendered = {
+        stem: render_midi(config.synthesizer, midi_paths[stem], num_samples)
+        if any(part.notes for part in arrangement.parts_of(stem))
+        else np.zeros(num_samples, dtype=np.float32)
+        for stem in STEMS
+    }
+    return rendered, {"arrangement": arrangement.describe(), "synthesizer": asdict(config.synthesizer)}
 
 
 #: The synth4 corpus (generator version 2).
@@ -176,17 +190,20 @@ def render_track(config: BuildConfig, spec: TrackSpec) -> tuple[dict, bool]:
     stems_seed, mixing_seed = track_seed(config.seed, spec.split, spec.index).spawn(2)
     rendered, description = config.kind.make_stems(config, spec, stems_seed, directory)
     sample_rate = config.synthesizer.sample_rate
-    mix = mix_stems(rendered, sample_rate, np.random.default_rng(mixing_seed), config.wav_format,
-                    config.kind.level_spread_db)
+    mix = mix_stems(
+        rendered, sample_rate, np.random.default_rng(mixing_seed), config.wav_format, config.kind.level_spread_db
+    )
     subtype = WAV_SUBTYPES[config.wav_format]
     for name, signal in [*mix.stems.items(), (MIXTURE_NAME, mix.mixture)]:
         write_wav(wav_path(config, spec, name), signal, sample_rate, subtype)
     metadata = {
-        **settings, **description,
-        "gains_db": mix.gains_db, "peak_scale": mix.peak_scale,
-        "silent_chunks": {stem: silent_chunks(mix.stems[stem], sample_rate,
-                                              SILENCE_CHUNK_SECONDS, SILENCE_RMS)
-                          for stem in STEMS},
+        **settings,
+        **description,
+        "gains_db": mix.gains_db,
+        "peak_scale": mix.peak_scale,
+        "silent_chunks": {
+            stem: silent_chunks(mix.stems[stem], sample_rate, SILENCE_CHUNK_SECONDS, SILENCE_RMS) for stem in STEMS
+        },
     }
     with atomic_path(os.path.join(directory, "metadata.json")) as temporary:
         with open(temporary, "w", encoding="utf-8") as handle:
@@ -216,17 +233,23 @@ def write_split_data_dir(config: BuildConfig, split: str, specs: list[TrackSpec]
 def _print_progress(done: int, total: int, started: float, stream=sys.stderr) -> None:
     elapsed = time.monotonic() - started
     remaining = elapsed / done * (total - done)
-    print(f"{done}/{total} tracks, {elapsed:.0f} s elapsed, ~{remaining:.0f} s left",
-          file=stream, flush=True)
+    print(f"{done}/{total} tracks, {elapsed:.0f} s elapsed, ~{remaining:.0f} s left", file=stream, flush=True)
 
 
-def build_corpus(config: BuildConfig, sizes: Mapping[str, tuple[int, float]], jobs: int = 1,
-                 progress: Callable[[int, int, float], None] | None = _print_progress) -> dict:
+def build_corpus(
+    config: BuildConfig,
+    sizes: Mapping[str, tuple[int, float]],
+    jobs: int = 1,
+    progress: Callable[[int, int, float], None] | None = _print_progress,
+) -> dict:
     """Render ``sizes[split] = (num_tracks, track_seconds)`` tracks per split with ``jobs``
     processes, write the data directories, and return a summary per split: tracks, hours,
     tracks rendered now, and per stem the fraction of silent 1.5 s chunks."""
-    specs = {split: [TrackSpec(split, index, seconds, config.kind.name) for index in range(count)]
-             for split, (count, seconds) in sizes.items() if count > 0}
+    specs = {
+        split: [TrackSpec(split, index, seconds, config.kind.name) for index in range(count)]
+        for split, (count, seconds) in sizes.items()
+        if count > 0
+    }
     tasks = [(config, spec) for split_specs in specs.values() for spec in split_specs]
     results: dict[TrackSpec, tuple[dict, bool]] = {}
     started, last_report = time.monotonic(), 0.0
@@ -254,13 +277,16 @@ def build_corpus(config: BuildConfig, sizes: Mapping[str, tuple[int, float]], jo
     summary = {}
     for split, split_specs in specs.items():
         data_dir = write_split_data_dir(config, split, split_specs)
-        silent = {stem: np.sum([results[spec][0]["silent_chunks"][stem] for spec in split_specs],
-                               axis=0) for stem in STEMS}
+        silent = {
+            stem: np.sum([results[spec][0]["silent_chunks"][stem] for spec in split_specs], axis=0) for stem in STEMS
+        }
         summary[split] = {
-            "data_dir": data_dir, "tracks": len(split_specs),
+            "data_dir": data_dir,
+            "tracks": len(split_specs),
             "hours": sum(spec.seconds for spec in split_specs) / 3600.0,
             "rendered": sum(results[spec][1] for spec in split_specs),
-            "silent_fraction": {stem: float(count[0] / count[1]) if count[1] else 0.0
-                                for stem, count in silent.items()},
+            "silent_fraction": {
+                stem: float(count[0] / count[1]) if count[1] else 0.0 for stem, count in silent.items()
+            },
         }
     return summary

@@ -4,6 +4,7 @@ A groove is one bar on a sixteenth-note grid; each bar repeats it with small ran
 variations, the last bar of a section often ends in a fill, and a new section opens with
 a crash.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,8 +43,13 @@ class Groove:
 
     def steps(self, key: int) -> tuple[int, ...]:
         """Grid steps (0..15) where ``key`` is hit."""
-        return tuple(step for lane_key, pattern in self.lanes if lane_key == key
-                     for step, symbol in enumerate(pattern) if symbol != ".")
+        return tuple(
+            step
+            for lane_key, pattern in self.lanes
+            if lane_key == key
+            for step, symbol in enumerate(pattern)
+            if symbol != "."
+        )
 
     def chorus(self) -> Groove:
         """The busier variant for chorus sections: hi-hat figures move to the ride cymbal."""
@@ -52,26 +58,70 @@ class Groove:
 
 
 GROOVES = (
-    Groove("rock", ((KICK, "X.......X.x....."), (SNARE, "....X.......X..."),
-                    (CLOSED_HAT, "x.x.x.x.x.x.x.x.")), False, (90, 150)),
-    Groove("pop16", ((KICK, "X......x..X....."), (SNARE, "....X.......X..."),
-                     (CLOSED_HAT, "xxxxxxxxxxxxxxxx")), False, (80, 120)),
-    Groove("disco", ((KICK, "X...X...X...X..."), (SNARE, "....X.......X..."),
-                     (CLOSED_HAT, "x...x...x...x..."), (OPEN_HAT, "..x...x...x...x.")),
-           False, (108, 132)),
-    Groove("funk", ((KICK, "X..x..x...X..x.."), (SNARE, "....X..g.g..X..g"),
-                    (CLOSED_HAT, "xxxxxxxxxxxxxxxx")), False, (85, 112)),
-    Groove("halftime", ((KICK, "X.....x...x....."), (SNARE, "........X......."),
-                        (CLOSED_HAT, "x.x.x.x.x.x.x.x.")), False, (120, 160)),
-    Groove("ballad", ((KICK, "X.........X....."), (SIDE_STICK, "....x.......x..."),
-                      (CLOSED_HAT, "x.x.x.x.x.x.x.x.")), False, (62, 84)),
-    Groove("electro", ((KICK, "X...X...X...X..."), (CLAP, "....X.......X..."),
-                       (CLOSED_HAT, "..x...x...x...x.")), False, (115, 132)),
-    Groove("shuffle", ((KICK, "X.......X.x....."), (SNARE, "....X.......X..."),
-                       (CLOSED_HAT, "x.x.x.x.x.x.x.x.")), True, (88, 136)),
-    Groove("jazz", ((KICK, "X...........x..."), (SNARE, "......g.......g."),
-                    (RIDE, "x...x.x.x...x.x."), (PEDAL_HAT, "....x.......x...")),
-           True, (100, 180)),
+    Groove(
+        "rock",
+        ((KICK, "X.......X.x....."), (SNARE, "....X.......X..."), (CLOSED_HAT, "x.x.x.x.x.x.x.x.")),
+        False,
+        (90, 150),
+    ),
+    Groove(
+        "pop16",
+        ((KICK, "X......x..X....."), (SNARE, "....X.......X..."), (CLOSED_HAT, "xxxxxxxxxxxxxxxx")),
+        False,
+        (80, 120),
+    ),
+    Groove(
+        "disco",
+        (
+            (KICK, "X...X...X...X..."),
+            (SNARE, "....X.......X..."),
+            (CLOSED_HAT, "x...x...x...x..."),
+            (OPEN_HAT, "..x...x...x...x."),
+        ),
+        False,
+        (108, 132),
+    ),
+    Groove(
+        "funk",
+        ((KICK, "X..x..x...X..x.."), (SNARE, "....X..g.g..X..g"), (CLOSED_HAT, "xxxxxxxxxxxxxxxx")),
+        False,
+        (85, 112),
+    ),
+    Groove(
+        "halftime",
+        ((KICK, "X.....x...x....."), (SNARE, "........X......."), (CLOSED_HAT, "x.x.x.x.x.x.x.x.")),
+        False,
+        (120, 160),
+    ),
+    Groove(
+        "ballad",
+        ((KICK, "X.........X....."), (SIDE_STICK, "....x.......x..."), (CLOSED_HAT, "x.x.x.x.x.x.x.x.")),
+        False,
+        (62, 84),
+    ),
+    Groove(
+        "electro",
+        ((KICK, "X...X...X...X..."), (CLAP, "....X.......X..."), (CLOSED_HAT, "..x...x...x...x.")),
+        False,
+        (115, 132),
+    ),
+    Groove(
+        "shuffle",
+        ((KICK, "X.......X.x....."), (SNARE, "....X.......X..."), (CLOSED_HAT, "x.x.x.x.x.x.x.x.")),
+        True,
+        (88, 136),
+    ),
+    Groove(
+        "jazz",
+        (
+            (KICK, "X...........x..."),
+            (SNARE, "......g.......g."),
+            (RIDE, "x...x.x.x...x.x."),
+            (PEDAL_HAT, "....x.......x..."),
+        ),
+        True,
+        (100, 180),
+    ),
 )
 
 
@@ -85,8 +135,9 @@ def _velocity(rng: np.random.Generator, symbol: str, step: int, key: int, dynami
 
 def _bar_hits(rng: np.random.Generator, groove: Groove) -> list[tuple[int, int, str]]:
     """(step, key, symbol) of one bar of ``groove`` with random extra kicks and ghost notes."""
-    hits = [(step, key, symbol) for key, pattern in groove.lanes
-            for step, symbol in enumerate(pattern) if symbol != "."]
+    hits = [
+        (step, key, symbol) for key, pattern in groove.lanes for step, symbol in enumerate(pattern) if symbol != "."
+    ]
     kick_steps = set(groove.steps(KICK))
     if rng.random() < 0.25:
         free = [step for step in (3, 6, 7, 10, 11, 14, 15) if step not in kick_steps]
@@ -101,7 +152,7 @@ def _fill_hits(rng: np.random.Generator, first_step: int) -> list[tuple[int, int
     """(step, key, velocity) of a fill from ``first_step`` to the end of the bar, growing
     louder: a snare roll, a run down the toms, or snare eighths then tom sixteenths."""
     kind = rng.choice(["snare", "toms", "mixed"])
-    toms = TOMS_HIGH_TO_LOW[int(rng.integers(0, 3)):][:4]
+    toms = TOMS_HIGH_TO_LOW[int(rng.integers(0, 3)) :][:4]
     steps = list(range(first_step, STEPS_PER_BAR))
     hits = [(first_step, KICK, 100)]
     for order, step in enumerate(steps):

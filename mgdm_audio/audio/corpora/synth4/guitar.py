@@ -5,6 +5,7 @@ string (A shape), whichever keeps the hand nearest the previous chord. A strum h
 strings one after another, a few milliseconds apart: low to high going down, high to low
 (and fewer strings) going up.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,7 @@ POWER_CHORD_PROGRAMS = (28, 29, 30)
 # Eighth-note strum patterns: D down, U up, '.' let ring.
 _STRUMS = ("D.DU.UDU", "D...D...", "D.D.D.D.", "D.DUD.DU", "DUDUDUDU", "D..UD.DU")
 # Fingerpicking orders over one bar of eighths, as string indices from the lowest.
-_PICKING = ((0, 2, 3, 4, 5, 4, 3, 2), (0, 3, 2, 4, 3, 5, 4, 3), (0, 2, 4, 2, 1, 3, 5, 3),
-            (0, 3, 4, 5, 1, 3, 4, 5))
+_PICKING = ((0, 2, 3, 4, 5, 4, 3, 2), (0, 3, 2, 4, 3, 5, 4, 3), (0, 2, 4, 2, 1, 3, 5, 3), (0, 3, 4, 5, 1, 3, 4, 5))
 # Sixteenth-note grids for short chord stabs.
 _STABS = ("..x...x...x...x.", "x..x..x...x..x..", "..x..x....x.x..x", "x.x...x.x.x...x.")
 _TIMING_JITTER_SECONDS = 0.007
@@ -68,22 +68,26 @@ def _bar_strokes(rng: np.random.Generator, style: str) -> list[_Stroke]:
     if style == "strum":
         pattern = _STRUMS[rng.integers(len(_STRUMS))]
         spread = rng.uniform(0.008, 0.02)
-        return [_Stroke(index / 2, None if symbol == "D" else top_down, spread, None,
-                        0.0 if symbol == "D" else -15.0)
-                for index, symbol in enumerate(pattern) if symbol != "."]
+        return [
+            _Stroke(index / 2, None if symbol == "D" else top_down, spread, None, 0.0 if symbol == "D" else -15.0)
+            for index, symbol in enumerate(pattern)
+            if symbol != "."
+        ]
     if style == "power":
         if rng.random() < 0.6:  # chugging palm-muted eighths
-            return [_Stroke(index / 2, None, 0.004, 0.3, 6.0 if index % 2 == 0 else 0.0)
-                    for index in range(2 * BEATS_PER_BAR)]
+            return [
+                _Stroke(index / 2, None, 0.004, 0.3, 6.0 if index % 2 == 0 else 0.0)
+                for index in range(2 * BEATS_PER_BAR)
+            ]
         return [_Stroke(offset, None, 0.006, None, 0.0) for offset in (0.0, 1.5, 2.5)]
     if style == "arpeggio":
         order = _PICKING[rng.integers(len(_PICKING))]
-        return [_Stroke(index / 2, (string,), 0.0, 1.5, 0.0)
-                for index, string in enumerate(order)]
+        return [_Stroke(index / 2, (string,), 0.0, 1.5, 0.0) for index, string in enumerate(order)]
     if style == "stabs":
         grid = _STABS[rng.integers(len(_STABS))]
-        return [_Stroke(step / 4, top_down[::-1], 0.003, 0.25, 0.0)
-                for step, symbol in enumerate(grid) if symbol == "x"]
+        return [
+            _Stroke(step / 4, top_down[::-1], 0.003, 0.25, 0.0) for step, symbol in enumerate(grid) if symbol == "x"
+        ]
     raise ValueError(f"unknown guitar style {style!r}")
 
 
@@ -109,6 +113,5 @@ def guitar_notes(rng: np.random.Generator, song: Song, style: str, channel: int)
             for order, pitch in enumerate(stroke.pitches(shape)):
                 velocity = base_velocity + stroke.accent - 2 * order + rng.normal(0, 4)
                 onset = start + order * stroke.spread
-                notes.append(Note(onset, max(end, onset + 0.05), pitch,
-                                  int(np.clip(velocity, 1, 127)), channel))
+                notes.append(Note(onset, max(end, onset + 0.05), pitch, int(np.clip(velocity, 1, 127)), channel))
     return notes

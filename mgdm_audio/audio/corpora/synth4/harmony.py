@@ -2,6 +2,7 @@
 
 Pitches are MIDI note numbers (60 = middle C); pitch classes are 0..11 (0 = C).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ Only what FluidSynth needs to render one stem: a fixed tempo, per-channel progra
 reverb and chorus sends, and notes. Times are seconds; they are converted to ticks at
 ``TICKS_PER_BEAT`` resolution (about 0.5 ms at 120 BPM), which keeps humanised timing.
 """
+
 from __future__ import annotations
 
 import struct
@@ -61,8 +62,7 @@ def _check_7bit(name: str, value: int) -> None:
         raise ValueError(f"MIDI {name} must be in 0..127, got {value}")
 
 
-def _note_ticks(notes: Iterable[Note], seconds_to_ticks: float,
-                end_tick: int) -> list[tuple[int, int, Note]]:
+def _note_ticks(notes: Iterable[Note], seconds_to_ticks: float, end_tick: int) -> list[tuple[int, int, Note]]:
     """(on tick, off tick, note) for the notes that start before ``end_tick``.
 
     A note-off releases every sounding voice of its key, so a note is cut where the next
@@ -88,8 +88,7 @@ def _note_ticks(notes: Iterable[Note], seconds_to_ticks: float,
     return timed
 
 
-def midi_bytes(setups: Iterable[ChannelSetup], notes: Iterable[Note], bpm: float,
-               end_seconds: float) -> bytes:
+def midi_bytes(setups: Iterable[ChannelSetup], notes: Iterable[Note], bpm: float, end_seconds: float) -> bytes:
     """Encode a one-track (format 0) MIDI file.
 
     Notes are clipped to ``end_seconds``, where the end-of-track event is placed; notes
@@ -101,9 +100,12 @@ def midi_bytes(setups: Iterable[ChannelSetup], notes: Iterable[Note], bpm: float
     for setup in setups:
         if not 0 <= setup.channel <= 15:
             raise ValueError(f"MIDI channel must be in 0..15, got {setup.channel}")
-        for name, value in (("program", setup.program), ("volume", setup.volume),
-                            ("reverb send", setup.reverb_send),
-                            ("chorus send", setup.chorus_send)):
+        for name, value in (
+            ("program", setup.program),
+            ("volume", setup.volume),
+            ("reverb send", setup.reverb_send),
+            ("chorus send", setup.chorus_send),
+        ):
             _check_7bit(name, value)
         status_cc = 0xB0 | setup.channel
         events.append((0, _ORDER_SETUP, bytes([0xC0 | setup.channel, setup.program])))
@@ -111,8 +113,7 @@ def midi_bytes(setups: Iterable[ChannelSetup], notes: Iterable[Note], bpm: float
         events.append((0, _ORDER_SETUP, bytes([status_cc, _CC_REVERB_SEND, setup.reverb_send])))
         events.append((0, _ORDER_SETUP, bytes([status_cc, _CC_CHORUS_SEND, setup.chorus_send])))
     for on_tick, off_tick, note in _note_ticks(notes, seconds_to_ticks, end_tick):
-        events.append((on_tick, _ORDER_NOTE_ON,
-                       bytes([0x90 | note.channel, note.pitch, note.velocity])))
+        events.append((on_tick, _ORDER_NOTE_ON, bytes([0x90 | note.channel, note.pitch, note.velocity])))
         events.append((off_tick, _ORDER_NOTE_OFF, bytes([0x80 | note.channel, note.pitch, 0])))
     microseconds_per_beat = round(60_000_000 / bpm)
     events.append((0, _ORDER_SETUP, b"\xff\x51\x03" + microseconds_per_beat.to_bytes(3, "big")))
@@ -128,8 +129,9 @@ def midi_bytes(setups: Iterable[ChannelSetup], notes: Iterable[Note], bpm: float
     return header + b"MTrk" + struct.pack(">I", len(track)) + bytes(track)
 
 
-def write_midi(path: str, setups: Iterable[ChannelSetup], notes: Iterable[Note], bpm: float,
-               end_seconds: float) -> None:
+def write_midi(
+    path: str, setups: Iterable[ChannelSetup], notes: Iterable[Note], bpm: float, end_seconds: float
+) -> None:
     """Write :func:`midi_bytes` to ``path`` atomically (temp file, then rename)."""
     data = midi_bytes(setups, notes, bpm, end_seconds)
     with atomic_path(path) as temporary, open(temporary, "wb") as handle:

@@ -6,6 +6,7 @@ mixture or any stem would peak above :data:`PEAK_LIMIT`, every stem of the track
 by one common factor. The mixture is the sum of the stems as stored: exactly for int16
 files (the stems are quantised first, then summed), to float32 rounding for float files.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -56,12 +57,17 @@ def _fade_out(signal: np.ndarray, sample_rate: int) -> np.ndarray:
     length = min(len(signal), int(FADE_OUT_SECONDS * sample_rate))
     ramp = 0.5 * (1.0 + np.cos(np.linspace(0.0, np.pi, length)))
     faded = signal.astype(np.float64)
-    faded[len(signal) - length:] *= ramp
+    faded[len(signal) - length :] *= ramp
     return faded
 
 
-def mix_stems(rendered: Mapping[str, np.ndarray], sample_rate: int, rng: np.random.Generator,
-              wav_format: str = "float", level_spread_db: float = LEVEL_SPREAD_DB) -> Mix:
+def mix_stems(
+    rendered: Mapping[str, np.ndarray],
+    sample_rate: int,
+    rng: np.random.Generator,
+    wav_format: str = "float",
+    level_spread_db: float = LEVEL_SPREAD_DB,
+) -> Mix:
     """Level, fade and sum rendered stems (equal-length 1-D arrays; keys of
     :data:`STEM_LEVELS_DBFS`); each stem's level is drawn within ± ``level_spread_db`` of its
     class's typical loudness; ``wav_format`` is a key of :data:`WAV_SUBTYPES`."""
@@ -79,8 +85,9 @@ def mix_stems(rendered: Mapping[str, np.ndarray], sample_rate: int, rng: np.rand
     peak = max(float(np.max(np.abs(signal), initial=0.0)) for signal in [mixture, *stems.values()])
     peak_scale = min(1.0, PEAK_LIMIT / peak) if peak > 0.0 else 1.0
     if wav_format == "int16":
-        quantised = {name: np.round(signal * peak_scale * _INT16_SCALE).astype(np.int16)
-                     for name, signal in stems.items()}
+        quantised = {
+            name: np.round(signal * peak_scale * _INT16_SCALE).astype(np.int16) for name, signal in stems.items()
+        }
         total = np.sum([signal.astype(np.int32) for signal in quantised.values()], axis=0)
         return Mix(quantised, total.astype(np.int16), gains_db, peak_scale)
     scaled = {name: (signal * peak_scale).astype(np.float32) for name, signal in stems.items()}
@@ -88,8 +95,9 @@ def mix_stems(rendered: Mapping[str, np.ndarray], sample_rate: int, rng: np.rand
     return Mix(scaled, total.astype(np.float32), gains_db, peak_scale)
 
 
-def silent_chunks(signal: np.ndarray, sample_rate: int, chunk_seconds: float = 1.5,
-                  threshold: float = 1e-4) -> tuple[int, int]:
+def silent_chunks(
+    signal: np.ndarray, sample_rate: int, chunk_seconds: float = 1.5, threshold: float = 1e-4
+) -> tuple[int, int]:
     """(silent, total) count of whole ``chunk_seconds`` chunks whose RMS (on the float scale
     ±1; int16 input is divided by 32768) is below ``threshold``."""
     scale = _INT16_SCALE if signal.dtype == np.int16 else 1.0
@@ -97,6 +105,6 @@ def silent_chunks(signal: np.ndarray, sample_rate: int, chunk_seconds: float = 1
     count = len(signal) // chunk
     if count == 0:
         return 0, 0
-    chunks = signal[:count * chunk].astype(np.float64).reshape(count, chunk) / scale
+    chunks = signal[: count * chunk].astype(np.float64).reshape(count, chunk) / scale
     rms = np.sqrt(np.mean(np.square(chunks), axis=1))
     return int(np.sum(rms < threshold)), count

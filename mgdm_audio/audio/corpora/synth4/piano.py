@@ -3,6 +3,7 @@
 The right hand plays close-position chords that move to the nearest inversion (smooth
 voice leading); the left hand plays the root an octave or two below.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,8 +19,9 @@ _SYNCOPATIONS = ((0.0, 1.5, 3.0), (0.0, 1.5, 2.0, 3.5), (0.5, 1.5, 2.5, 3.5), (0
 _TIMING_JITTER_SECONDS = 0.008
 
 
-def close_voicing(chord: Chord, previous: list[int] | None, low: int = RIGHT_HAND_LOW,
-                  high: int = RIGHT_HAND_HIGH) -> list[int]:
+def close_voicing(
+    chord: Chord, previous: list[int] | None, low: int = RIGHT_HAND_LOW, high: int = RIGHT_HAND_HIGH
+) -> list[int]:
     """Chord tones stacked in close position (ascending pitches within [low, high]); of all
     inversions, the one nearest ``previous`` (or nearest the middle of the range)."""
     pitch_classes = chord.pitch_classes
@@ -63,14 +65,14 @@ def piano_notes(rng: np.random.Generator, song: Song, style: str, channel: int) 
     def play(beat: float, length: float, pitch: int, velocity: float) -> None:
         start = timeline.played(rng, beat, _TIMING_JITTER_SECONDS)
         end = max(timeline.seconds(beat + length), start + 0.05)
-        notes.append(Note(start, end, pitch, int(np.clip(velocity + rng.normal(0, 5), 1, 127)),
-                          channel))
+        notes.append(Note(start, end, pitch, int(np.clip(velocity + rng.normal(0, 5), 1, 127)), channel))
 
     for bar in range(song.num_bars):
         bar_start = float(bar * BEATS_PER_BAR)
         # The bar is split where the chord changes; each piece is comped on its own.
-        change_beats = sorted({bar_start} | {span.start for span in song.chords
-                                             if bar_start < span.start < bar_start + BEATS_PER_BAR})
+        change_beats = sorted(
+            {bar_start} | {span.start for span in song.chords if bar_start < span.start < bar_start + BEATS_PER_BAR}
+        )
         piece_ends = change_beats[1:] + [bar_start + BEATS_PER_BAR]
         for piece_start, piece_end in zip(change_beats, piece_ends):
             chord = song.chords[song.chord_index_at(piece_start)].chord

@@ -1,4 +1,5 @@
 """Render MIDI files to mono waveforms with the FluidSynth command-line synthesizer."""
+
 from __future__ import annotations
 
 import os
@@ -27,14 +28,12 @@ class Synthesizer:
     sample_rate: int
 
 
-def find_synthesizer(sample_rate: int, binary: str = "fluidsynth",
-                     soundfont: str = DEFAULT_SOUNDFONT) -> Synthesizer:
+def find_synthesizer(sample_rate: int, binary: str = "fluidsynth", soundfont: str = DEFAULT_SOUNDFONT) -> Synthesizer:
     """Locate the FluidSynth binary (a name on PATH or a path) and check the SoundFont
     exists; raise :class:`RenderError` with the fix otherwise."""
     low, high = SAMPLE_RATE_RANGE
     if not low <= sample_rate <= high:
-        raise RenderError(f"sample rate {sample_rate} Hz is outside FluidSynth's range "
-                          f"{low}..{high}")
+        raise RenderError(f"sample rate {sample_rate} Hz is outside FluidSynth's range {low}..{high}")
     found = shutil.which(binary)
     if found is None:
         raise RenderError(f"FluidSynth binary {binary!r} not found; {INSTALL_HINT}")
@@ -52,19 +51,35 @@ def render_midi(synthesizer: Synthesizer, midi_path: str, num_samples: int) -> n
     """
     directory, name = os.path.split(os.path.abspath(midi_path))
     raw_path = os.path.join(directory, f".{name}.{os.getpid()}.raw")
-    command = [synthesizer.binary, "-n", "-i", "-q",
-               "-F", raw_path, "-T", "raw", "-O", "float", "-E", "little",
-               "-r", str(synthesizer.sample_rate),
-               "-o", "synth.cpu-cores=1",  # parallelism comes from rendering tracks in parallel
-               "-o", "synth.polyphony=512",  # ringing strums and reverb tails need many voices
-               "-o", "synth.dynamic-sample-loading=1",  # load only the samples this file uses
-               synthesizer.soundfont, midi_path]
+    command = [
+        synthesizer.binary,
+        "-n",
+        "-i",
+        "-q",
+        "-F",
+        raw_path,
+        "-T",
+        "raw",
+        "-O",
+        "float",
+        "-E",
+        "little",
+        "-r",
+        str(synthesizer.sample_rate),
+        "-o",
+        "synth.cpu-cores=1",  # parallelism comes from rendering tracks in parallel
+        "-o",
+        "synth.polyphony=512",  # ringing strums and reverb tails need many voices
+        "-o",
+        "synth.dynamic-sample-loading=1",  # load only the samples this file uses
+        synthesizer.soundfont,
+        midi_path,
+    ]
     try:
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0 or not os.path.exists(raw_path):
             detail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-            raise RenderError(f"FluidSynth failed on {midi_path} (exit {result.returncode}): "
-                              f"{' / '.join(detail)}")
+            raise RenderError(f"FluidSynth failed on {midi_path} (exit {result.returncode}): {' / '.join(detail)}")
         stereo = np.fromfile(raw_path, dtype="<f4").reshape(-1, 2)
     finally:
         if os.path.exists(raw_path):

@@ -3,6 +3,7 @@
 Musical time is counted in beats (quarter notes) from the start of the song, 4 beats per
 bar; :class:`Timeline` turns beats into seconds.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -107,5 +108,7 @@ class Song:
         return {section.start_bar + section.num_bars - 1 for section in self.sections}
 
     def is_chorus_bar(self, bar: int) -> bool:
-        return any(section.start_bar <= bar < section.start_bar + section.num_bars
-                   and section.chorus for section in self.sections)
+        return any(
+            section.start_bar <= bar < section.start_bar + section.num_bars and section.chorus
+            for section in self.sections
+        )

@@ -1,4 +1,5 @@
 """Byte-for-byte reproducible, atomic mono WAV writing."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,8 +20,6 @@ def write_wav(path: str, signal: np.ndarray, sample_rate: int, subtype: str) -> 
     interface (reached through soundfile's private handles, the only way it offers).
     """
     with atomic_path(path) as temporary:
-        with soundfile.SoundFile(temporary, "w", sample_rate, 1, subtype=subtype,
-                                 format="WAV") as handle:
-            soundfile._snd.sf_command(handle._file, _SFC_SET_ADD_PEAK_CHUNK,
-                                      soundfile._ffi.NULL, 0)
+        with soundfile.SoundFile(temporary, "w", sample_rate, 1, subtype=subtype, format="WAV") as handle:
+            soundfile._snd.sf_command(handle._file, _SFC_SET_ADD_PEAK_CHUNK, soundfile._ffi.NULL, 0)
             handle.write(signal)

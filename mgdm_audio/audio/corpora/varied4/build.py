@@ -8,6 +8,7 @@ odds). The whole track is detuned by up to ±25 cents (rendered at a slightly di
 then each stem goes through its own random effects chain. Seeding, resume and the data
 directories are synth4's (:mod:`..synth4.build`).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -42,14 +43,17 @@ def _with_drum_kit(arrangement: Arrangement, kit: DrumKit) -> Arrangement:
     for part in arrangement.parts:
         if part.stem == "drums":
             part = dataclasses.replace(
-                part, setup=dataclasses.replace(part.setup, channel=channel, program=kit.program),
-                notes=tuple(dataclasses.replace(note, channel=channel) for note in part.notes))
+                part,
+                setup=dataclasses.replace(part.setup, channel=channel, program=kit.program),
+                notes=tuple(dataclasses.replace(note, channel=channel) for note in part.notes),
+            )
         parts.append(part)
     return dataclasses.replace(arrangement, parts=tuple(parts))
 
 
-def varied4_stems(config: BuildConfig, spec: TrackSpec, seed: np.random.SeedSequence,
-                  directory: str) -> tuple[dict[str, np.ndarray], dict]:
+def varied4_stems(
+    config: BuildConfig, spec: TrackSpec, seed: np.random.SeedSequence, directory: str
+) -> tuple[dict[str, np.ndarray], dict]:
     """varied4's :data:`..synth4.build.StemMaker` (see the module's docstring)."""
     rng = np.random.default_rng(seed)
     sound_sets, kits = split_sounds(spec.split)
@@ -87,8 +91,14 @@ def varied4_stems(config: BuildConfig, spec: TrackSpec, seed: np.random.SeedSequ
             signal = render_midi(synthesizer, midi_paths[stem], num_samples)
             sounds[stem] = kit.name if stem == "drums" else sound_set.name
         rendered[stem] = apply_chain(board, signal, sample_rate)
-    return rendered, {"source": source, "arrangement": arrangement.describe(), "detune_cents": cents,
-                      "sounds": sounds, "effects": chains, "fluidsynth": config.synthesizer.binary}
+    return rendered, {
+        "source": source,
+        "arrangement": arrangement.describe(),
+        "detune_cents": cents,
+        "sounds": sounds,
+        "effects": chains,
+        "fluidsynth": config.synthesizer.binary,
+    }
 
 
 #: The varied4 corpus (generator version 1).

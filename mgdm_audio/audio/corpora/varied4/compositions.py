@@ -10,6 +10,7 @@ Collections are split by whole collection (:data:`COLLECTIONS`): validation and 
 a collection with training. Every Bach work (J. S. Bach, C. P. E. Bach) is reserved for checks
 made outside the project and is never read here.
 """
+
 from __future__ import annotations
 
 import math
@@ -19,8 +20,16 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..synth4.arrangement import (PROGRAMS, STEMS, Arrangement, Part, channel_setup, choose, keep_active,
-                                  section_activity)
+from ..synth4.arrangement import (
+    PROGRAMS,
+    STEMS,
+    Arrangement,
+    Part,
+    channel_setup,
+    choose,
+    keep_active,
+    section_activity,
+)
 from ..synth4.bass import BASS_STYLES, bass_notes
 from ..synth4.drums import DRUM_CHANNEL, GROOVES, KICK, STEPS_PER_BEAT, drum_notes
 from ..synth4.guitar import GUITAR_STYLES, POWER_CHORD_PROGRAMS, guitar_notes
@@ -32,9 +41,30 @@ from ..synth4.song import BEATS_PER_BAR, ChordSpan, Section, Song, Timeline
 #: music21 corpus collections (top folders) by split. Validation: madrigals and Irish dance tunes;
 #: test: string quartets and Scottish airs; training: everything else but Bach.
 COLLECTIONS = {
-    "train": ("palestrina", "ryansMammoth", "trecento", "essenFolksong", "josquin", "ciconia", "luca",
-              "lusitano", "corelli", "handel", "chopin", "joplin", "beach", "weber", "verdi", "liliuokalani",
-              "johnson_j_r", "schumann_robert", "schumann_clara", "miscFolk", "nottingham-dataset", "leadSheet"),
+    "train": (
+        "palestrina",
+        "ryansMammoth",
+        "trecento",
+        "essenFolksong",
+        "josquin",
+        "ciconia",
+        "luca",
+        "lusitano",
+        "corelli",
+        "handel",
+        "chopin",
+        "joplin",
+        "beach",
+        "weber",
+        "verdi",
+        "liliuokalani",
+        "johnson_j_r",
+        "schumann_robert",
+        "schumann_clara",
+        "miscFolk",
+        "nottingham-dataset",
+        "leadSheet",
+    ),
     "valid": ("monteverdi", "oneills1850"),
     "test": ("beethoven", "mozart", "haydn", "schubert", "airdsAirs"),
 }
@@ -150,8 +180,9 @@ def excerpt(work: Work, start: float, length: float) -> list[list[tuple[float, f
     return voices
 
 
-def estimate_chords(voices: list[list[tuple[float, float, int]]], length: float,
-                    beats_per_chord: float) -> tuple[ChordSpan, ...]:
+def estimate_chords(
+    voices: list[list[tuple[float, float, int]]], length: float, beats_per_chord: float
+) -> tuple[ChordSpan, ...]:
     """A major, minor or diminished triad for every ``beats_per_chord`` beats: the one whose
     tones cover most of the sounding notes' durations (other tones count against it, the lowest
     note of the window as the root counts for it); a window with no notes keeps the last chord."""
@@ -166,16 +197,19 @@ def estimate_chords(voices: list[list[tuple[float, float, int]]], length: float,
                     weights[pitch % 12] += overlap
                     lowest = pitch if lowest is None else min(lowest, pitch)
         if weights.sum() > 0:
-            def score(root: int, intervals: tuple[int, ...]) -> float:
-                tones = [(root + interval) % 12 for interval in intervals]
-                inside = weights[tones].sum()
-                bonus = 0.5 * beats_per_chord if lowest is not None and lowest % 12 == root else 0.0
-                return inside - 0.6 * (weights.sum() - inside) + bonus
-            root, intervals = max(((root, triad) for root in range(12) for triad in _TRIADS),
-                                  key=lambda option: score(*option))
-            previous = Chord(root, intervals)
+            options = [(root, triad) for root in range(12) for triad in _TRIADS]
+            scores = [_triad_score(weights, lowest, beats_per_chord, *option) for option in options]
+            previous = Chord(*options[int(np.argmax(scores))])
         spans.append(ChordSpan(float(start), float(end - start), previous))
     return tuple(spans)
+
+
+def _triad_score(weights: np.ndarray, lowest: int | None, beats: float, root: int, intervals: tuple[int, ...]) -> float:
+    """How well a triad explains a window's pitch-class durations ``weights`` [12]: its tones' share, less 0.6 of
+    the rest, plus half the window when the lowest note is its root."""
+    inside = weights[[(root + interval) % 12 for interval in intervals]].sum()
+    bonus = 0.5 * beats if lowest is not None and lowest % 12 == root else 0.0
+    return inside - 0.6 * (weights.sum() - inside) + bonus
 
 
 def _fit_range(notes: list[tuple[float, float, int]], role: str) -> list[tuple[float, float, int]]:
@@ -194,8 +228,9 @@ def _fit_range(notes: list[tuple[float, float, int]], role: str) -> list[tuple[f
     return fitted
 
 
-def _played(rng: np.random.Generator, notes: list[tuple[float, float, int]], timeline: Timeline,
-            channel: int, role: str) -> list[Note]:
+def _played(
+    rng: np.random.Generator, notes: list[tuple[float, float, int]], timeline: Timeline, channel: int, role: str
+) -> list[Note]:
     """A voice played on ``channel``: in range, humanised in timing and velocity, slightly
     detached (legato 0.8–1)."""
     legato, base = rng.uniform(0.8, 1.0), rng.uniform(70, 100)
@@ -220,16 +255,16 @@ def composition_arrangement(rng: np.random.Generator, work: Work, duration: floa
     start = float(rng.integers(max(1, int(work.period // work.bar_quarters)))) * work.bar_quarters
     voices = [voice for voice in excerpt(work, start, length) if voice]
     chords = estimate_chords(voices, length, float(choose(rng, (2.0, 4.0))))
-    sections = tuple(Section(bar, _SECTION_BARS, index % 2 == 1)
-                     for index, bar in enumerate(range(0, num_bars, _SECTION_BARS)))
+    sections = tuple(
+        Section(bar, _SECTION_BARS, index % 2 == 1) for index, bar in enumerate(range(0, num_bars, _SECTION_BARS))
+    )
     song = Song(timeline, work.key, sections, chords, duration)
     activity = section_activity(rng, len(sections))
     parts: list[Part] = []
 
     def add(stem: str, style: str, channel: int, program: int, notes: list[Note]) -> None:
         setup = channel_setup(rng, channel, program, stem in ("guitar", "piano"))
-        parts.append(Part(stem, style, setup, keep_active(notes, song, activity[stem]),
-                          tuple(activity[stem])))
+        parts.append(Part(stem, style, setup, keep_active(notes, song, activity[stem]), tuple(activity[stem])))
 
     bass_program = choose(rng, PROGRAMS["bass"])
     if len(voices) >= 2 and rng.random() < 0.7:
@@ -253,8 +288,11 @@ def composition_arrangement(rng: np.random.Generator, work: Work, duration: floa
         piano += piano_notes(rng, song, piano_style, 3)
     add("piano", piano_style, 3, piano_program, piano)
     if piano_takes_melody:
-        styles = GUITAR_STYLES if guitar_program in POWER_CHORD_PROGRAMS else tuple(
-            style for style in GUITAR_STYLES if style != "power")
+        styles = (
+            GUITAR_STYLES
+            if guitar_program in POWER_CHORD_PROGRAMS
+            else tuple(style for style in GUITAR_STYLES if style != "power")
+        )
         guitar_style = choose(rng, styles)
         add("guitar", guitar_style, 1, guitar_program, guitar_notes(rng, song, guitar_style, 1))
     else:

@@ -6,6 +6,7 @@ Each instrument of the kit is given a General MIDI percussion key from its name 
 to the closed one, a splash to the crash, …). A note plays the whole sample of the velocity layer
 its velocity selects, scaled by the layer's and the instrument's gain and by the velocity.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,14 +14,25 @@ import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import soundfile
 from scipy.signal import resample_poly
 
-from ..synth4.drums import (CLAP, CLOSED_HAT, CRASH, KICK, OPEN_HAT, PEDAL_HAT, RIDE, SIDE_STICK, SNARE,
-                            SPLASH_CRASH, TOMS_HIGH_TO_LOW)
+from ..synth4.drums import (
+    CLAP,
+    CLOSED_HAT,
+    CRASH,
+    KICK,
+    OPEN_HAT,
+    PEDAL_HAT,
+    RIDE,
+    SIDE_STICK,
+    SNARE,
+    SPLASH_CRASH,
+    TOMS_HIGH_TO_LOW,
+)
 from ..synth4.midi import Note
 
 _HIGH_TOM, _HIGH_MID_TOM, _LOW_MID_TOM, _LOW_TOM, _HIGH_FLOOR_TOM, _LOW_FLOOR_TOM = TOMS_HIGH_TO_LOW
@@ -44,9 +56,15 @@ _NAME_KEYS = (
 )
 # Where a kit lacks a key, the notes go to the first of these it has.
 _FALLBACKS = {
-    PEDAL_HAT: (CLOSED_HAT,), OPEN_HAT: (CLOSED_HAT,), CLOSED_HAT: (PEDAL_HAT, RIDE),
-    SPLASH_CRASH: (CRASH, OPEN_HAT), CRASH: (SPLASH_CRASH, RIDE, OPEN_HAT), RIDE: (CLOSED_HAT, CRASH),
-    CLAP: (SNARE,), SIDE_STICK: (SNARE,), SNARE: (CLAP, SIDE_STICK),
+    PEDAL_HAT: (CLOSED_HAT,),
+    OPEN_HAT: (CLOSED_HAT,),
+    CLOSED_HAT: (PEDAL_HAT, RIDE),
+    SPLASH_CRASH: (CRASH, OPEN_HAT),
+    CRASH: (SPLASH_CRASH, RIDE, OPEN_HAT),
+    RIDE: (CLOSED_HAT, CRASH),
+    CLAP: (SNARE,),
+    SIDE_STICK: (SNARE,),
+    SNARE: (CLAP, SIDE_STICK),
     _HIGH_TOM: (_HIGH_MID_TOM, _LOW_MID_TOM, _LOW_TOM, SNARE),
     _HIGH_MID_TOM: (_HIGH_TOM, _LOW_MID_TOM, _LOW_TOM, SNARE),
     _LOW_MID_TOM: (_HIGH_MID_TOM, _LOW_TOM, _HIGH_TOM, SNARE),
@@ -91,7 +109,7 @@ def _children(element: ElementTree.Element, tag: str) -> list[ElementTree.Elemen
     return element.findall(f"{{*}}{tag}") or element.findall(tag)
 
 
-@lru_cache(maxsize=None)
+@cache
 def read_kit(folder: str) -> tuple[Instrument, ...]:
     """The instruments of the Hydrogen kit in ``folder`` whose names map to a percussion key and
     whose sample files exist."""
@@ -105,16 +123,25 @@ def read_kit(folder: str) -> tuple[Instrument, ...]:
         key = key_for_name(name)
         if key is None:
             continue
-        layers = [Layer(os.path.join(folder, _text(layer, "filename")), float(_text(layer, "min", "0")),
-                        float(_text(layer, "max", "1")), float(_text(layer, "gain", "1")))
-                  for layer in _children(element, "layer")]
+        layers = [
+            Layer(
+                os.path.join(folder, _text(layer, "filename")),
+                float(_text(layer, "min", "0")),
+                float(_text(layer, "max", "1")),
+                float(_text(layer, "gain", "1")),
+            )
+            for layer in _children(element, "layer")
+        ]
         if not layers and _text(element, "filename"):  # the older format: one file, no layers
             layers = [Layer(os.path.join(folder, _text(element, "filename")), 0.0, 1.0, 1.0)]
-        layers = [layer for layer in layers if os.path.isfile(layer.path)
-                  and "empty" not in os.path.basename(layer.path).lower()]
+        layers = [
+            layer
+            for layer in layers
+            if os.path.isfile(layer.path) and "empty" not in os.path.basename(layer.path).lower()
+        ]
         if layers:
             gain = float(_text(element, "volume", "1")) * float(_text(element, "gain", "1"))
-            instruments.append(Instrument(name, key, gain, tuple(sorted(layers, key=lambda l: l.low))))
+            instruments.append(Instrument(name, key, gain, tuple(sorted(layers, key=lambda layer: layer.low))))
     if not instruments:
         raise ValueError(f"{path}: no instrument maps to a drum key")
     return tuple(instruments)
@@ -158,9 +185,10 @@ class DrumKitPlayer:
             if instrument is None or start >= num_samples:
                 continue
             level = note.velocity / 127.0
-            layer = next((layer for layer in instrument.layers if layer.low <= level <= layer.high),
-                         instrument.layers[-1])
+            layer = next(
+                (layer for layer in instrument.layers if layer.low <= level <= layer.high), instrument.layers[-1]
+            )
             sample = _sample(layer.path, self.sample_rate)[: num_samples - start]
             # Velocity to amplitude: a power law, so soft notes are clearly softer.
-            out[start:start + len(sample)] += sample * (instrument.gain * layer.gain * level ** 1.5)
+            out[start : start + len(sample)] += sample * (instrument.gain * layer.gain * level**1.5)
         return out.astype(np.float32)
