@@ -172,3 +172,20 @@ def test_cli_writes_the_baseline_matrix(tmp_path):
     assert "MGDM (pcn, R = 1) against DPS on the same problems" in text
     assert "| A | d | d_y | problems | MGDM − ΠGDM |" in text
     assert "| mgdm | 2 | 1 | 1 | " in text.split("against each baseline")[1]
+
+
+def test_every_prior_runs_with_the_preset_ma_sample_gives_it(monkeypatch):
+    """The benchmark scores what a user gets: ``ma.sample`` runs a GaussianMixture prior (the random Gaussian is a
+    one-component one) with its default preset, ``gmm``."""
+    from types import SimpleNamespace
+
+    seen = []
+
+    def record(problem, method, *args, preset, **kwargs):
+        seen.append((method, preset))
+        return SimpleNamespace()
+
+    monkeypatch.setattr(gmm, "run_method", record)
+    for prior in ("grid25", "gaussian"):
+        gmm.solve_problem("mgdm", 4, 1, 0, [("mgdm", "auto", 1)], 10, 0.5, prior)
+    assert seen == [("mgdm", "gmm"), ("mgdm", "gmm")]
