@@ -77,6 +77,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="'default' (the packaged separator) or a separator directory (default: %(default)s)",
     )
     add("--start-sigma", type=float, help="noise level a warm start begins at (data units; default: the preset's)")
+    add(
+        "--refine",
+        nargs="+",
+        metavar="STEM",
+        help="with a warm start: the stems whose sampled estimate is kept; the others keep the separator's "
+        "(default: the preset's, else all)",
+    )
     add("--steps", type=int, help="sampler grid points (preset 'audio' otherwise)")
     add("--gibbs-reps", type=int, help="Gibbs repetitions R (samplers with gibbs_reps)")
     add("--grad-steps", help="gradient steps per outer step: a number or an expression in k, K")
@@ -218,6 +225,7 @@ def _settings(args: argparse.Namespace) -> tuple[str, SeparationSettings]:
         start_sigma=args.start_sigma,
         num_samples=args.num_samples,
         overrides=overrides,
+        refine=tuple(args.refine) if args.refine else None,
         sigma_y=args.sigma_y,
         seed=args.seed,
         batch_size=args.batch_size,

@@ -262,6 +262,30 @@ def test_fast_quality_writes_the_separators_estimate_projected_onto_the_mixture(
     assert record["denoiser_calls"] == {"forward": 0, "forward_backward": 0}
 
 
+def test_refine_keeps_the_separators_estimate_for_the_other_stems(prior_dir, separator_dir, tmp_path, capsys):
+    """With --refine bass, drums, guitar and piano are the separator's estimate exactly (no projection: the
+    separator alone's unprojected stems), and bass is the sampler's."""
+    _write(tmp_path / "r.wav", 8000, 0.1)
+    common = [str(tmp_path / "r.wav"), "--segment", "0.2", "--no-project", "--clip", "none"]
+    assert _with_separator(prior_dir, separator_dir, tmp_path / "fast", *common, "--quality", "fast") == 0
+    warm = ["--sampler", "mgdm", "--steps", "4", "--gibbs-reps", "1", "--grad-steps", "1", "--start-sigma", "0.5"]
+    assert _with_separator(prior_dir, separator_dir, tmp_path / "bass", *common, *warm, "--refine", "bass") == 0
+    alone, _ = _stems(tmp_path / "fast" / "tiny" / "r")
+    refined, _ = _stems(tmp_path / "bass" / "tiny" / "r")
+    np.testing.assert_array_equal(refined[1:], alone[1:])
+    assert np.abs(refined[0] - alone[0]).max() > 1e-3
+    record = json.loads((tmp_path / "bass" / "tiny" / "r" / "separation.json").read_text())
+    assert record["settings"]["refine"] == ["bass"]
+    assert _with_separator(prior_dir, separator_dir, tmp_path / "x", *common, *warm, "--refine", "vocals") == 1
+    assert "refine names vocals, not stems of the prior (bass, drums, guitar, piano)" in capsys.readouterr().err
+    assert (
+        _with_separator(prior_dir, separator_dir, tmp_path / "y", *common, "--quality", "fast", "--refine", "bass") == 2
+    )
+    assert (
+        "refine (which stems the sampler refines) needs a sampler started from the separator" in capsys.readouterr().err
+    )
+
+
 def test_warm_started_mgdm_records_its_start_and_resume_tells_starts_apart(prior_dir, separator_dir, tmp_path):
     _write(tmp_path / "w.wav", 8000, 0.1)
     options = [

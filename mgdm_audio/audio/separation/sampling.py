@@ -34,6 +34,11 @@ class SegmentSampler:
         self.prior = prior
         self.settings = settings
         self.separator = separator
+        unknown = sorted(set(settings.refine or ()) - set(prior.stems))
+        if unknown:
+            raise ValueError(f"refine names {', '.join(unknown)}, not stems of the prior ({', '.join(prior.stems)})")
+        #: Stems (indices) whose draws are replaced by the separator's estimate (see SeparationSettings.refine).
+        self.kept = [index for index, stem in enumerate(prior.stems) if stem not in (settings.refine or prior.stems)]
         # Unit gains for the prior's stems: samplers that use the adjoint (ΠGDM, DAPS, …) need their number.
         self.operator = Mixing(num_stems=len(prior.stems))
         #: The sampler, built once for every segment, channel and batch (None: sampler "none").
@@ -83,4 +88,7 @@ class SegmentSampler:
             samples.append(result.samples[..., :length].float().cpu().numpy())
             forward += result.calls.forward
             backward += result.calls.forward_backward
-        return np.concatenate(samples), (forward, backward)
+        draws = np.concatenate(samples)
+        if self.kept:
+            draws[:, self.kept] = estimate[..., :length].float().cpu().numpy()[:, self.kept]
+        return draws, (forward, backward)

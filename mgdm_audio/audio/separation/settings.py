@@ -29,7 +29,7 @@ INITS = ("separator", "none")
 class Quality:
     """sampler: a sampler name, or "none" (the separator's estimate as it is). init / start_sigma: see
     :class:`SeparationSettings`. overrides: settings of the sampler's "audio" preset. num_samples: draws averaged.
-    cost: what it costs, in words."""
+    cost: what it costs, in words. refine: see :class:`SeparationSettings`."""
 
     sampler: str
     init: str
@@ -37,6 +37,7 @@ class Quality:
     overrides: dict[str, Any] = field(default_factory=dict)
     num_samples: int = 1
     cost: str = ""
+    refine: tuple[str, ...] | None = None
 
 
 QUALITIES = {
@@ -70,7 +71,8 @@ class SeparationSettings:
     (0: all N). segment_seconds: model segment length (None: the prior's). overlap: shared fraction of
     neighbouring segments, [0, 0.5]. project: make each segment's stems sum to its mixture. per_channel:
     separate channels independently (else down-mix to mono). keep_model_rate: write at the prior's rate.
-    format / clip: see :mod:`.output`. save_samples: also write each draw.
+    format / clip: see :mod:`.output`. save_samples: also write each draw. refine: the stems whose sampler draws are
+    kept (None: all); the others keep the separator's estimate (init "separator", a sampler, only).
     """
 
     sampler: str = "mgdm"
@@ -90,6 +92,7 @@ class SeparationSettings:
     format: str = "float32"
     clip: str = "rescale"
     save_samples: bool = False
+    refine: tuple[str, ...] | None = None
 
     def __post_init__(self):
         if self.init not in INITS:
@@ -115,6 +118,12 @@ class SeparationSettings:
         if not 0.0 <= self.overlap <= 0.5:
             raise ValueError(f"overlap must be in [0, 0.5], got {self.overlap}")
         check_clip_policy(self.format, self.clip)
+        if self.refine is not None:
+            object.__setattr__(self, "refine", tuple(self.refine))
+            if not warm:
+                raise ValueError("refine (which stems the sampler refines) needs a sampler started from the separator")
+            if not self.refine or len(set(self.refine)) != len(self.refine):
+                raise ValueError(f"refine needs distinct stem names, got {list(self.refine)}")
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -128,6 +137,7 @@ def build_settings(
     start_sigma: float | None = None,
     num_samples: int | None = None,
     overrides: dict[str, Any] | None = None,
+    refine: tuple[str, ...] | None = None,
     **options: Any,
 ) -> SeparationSettings:
     """The settings of preset ``quality`` with single values replaced.
@@ -138,6 +148,8 @@ def build_settings(
             draws go with the preset's sampler and a warm start only).
         overrides: sampler settings given explicitly (e.g. ``{"steps": 5}``), over the preset's when the sampler
             is the preset's.
+        refine: the stems the sampler refines (None: the preset's, for its own sampler started from the
+            separator; else all).
         **options: the other fields of :class:`SeparationSettings` (seed, sigma_y, segment_seconds, …).
 
     Raises:
@@ -154,6 +166,8 @@ def build_settings(
         start_sigma = preset.start_sigma
     if sampler != "none":
         overrides = {**(preset.overrides if same_sampler else {}), **(overrides or {})}
+    if refine is None and same_sampler and init == "separator":
+        refine = preset.refine
     return SeparationSettings(
         sampler=sampler,
         overrides=overrides or {},
@@ -161,6 +175,7 @@ def build_settings(
         start_sigma=start_sigma,
         num_samples=num_samples or (preset.num_samples if same_sampler else 1),
         separator=str(resolve_separator(separator).resolve()) if init == "separator" else None,
+        refine=refine,
         **options,
     )
 
