@@ -30,7 +30,8 @@ from tests.separation.test_cli import (
     _stems,
     _with_separator,
     _write,
-    prior_dir,  # noqa: F401
+    prior_dir,
+    separator_dir,
 )
 
 #: The separator's estimate alone (no sampler): the whole engine but the draws, ≈ 25 ms a segment here.
