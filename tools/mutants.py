@@ -244,6 +244,93 @@ MUTANTS = (
             "test_lpips_feeds_the_network_images_in_minus_one_one_and_returns_one_value_per_image",
         ),
     ),
+    # Behaviours pinned for issue 32: settings no preset uses, edges, batched inputs, what a key holds
+    Mutant(
+        "mgdm-init-bridge-ignores-eta",
+        "mgdm_audio/core/samplers/mgdm.py",
+        "x_t = bridge(table, 0, t, t_next, settings.eta).sample(x0, x_next, generator)",
+        "x_t = bridge(table, 0, t, t_next).sample(x0, x_next, generator)",
+        (SAMPLERS + "test_mgdm_draws_x_t_from_the_bridge_with_its_eta",),
+    ),
+    Mutant(
+        "mix-rule-switches-a-step-late",
+        "mgdm_audio/core/samplers/index_rules.py",
+        'rule == "mix" and k >= mix_threshold',
+        'rule == "mix" and k > mix_threshold',
+        (SAMPLERS + "test_index_rules_draw_each_step_as_documented",),
+    ),
+    Mutant(
+        "mix-rule-thresholds-exchanged",
+        "mgdm_audio/core/samplers/index_rules.py",
+        'rule == "mix" and k >= mix_threshold',
+        'rule == "mix" and k >= min_index',
+        (SAMPLERS + "test_index_rules_draw_each_step_as_documented",),
+    ),
+    Mutant(
+        "random-box-never-at-the-last-position",
+        "mgdm_audio/image/operators/masks.py",
+        "top = int(torch.randint(0, height - box_h + 1, (1,), generator=generator))",
+        "top = int(torch.randint(0, height - box_h, (1,), generator=generator))",
+        (
+            "tests/images/test_image_operators.py::test_the_random_box_reaches_every_position_inside_the_image_and_no_other",
+        ),
+    ),
+    Mutant(
+        "ssim-constants-ignore-the-range",
+        "mgdm_audio/image/metrics.py",
+        "c1, c2 = (k1 * data_range) ** 2, (k2 * data_range) ** 2",
+        "c1, c2 = k1**2, k2**2",
+        ("tests/images/test_image_metrics.py::test_ssim_matches_scikit_image",),
+    ),
+    Mutant(
+        "zero-mean-over-the-whole-batch",
+        "mgdm_audio/audio/metrics.py",
+        "estimate = estimate - estimate.mean(-1)[..., None]",
+        "estimate = estimate - estimate.mean()",
+        (SI_SDR + "test_zero_mean_si_snr_of_a_batch_is_each_rows_own",),
+    ),
+    Mutant(
+        "activity-over-the-full-window",
+        "mgdm_audio/audio/metrics.py",
+        "active = np.linalg.norm(references[:, piece], axis=-1) / length >= activity_threshold",
+        "active = np.linalg.norm(references[:, piece], axis=-1) / window >= activity_threshold",
+        (SI_SDR + "test_activity_in_a_short_last_window_is_measured_over_its_own_length",),
+    ),
+    Mutant(
+        "interval-from-the-population-std",
+        "mgdm_audio/audio/evaluation/summary.py",
+        "windows.std(ddof=1)",
+        "windows.std()",
+        (SCORE + "test_the_interval_is_1_96_standard_errors_of_the_mean",),
+    ),
+    Mutant(
+        "incoming-ramp-falls",
+        "mgdm_audio/audio/separation/segments.py",
+        "return (np.arange(size) + 0.5) / size",
+        "return (size - np.arange(size) - 0.5) / size",
+        ("tests/separation/test_segments.py::test_the_incoming_segment_fades_in_and_the_outgoing_one_fades_out",),
+    ),
+    Mutant(
+        "one-seed-for-every-sampler-call",
+        "mgdm_audio/audio/separation/sampling.py",
+        "seed=seed + call * SEED_STRIDE",
+        "seed=seed",
+        ("tests/separation/test_cli.py::test_per_channel_model_rate_draws_and_plot",),
+    ),
+    Mutant(
+        "refine-keeps-the-wrong-stems",
+        "mgdm_audio/audio/separation/sampling.py",
+        "stem not in (settings.refine or prior.stems)",
+        "stem in (settings.refine or ())",
+        ("tests/separation/test_cli.py::test_refine_keeps_the_separators_estimate_for_the_other_stems",),
+    ),
+    Mutant(
+        "resume-key-without-the-prior-digest",
+        "mgdm_audio/audio/separation/pipeline.py",
+        '"prior_sha256": directory_digest(self.prior_path)',
+        '"prior_sha256": ""',
+        ("tests/separation/test_cli.py::test_resume_redoes_a_track_whose_prior_was_replaced_in_the_same_folder",),
+    ),
 )
 
 

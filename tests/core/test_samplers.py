@@ -517,3 +517,78 @@ def test_a_built_sampler_and_one_observation_per_sample_go_through_the_same_entr
         ma.sample(prior, operator, y, sigma_y=0.5, sampler=runner, steps=5)
     with pytest.raises(ValueError, match=r"observation y has shape \(2, 1\)"):
         ma.sample(prior, operator, y.expand(2, *y.shape), sigma_y=0.5, sampler=runner, num_samples=3)
+
+
+def _first_outer_step(monkeypatch, eta, num_samples, seed=0):
+    """MGDM's first outer step on a 2-d Gaussian problem: (x_next, x̂0, x_t, t, t_next), x_t as it enters the first
+    x_s update (the sampler is stopped there)."""
+    from mgdm_audio.core.samplers import start as start_module
+    from mgdm_audio.core.samplers.mgdm import MGDM
+
+    prior, operator, y, _ = gaussian_problem(2, 1, 0.5, seed=3)
+    seen = {}
+    original_state = start_module.ColdStart.state
+
+    def state(self, *args, **kwargs):
+        seen["x_next"] = original_state(self, *args, **kwargs)
+        return seen["x_next"]
+
+    class Stop(Exception):
+        pass
+
+    def draw_intermediate(self, prior, observe, likelihood, x0, x_t, s, t, *rest, **kwargs):
+        seen.update(x0=x0, x_t=x_t, t=t)
+        raise Stop
+
+    monkeypatch.setattr(start_module.ColdStart, "state", state)
+    monkeypatch.setattr(MGDM, "_draw_intermediate", draw_intermediate)
+    with pytest.raises(Stop):
+        ma.sample(prior, operator, y, sigma_y=0.5, num_samples=num_samples, seed=seed, steps=10, eta=eta)
+    grid = start_module.COLD.grid(prior, 10)
+    assert seen["t"] == grid[-2]
+    return prior, seen["x_next"], seen["x0"], seen["x_t"], grid[-2], grid[-1]
+
+
+@pytest.mark.parametrize("eta", [0.0, 0.5])
+def test_mgdm_draws_x_t_from_the_bridge_with_its_eta(monkeypatch, eta):
+    """x_t ~ q(x_t | x̂0, x_{t_next}) with the DDIM-style η: mean c_u x_next + c_0 x̂0 and standard deviation
+    η · sqrt((1 − ᾱ_u/ᾱ_t)(1 − ᾱ_t) / (1 − ᾱ_u)), c_u = sqrt((1 − ᾱ_t − std²) / (1 − ᾱ_u)), c_0 = sqrt(ᾱ_t) − c_u
+    sqrt(ᾱ_u) (docs/method.md#gaussian-bridge, s = 0), worked out here from the table. η = 0 is deterministic."""
+    prior, x_next, x0, x_t, t, upper = _first_outer_step(monkeypatch, eta, num_samples=4000)
+    a_t, a_u = float(prior.alphas_cumprod[t]), float(prior.alphas_cumprod[upper])
+    std = eta * math.sqrt((1 - a_u / a_t) * (1 - a_t) / (1 - a_u))
+    c_u = math.sqrt((1 - a_t - std**2) / (1 - a_u))
+    mean = c_u * x_next + (math.sqrt(a_t) - c_u * math.sqrt(a_u)) * x0
+    residual = (x_t - mean).double()
+    if eta == 0.0:
+        assert float(residual.abs().max()) < 1e-6
+    else:
+        assert float(residual.std()) == pytest.approx(std, rel=0.05) and abs(float(residual.mean())) < 0.1 * std
+
+
+def test_index_rules_draw_each_step_as_documented():
+    """On a grid of outer steps: "mix" draws s uniformly from {min_index, …, t_prev − 1} while k < mix_threshold
+    (the draws a fresh generator with the same seed makes) and is t_prev from k = mix_threshold on; "uniform" keeps
+    drawing; "deterministic" is t_prev; "midpoint" t // 2; a low t_prev narrows or ends the draw."""
+    from mgdm_audio.core.samplers.index_rules import choose_index
+
+    steps = [(k, 100 - 10 * k, 90 - 10 * k) for k in range(6)]  # (k, t, t_prev)
+    generator, replay = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    drawn = [choose_index("mix", k, t, t_prev, 20, 3, generator) for k, t, t_prev in steps]
+    expected = [int(torch.randint(20, t_prev, (1,), generator=replay)) for k, t, t_prev in steps[:3]]
+    assert drawn == expected + [t_prev for _, _, t_prev in steps[3:]]
+    assert all(20 <= s < t_prev for s, (_, _, t_prev) in zip(drawn[:3], steps))
+    generator, replay = torch.Generator().manual_seed(6), torch.Generator().manual_seed(6)
+    uniform = [choose_index("uniform", k, t, t_prev, 20, 3, generator) for k, t, t_prev in steps]
+    assert uniform == [int(torch.randint(20, t_prev, (1,), generator=replay)) for _, _, t_prev in steps]
+    assert [choose_index("deterministic", k, t, t_prev, 20, 3, None) for k, t, t_prev in steps] == [
+        90,
+        80,
+        70,
+        60,
+        50,
+        40,
+    ]
+    assert [choose_index("midpoint", k, t, t_prev, 20, 3, None) for k, t, t_prev in steps] == [50, 45, 40, 35, 30, 25]
+    assert choose_index("uniform", 0, 12, 6, 20, 3, torch.Generator().manual_seed(0)) in range(5, 6)  # t_prev − 1 < min
+    assert choose_index("mix", 0, 2, 1, 20, 3, torch.Generator().manual_seed(0)) == 1  # nothing to draw below t_prev

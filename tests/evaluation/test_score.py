@@ -144,3 +144,21 @@ def test_estimates_are_read_in_the_given_stem_order_as_computed_by_hand(tmp_path
     expected = 10 * np.log10(others / errors**2)
     assert [summary.stem for summary in result.summaries] == [*stems, "All"]
     assert [summary.si_sdri_mean for summary in result.summaries[:4]] == pytest.approx(expected, abs=1e-6)
+
+
+def test_the_interval_is_1_96_standard_errors_of_the_mean():
+    """The summaries' 95 % interval: 1.96 times the standard error of the mean (the sample standard deviation,
+    n − 1), as scipy computes it; "All" combines the stems' standard errors as sqrt(Σ SE²) / S."""
+    from scipy import stats
+
+    from mgdm_audio.audio.evaluation.summary import summarise_all, summarise_stem
+
+    windows = [[1.0, 4.0, 2.5, -0.5, 3.0], [0.2, 0.9, 1.7]]
+    stems = [summarise_stem(f"s{k}", values, [np.nan]) for k, values in enumerate(windows)]
+    for summary, values in zip(stems, windows):
+        assert summary.si_sdri_mean == pytest.approx(np.mean(values))
+        assert summary.si_sdri_ci95 == pytest.approx(1.96 * stats.sem(values), rel=1e-12)
+    every = summarise_all(stems, num_windows=5)
+    expected = 1.96 * np.sqrt(stats.sem(windows[0]) ** 2 + stats.sem(windows[1]) ** 2) / 2
+    assert every.si_sdri_ci95 == pytest.approx(expected, rel=1e-12)
+    assert np.isnan(summarise_stem("one", [2.0], [np.nan]).si_sdri_ci95)

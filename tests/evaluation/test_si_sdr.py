@@ -152,3 +152,36 @@ def test_museval_sdr_is_the_median_of_one_second_frames_computed_by_hand():
     expected = [np.median(frames), -20 * np.log10(0.2)]
     assert expected[0] == pytest.approx(6.0206, abs=1e-4)
     assert museval_sdr(estimates, references, rate) == pytest.approx(expected, abs=1e-4)
+
+
+def test_zero_mean_si_snr_of_a_batch_is_each_rows_own():
+    """[S, N] inputs with different means per row: zero_mean removes each row's own mean (a per-row loop)."""
+    rng = np.random.default_rng(0)
+    references = rng.normal(size=(3, 200)) + np.array([[0.0], [2.0], [-5.0]])
+    estimates = references + rng.normal(scale=0.5, size=(3, 200)) + np.array([[1.0], [-1.0], [3.0]])
+    batched = si_snr(estimates, references, zero_mean=True)
+    rows = [si_snr(estimates[i], references[i], zero_mean=True) for i in range(3)]
+    np.testing.assert_allclose(batched, rows, rtol=1e-12)
+    by_hand = []
+    for estimate, reference in zip(
+        estimates - estimates.mean(1, keepdims=True), references - references.mean(1, keepdims=True)
+    ):
+        target = (estimate @ reference + 1e-8) / (reference @ reference + 1e-8) * reference
+        by_hand.append(10 * np.log10((target @ target + 1e-8) / ((target - estimate) @ (target - estimate) + 1e-8)))
+    np.testing.assert_allclose(batched, by_hand, rtol=1e-10)
+    assert torch.allclose(si_snr(torch.from_numpy(estimates), torch.from_numpy(references), True), torch.tensor(rows))
+
+
+def test_activity_in_a_short_last_window_is_measured_over_its_own_length():
+    """At 100 Hz, 4 s windows with a 2 s hop over 5 s: windows [0, 400) and the short last one [200, 500). Stem 2
+    plays only in [300, 500), at ‖s‖₂ = 1.6e-5 · 300: active in the short window (norm / 300 ≥ 1.5e-5), though
+    below the threshold if divided by the full window's 400 samples. Stem 1 is silent, so the first window
+    (stem 0 alone) is dropped and the short one, with stems 0 and 2, is the one kept."""
+    rate, total = 100, 500
+    references = np.zeros((3, total))
+    references[0] = sine(7, 0.1, total)
+    quiet = np.ones(200) / math.sqrt(200) * 1.6e-5 * 300  # ‖quiet‖₂ = 1.6e-5 · 300
+    references[2, 300:] = quiet
+    scores = windowed_si_sdri(references, references, references.sum(0), rate)
+    assert scores.starts.tolist() == [200] and scores.lengths.tolist() == [300]
+    assert scores.active.tolist() == [[True, False, True]]

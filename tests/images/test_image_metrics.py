@@ -42,6 +42,18 @@ def test_ssim_matches_scikit_image(generator):
         use_sample_covariance=False,
     )
     assert float(metrics.ssim(x, y)) == pytest.approx(reference, abs=1e-10)
+    # On [-1, 1] (data range 2) the constants C1 = (k1 · 2)², C2 = (k2 · 2)² follow the range.
+    x2, y2 = 2 * x - 1, 2 * y - 1
+    reference = structural_similarity(
+        x2[0].permute(1, 2, 0).numpy(),
+        y2[0].permute(1, 2, 0).numpy(),
+        channel_axis=2,
+        data_range=2.0,
+        gaussian_weights=True,
+        sigma=1.5,
+        use_sample_covariance=False,
+    )
+    assert float(metrics.ssim(x2, y2, data_range=2.0)) == pytest.approx(reference, abs=1e-10)
     with pytest.raises(ValueError, match="at least 11×11"):
         metrics.ssim(x[..., :10], y[..., :10])
 

@@ -154,6 +154,17 @@ def test_mask_geometry_at_256():
     assert int((~masks.random_pixels(256, 256, 0.7, seed=4)).sum()) == round(0.7 * 256 * 256)
 
 
+def test_the_random_box_reaches_every_position_inside_the_image_and_no_other():
+    """At 16 × 16 the hole is 8 × 8 (128 / 256 scaled); its top-left corner takes every value 0 … 8 on both axes,
+    edges included, over seeds, and the hole never leaves the image."""
+    corners = set()
+    for seed in range(400):
+        hole = torch.nonzero(~masks.random_box(16, 16, seed=seed))
+        assert len(hole) == 64 and tuple(hole.max(0).values - hole.min(0).values) == (7, 7)
+        corners.add(tuple(hole.min(0).values.tolist()))
+    assert {top for top, _ in corners} == set(range(9)) == {left for _, left in corners}
+
+
 def test_masks_scale_and_are_shared_by_channels(generator):
     assert torch.equal(torch.nonzero(~masks.center_box(32, 32)).unique(), torch.arange(6, 25))
     operator = make_task("random70", SHAPE, seed=2)

@@ -97,6 +97,7 @@ def test_per_channel_model_rate_draws_and_plot(prior_dir, tmp_path):
     np.testing.assert_allclose(stems.sum(axis=0), expected, atol=1e-4)
     draws = [_stems(folder, [f"{stem}_sample{k}" for stem in STEMS])[0] for k in range(2)]
     np.testing.assert_allclose((draws[0] + draws[1]) / 2, stems, atol=1e-5)
+    assert np.abs(draws[0] - draws[1]).max() > 1e-3  # one sampler call each (--batch-size 1): their own seeds
     record = json.loads((folder / "separation.json").read_text())
     assert record["output_channels"] == 2 and record["segments"][1]["seeds"] == [2, 3]
     assert (folder / "spectrogram.png").stat().st_size > 0
@@ -371,3 +372,20 @@ def test_every_sampler_of_the_audio_preset_separates(prior_dir, tmp_path, sample
     )
     stems, _ = _stems(tmp_path / "out" / "tiny" / "song")
     np.testing.assert_allclose(stems.sum(axis=0)[:, 0], mixture[:, 0], atol=1e-5)
+
+
+def test_resume_redoes_a_track_whose_prior_was_replaced_in_the_same_folder(tmp_path, capsys):
+    """The resume key holds the prior's files' digest: a prior retrained into the same folder is another model, and
+    --resume separates the track again (as a fresh run with the new prior does)."""
+    prior = save_prior(tiny_prior(segment_length=512, sample_rate=8000), tmp_path / "prior")
+    _write(tmp_path / "a.wav", 8000, 0.1)
+    assert _separate(prior, tmp_path / "out", str(tmp_path / "a.wav"), "--resume") == 0
+    before = _stems(tmp_path / "out" / "prior" / "a")[0]
+    save_prior(tiny_prior(segment_length=512, sample_rate=8000, seed=1), prior)  # retrained: same folder
+    capsys.readouterr()
+    assert _separate(prior, tmp_path / "out", str(tmp_path / "a.wav"), "--resume") == 0
+    assert "already separated" not in capsys.readouterr().err
+    after = _stems(tmp_path / "out" / "prior" / "a")[0]
+    assert _separate(prior, tmp_path / "fresh", str(tmp_path / "a.wav")) == 0
+    np.testing.assert_array_equal(after, _stems(tmp_path / "fresh" / "prior" / "a")[0])
+    assert np.abs(after - before).max() > 1e-4

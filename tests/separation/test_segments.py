@@ -54,3 +54,15 @@ def test_overlap_beyond_half_and_wrong_lengths_are_refused():
     segment = plan_segments(100, 10, 0.2)[0]
     with pytest.raises(ValueError, match="segment 0 has 3 samples, expected 10"):
         list(overlap_add([(segment, np.zeros(3))]))
+
+
+def test_the_incoming_segment_fades_in_and_the_outgoing_one_fades_out():
+    """Joining a segment of ones to a segment of twos over a shared stretch: the result rises from 1 to 2 along the
+    incoming ramp (k + ½) / size, as worked out by hand, and is 1 before and 2 after."""
+    segments = plan_segments(20, 12, 1 / 3)  # shared: 4 samples, [8, 12)
+    first, second = segments
+    assert (first.fade_out, second.fade_in, second.start) == (4, 4, 8)
+    joined = np.concatenate(list(overlap_add([(first, np.ones(first.length)), (second, np.full(second.length, 2.0))])))
+    ramp = (np.arange(4) + 0.5) / 4
+    np.testing.assert_allclose(joined, np.r_[np.ones(8), 1 + ramp, np.full(8, 2.0)])
+    assert np.all(np.diff(fade_weights(second)[:4]) > 0) and np.all(np.diff(fade_weights(first)[-4:]) < 0)
