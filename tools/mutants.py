@@ -92,8 +92,8 @@ MUTANTS = (
     Mutant(
         "preset-file-ignored",
         "mgdm_audio/core/samplers/base.py",
-        "values = dict(load_preset(preset).get(self.name, {}))",
-        'values = dict(load_preset("image_pixel").get(self.name, {}))',
+        "cls._build(dict(load_preset(preset).get(cls.name, {})), overrides, preset)",
+        'cls._build(dict(load_preset("image_pixel").get(cls.name, {})), overrides, preset)',
         (SAMPLERS + "test_every_shipped_preset_builds_with_the_values_its_file_holds",),
     ),
     # Bridge and likelihood
@@ -150,8 +150,8 @@ MUTANTS = (
     Mutant(
         "museval-swapped",
         "mgdm_audio/audio/metrics.py",
-        "museval.evaluate(references[audible, :, None], estimates[audible, :, None],",
-        "museval.evaluate(estimates[audible, :, None], references[audible, :, None],",
+        "references[audible, :, None], estimates[audible, :, None], win=sample_rate",
+        "estimates[audible, :, None], references[audible, :, None], win=sample_rate",
         (SI_SDR + "test_museval_sdr_is_the_median_of_one_second_frames_computed_by_hand",),
     ),
     Mutant(
@@ -164,8 +164,8 @@ MUTANTS = (
     Mutant(
         "museval-2s-frames",
         "mgdm_audio/audio/metrics.py",
-        "win=sample_rate, hop=sample_rate)",
-        "win=2 * sample_rate, hop=2 * sample_rate)",
+        "win=sample_rate, hop=sample_rate",
+        "win=2 * sample_rate, hop=2 * sample_rate",
         (SI_SDR + "test_museval_sdr_is_the_median_of_one_second_frames_computed_by_hand",),
     ),
     Mutant(

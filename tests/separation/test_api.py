@@ -51,7 +51,12 @@ def test_a_reused_separator_keeps_its_prior_and_gives_the_same_draws(prior_dir):
 @pytest.mark.parametrize(
     "waveform, rate, message",
     [
-        (np.zeros((2, 2, 800), np.float32), 8000, "waveform must be [samples] or [channels, samples]"),
+        (
+            np.zeros((2, 2, 800), np.float32),
+            8000,
+            "waveform must be [samples], [channels, samples] or [samples, channels]",
+        ),
+        (np.zeros((2, 2), np.float32), 8000, "which axis holds the channels is unclear"),
         (np.r_[np.zeros(500), np.nan, np.zeros(499)], 8000, "waveform: non-finite sample (NaN or inf) at sample 500"),
         (np.zeros((3, 800), np.float32), 8000, "waveform: 3 channels not supported"),
         (np.zeros(400, np.float32), 8000, "waveform: too short"),
@@ -69,3 +74,22 @@ def test_settings_that_do_not_go_together_are_refused(prior_dir):
         ma.separate(np.zeros(800, np.float32), 8000, prior=prior_dir, start_sigma=0.1, **OPTIONS)
     with pytest.raises(ValueError, match="overlap must be in"):
         ma.separate(np.zeros(800, np.float32), 8000, prior=prior_dir, overlap=0.7, **OPTIONS)
+
+
+def test_soundfile_layout_frames_by_channels_gives_the_same_stems_in_its_own_layout(prior_dir, tmp_path):
+    """soundfile.read returns [frames, channels]; that array gives the stems of its [channels, frames] transpose,
+    returned [frames, 1] (down-mixed), and threads= sets torch's math threads."""
+    import torch
+
+    stereo = _noise((2, 1600), seed=3)
+    soundfile.write(tmp_path / "song.wav", stereo.T, 8000, subtype="FLOAT")
+    frames_first, rate = soundfile.read(tmp_path / "song.wav", dtype="float32")
+    assert frames_first.shape == (1600, 2)
+    stems = ma.separate(frames_first, rate, prior=prior_dir, seed=1, threads=1, **OPTIONS)
+    assert torch.get_num_threads() == 1
+    channels_first = ma.separate(stereo, 8000, prior=prior_dir, seed=1, **OPTIONS)
+    for name in STEMS:
+        assert stems[name].shape == (1600, 1) and channels_first[name].shape == (1, 1600)
+        np.testing.assert_array_equal(stems[name], channels_first[name].T)
+    with pytest.raises(ValueError, match="threads must be >= 1"):
+        ma.separate(stereo, 8000, prior=prior_dir, threads=0, **OPTIONS)

@@ -389,3 +389,16 @@ def test_resume_redoes_a_track_whose_prior_was_replaced_in_the_same_folder(tmp_p
     assert _separate(prior, tmp_path / "fresh", str(tmp_path / "a.wav")) == 0
     np.testing.assert_array_equal(after, _stems(tmp_path / "fresh" / "prior" / "a")[0])
     assert np.abs(after - before).max() > 1e-4
+
+
+def test_version_and_threads(capsys):
+    import torch
+
+    import mgdm_audio
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out.strip() == f"mgdm {mgdm_audio.__version__}"
+    assert main(["prior-info", "default", "stems", "--threads", "1"]) == 0 and torch.get_num_threads() == 1
+    assert main(["prior-info", "default", "stems", "--threads", "0"]) == 2
+    assert "--threads must be >= 1, got 0" in capsys.readouterr().err

@@ -125,6 +125,30 @@ def test_a_killed_separation_resumes_to_the_uninterrupted_result_and_a_second_ru
     assert sorted(path.name for path in folder.iterdir()) == sorted([*(f"{s}.wav" for s in STEMS), "separation.json"])
 
 
+def test_ctrl_c_ends_with_one_line_saying_how_to_resume(prior_dir, separator_dir, tmp_path):
+    """SIGINT (Ctrl-C) mid-track: exit status 130, no traceback, a last line naming --resume; finished segments stay
+    in .partial and the rerun with --resume reuses them."""
+    _write(tmp_path / "long.wav", 8000, 3.0)
+    out = tmp_path / "out"
+    folder = out / "tiny" / "long"
+    common = ["--prior", str(prior_dir), "--separator", str(separator_dir), "-o", str(out), "--device", "cpu", *QUICK]
+    run = _start("separate", *common, "--resume", str(tmp_path / "long.wav"))
+    _wait_until(lambda: _segments(folder) >= 2, run)
+    run.send_signal(signal.SIGINT)
+    assert run.wait(timeout=60) == 130
+    errors = run.stderr.read().strip().splitlines()
+    run.stderr.close()
+    assert "Traceback" not in "\n".join(errors)
+    assert errors[-1] == (
+        "mgdm separate: interrupted; rerun the same command with --resume: finished tracks and segments are kept"
+    )
+    kept = _segments(folder)
+    assert kept >= 2
+    assert main(["separate", *common, "--resume", str(tmp_path / "long.wav")]) == 0
+    record = json.loads((folder / "separation.json").read_text())
+    assert sum(segment.get("resumed", False) for segment in record["segments"]) == kept
+
+
 def test_a_killed_prior_training_resumes_to_the_uninterrupted_weights(tmp_path):
     data_dir = make_data_dir(tmp_path / "corpus")
     options = [

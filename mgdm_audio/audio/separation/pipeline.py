@@ -51,6 +51,8 @@ class SeparationPipeline:
         device: "auto", "cpu", "cuda", "cuda:N".
         settings: settings already built by :func:`.settings.build_settings` (what ``mgdm separate`` passes),
             instead of ``options``.
+        threads: math threads of this process (torch's; None leaves them as they are). More threads than free
+            cores make a CPU run many times slower (docs/audio.md, "Threads").
         **options: single settings over the preset's (see :func:`.settings.build_settings`): sampler, init,
             start_sigma, num_samples, overrides (a dict of sampler settings), sigma_y, seed, batch_size,
             segment_seconds, overlap, project, per_channel, keep_model_rate, format, clip, save_samples. ``clip``
@@ -69,8 +71,13 @@ class SeparationPipeline:
         quality: str | None = None,
         device: str | torch.device = "cpu",
         settings: SeparationSettings | None = None,
+        threads: int | None = None,
         **options: Any,
     ):
+        if threads is not None:
+            if threads < 1:
+                raise ValueError(f"threads must be >= 1, got {threads}")
+            torch.set_num_threads(threads)
         self.quality = choose_quality(quality, prior, separator)
         if settings is not None and options:
             raise ValueError("pass settings or single options, not both")
@@ -176,31 +183,41 @@ class SeparationPipeline:
         projection, seeds): the stems equal the command's bit for bit.
 
         Args:
-            waveform: [samples] or [channels, samples] (mono or stereo unless per_channel), float in [-1, 1] full
-                scale. sample_rate: its rate in Hz (resampled to the prior's and back).
+            waveform: [samples], [channels, samples] or [samples, channels] (what ``soundfile.read`` returns): the
+                shorter axis is the channels' (mono or stereo unless per_channel); float in [-1, 1] full scale.
+                sample_rate: its rate in Hz (resampled to the prior's and back).
             return_record: also return the record (segments, seeds, residuals, clipping), as ``mgdm separate``
                 writes it less the file's name and bytes.
 
         Returns:
             stem name → float32 array at ``sample_rate`` (the prior's with keep_model_rate): [samples] for a 1-D
-            waveform, else [channels, samples] (1 channel when down-mixed, the input's with per_channel); with
-            save_samples also ``<stem>_sample<k>`` per draw.
+            waveform, else in the waveform's layout, [channels, samples] or [samples, channels] (1 channel when
+            down-mixed, the input's with per_channel); with save_samples also ``<stem>_sample<k>`` per draw.
         """
         started = time.perf_counter()
         audio = np.asarray(
             waveform.detach().cpu() if isinstance(waveform, torch.Tensor) else waveform, dtype=np.float32
         )
-        if audio.ndim not in (1, 2) or audio.shape[-1] == 0:
+        if audio.ndim not in (1, 2) or audio.shape[-1] == 0 or audio.shape[0] == 0:
             raise ValueError(
-                f"waveform must be [samples] or [channels, samples] with samples > 0, got shape {audio.shape}"
+                f"waveform must be [samples], [channels, samples] or [samples, channels] with samples > 0, got "
+                f"shape {audio.shape}"
             )
+        channels_last = audio.ndim == 2 and audio.shape[0] > audio.shape[1]
+        if audio.ndim == 2 and audio.shape[0] == audio.shape[1]:
+            raise ValueError(f"waveform of shape {audio.shape}: which axis holds the channels is unclear")
         if not (isinstance(sample_rate, (int, np.integer)) and sample_rate > 0):
             raise ValueError(f"sample_rate must be a positive integer (Hz), got {sample_rate!r}")
-        source = ArraySource(np.atleast_2d(audio), int(sample_rate), MIN_SECONDS, self._max_channels())
+        source = ArraySource(
+            np.atleast_2d(audio.T if channels_last else audio), int(sample_rate), MIN_SECONDS, self._max_channels()
+        )
         track = Track(source, self.sampler)
         outputs = np.concatenate(list(track.chunks()), axis=-1)
         values, clipping = clip_arrays(outputs, track.names, self.settings.clip)
-        stems = {name: value[0] if audio.ndim == 1 else value for name, value in zip(track.names, values)}
+        stems = {
+            name: value[0] if audio.ndim == 1 else value.T if channels_last else value
+            for name, value in zip(track.names, values)
+        }
         return (stems, self.record(track, started, clipping)) if return_record else stems
 
     def _max_channels(self) -> int | None:
@@ -214,6 +231,7 @@ def separate(
     separator: str | os.PathLike = "default",
     quality: str | None = None,
     device: str = "cpu",
+    threads: int | None = None,
     **options: Any,
 ) -> dict[str, np.ndarray]:
     """Separate a music mixture held in memory into the prior's stems, as ``mgdm separate`` does a file.
@@ -222,12 +240,13 @@ def separate(
     :class:`mgdm_audio.audio.separation.SeparationPipeline` and call its ``separate``.
 
     Args:
-        waveform: [samples] or [channels, samples] (mono or stereo; stereo is down-mixed unless
-            ``per_channel=True``), float in [-1, 1] full scale.
+        waveform: [samples], [channels, samples] or [samples, channels] (as ``soundfile.read`` returns it; the
+            shorter axis holds the channels): mono or stereo, stereo down-mixed unless ``per_channel=True``; float in
+            [-1, 1] full scale.
         sample_rate: the waveform's rate in Hz; stems come back at it (``keep_model_rate=True``: the prior's).
         prior / separator: ``"default"`` (packaged) or a directory. quality: ``"fast"``, ``"default"``, ``"paper"``
             (None: ``"default"`` when the separator suits the prior, else ``"paper"``).
-        device: "cpu", "auto", "cuda", "cuda:N".
+        device: "cpu", "auto", "cuda", "cuda:N". threads: see :class:`SeparationPipeline`.
         **options: single settings over the preset's, e.g. ``seed=1``, ``overrides={"steps": 20}``,
             ``segment_seconds=3.0`` (see :class:`SeparationPipeline`).
 
@@ -235,4 +254,6 @@ def separate(
         stem name → float32 array shaped like ``waveform`` at the output rate ([samples], or [channels, samples]
         with 1 channel when down-mixed).
     """
-    return SeparationPipeline(prior, separator, quality, device, **options).separate(waveform, sample_rate)
+    return SeparationPipeline(prior, separator, quality, device, threads=threads, **options).separate(
+        waveform, sample_rate
+    )
