@@ -33,6 +33,8 @@ from .registry import register
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 MODEL_CARD_FILE = "MODEL_CARD.md"
+#: The entries of config.json that say what kind of model a directory holds.
+MODEL_SECTIONS = ("prior", "separator")
 #: Packaged model directories: ``ASSETS/<kind>/<name>`` (kind "priors", "separators").
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 _FORMAT = "mgdm_audio.net"
@@ -109,7 +111,11 @@ def read_section(directory: str | os.PathLike, key: str, types: dict[str, Any]) 
     """(type name, settings) of the ``key`` entry of ``directory/config.json``: ``{"type": NAME, **settings}``
     with NAME one of ``types``. ValueError names the file when the entry is missing or of another type."""
     path = Path(directory) / CONFIG_FILE
-    section = json.loads(path.read_text(encoding="utf-8")).get(key)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    section = document.get(key)
+    other = next((name for name in MODEL_SECTIONS if name != key and name in document), None)
+    if section is None and other is not None:
+        raise ValueError(f'{path}: a {other} folder (its "{other}" entry), not a {key} folder')
     if not isinstance(section, dict) or section.get("type") not in types:
         found = section.get("type") if isinstance(section, dict) else None
         raise ValueError(f'{path}: no "{key}" entry of a known type (found {found!r}; known: {sorted(types)})')
@@ -184,6 +190,10 @@ def load_model(
         FileNotFoundError: the config or the weights are missing (the message names the path).
         ValueError: the files are not a model this version can build (the message names the file).
     """
+    if not (directory / CONFIG_FILE).is_file() and not (directory / WEIGHTS_FILE).is_file():
+        raise FileNotFoundError(
+            f"{directory}: not a {section} folder ({CONFIG_FILE} and {WEIGHTS_FILE} missing; {writer} writes them)"
+        )
     for name in (CONFIG_FILE, WEIGHTS_FILE):
         if not (directory / name).is_file():
             raise FileNotFoundError(

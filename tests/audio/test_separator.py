@@ -88,7 +88,9 @@ def test_a_prior_directory_is_not_a_separator(tmp_path):
     from tests.audio.test_music_prior import tiny_prior
 
     directory = save_prior(tiny_prior(), tmp_path / "prior")
-    with pytest.raises(ValueError, match=r"config\.json: no \"separator\" entry"):
+    with pytest.raises(
+        ValueError, match=r"config\.json: a prior folder \(its \"prior\" entry\), not a separator folder"
+    ):
         separators.load(directory)
 
 

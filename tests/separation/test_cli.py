@@ -402,3 +402,28 @@ def test_version_and_threads(capsys):
     assert main(["prior-info", "default", "stems", "--threads", "1"]) == 0 and torch.get_num_threads() == 1
     assert main(["prior-info", "default", "stems", "--threads", "0"]) == 2
     assert "--threads must be >= 1, got 0" in capsys.readouterr().err
+
+
+def test_a_wrong_prior_or_separator_is_named_in_the_users_terms(prior_dir, separator_dir, tmp_path, capsys):
+    """An image prior, a misspelt name, a folder that holds no model and a separator given as the prior each get one
+    line saying what is wrong, in those words."""
+    _write(tmp_path / "a.wav", 8000, 0.1)
+    (tmp_path / "empty").mkdir()
+    cases = [
+        (["--prior", "image_default"], "image_default: a DiffusersPixelPrior (an image prior), not a music prior"),
+        (
+            ["--prior", "defualt"],
+            "defualt: prior directory not found (a folder with config.json and model.safetensors, "
+            "or a packaged name: default, image_default, image_photos32)",
+        ),
+        (["--prior", str(tmp_path / "empty")], f"{tmp_path / 'empty'}: not a prior folder"),
+        (
+            ["--prior", str(separator_dir)],
+            f'{separator_dir / "config.json"}: a separator folder (its "separator" entry), not a prior folder',
+        ),
+        (["--prior", str(prior_dir), "--separator", "nope"], "nope: separator directory not found"),
+    ]
+    for options, message in cases:
+        status = main(["separate", str(tmp_path / "a.wav"), "-o", str(tmp_path / "out"), "--quality", "fast", *options])
+        errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+        assert status == 1 and len(errors) == 1 and message in errors[0], (options, errors)

@@ -85,6 +85,11 @@ class SeparationPipeline:
         self.device = resolve_device(device) if isinstance(device, str) else device
         self.prior_path = resolve_prior(prior).resolve()
         prior_model = load_prior(prior, self.device)
+        if not hasattr(prior_model, "stems"):
+            raise ValueError(
+                f"{prior}: a {type(prior_model).__name__} (an image prior), not a music prior over stems; separation "
+                f"needs one such as 'default'"
+            )
         self.identity: dict[str, Any] = {
             "prior": str(self.prior_path),
             "prior_sha256": directory_digest(self.prior_path),

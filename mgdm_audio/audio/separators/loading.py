@@ -30,7 +30,13 @@ def load(name_or_path: str | os.PathLike = "default", device: torch.device | str
         FileNotFoundError: the directory or one of its files is missing (the message names the path).
         ValueError: the files are not a separator this version can build (the message names the file).
     """
-    return load_model(resolve(name_or_path), "separator", SEPARATOR_TYPES, device, writer="mgdm train-separator")
+    directory = resolve(name_or_path)
+    if not directory.is_dir():
+        raise FileNotFoundError(
+            f"{directory}: separator directory not found (a folder with config.json and model.safetensors, or a "
+            f"packaged name: {', '.join(NAMED_SEPARATORS)})"
+        )
+    return load_model(directory, "separator", SEPARATOR_TYPES, device, writer="mgdm train-separator")
 
 
 def save_separator(separator: MixtureSeparator, directory: str | os.PathLike, model_card: str | None = None) -> Path:

@@ -92,12 +92,15 @@ def load(name_or_path: str | os.PathLike = "default", device: torch.device | str
     """
     directory = resolve(name_or_path)
     if not directory.is_dir():
-        raise FileNotFoundError(f"{directory}: prior directory not found (expected {CONFIG_FILE} and {WEIGHTS_FILE})")
+        raise FileNotFoundError(
+            f"{directory}: prior directory not found (a folder with {CONFIG_FILE} and {WEIGHTS_FILE}, or a packaged "
+            f"name: {', '.join(NAMED_PRIORS)})"
+        )
     load_plugins()
     for detect, build in LAYOUTS.values():
         if detect(directory):
             return build(directory, device)
-    return load_model(directory, "prior", PRIOR_TYPES, device, writer="save_prior")
+    return load_model(directory, "prior", PRIOR_TYPES, device, writer="mgdm train-prior or a convert command")
 
 
 def describe(name_or_path: str | os.PathLike) -> dict[str, Any]:
