@@ -144,7 +144,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--resume",
         action="store_true",
         help="skip tracks already separated with equal settings, models and input bytes, and reuse the finished "
-        "segments of an interrupted one",
+        "segments of an interrupted one (a track made with other settings is separated again)",
+    )
+    add(
+        "--force",
+        action="store_true",
+        help="separate every track afresh, replacing what its folder holds (without --resume or --force, a track "
+        "folder holding an earlier separation is refused: nothing is replaced silently)",
     )
     parser.set_defaults(func=run)
 
@@ -183,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
         done = 0
         for info, folder in tracks:
             try:
-                record = model.separate_file(info, folder, args.resume, progress=bar.update)
+                record = model.separate_file(info, folder, args.resume, progress=bar.update, force=args.force)
             except (OSError, ValueError, RuntimeError) as error:
                 failures.append(f"{info.path}: {error}")
                 print(f"mgdm separate: error: {failures[-1]}", file=sys.stderr)

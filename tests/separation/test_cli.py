@@ -427,3 +427,27 @@ def test_a_wrong_prior_or_separator_is_named_in_the_users_terms(prior_dir, separ
         status = main(["separate", str(tmp_path / "a.wav"), "-o", str(tmp_path / "out"), "--quality", "fast", *options])
         errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
         assert status == 1 and len(errors) == 1 and message in errors[0], (options, errors)
+
+
+def test_a_folder_holding_an_earlier_separation_is_refused_unless_resume_or_force(prior_dir, tmp_path, capsys):
+    """A second run with other settings into the same track folder neither overwrites nor discards it silently: it
+    is refused (one line naming --resume and --force) and the first run's files stay byte for byte; --force replaces
+    them; an interrupted run's .partial is kept the same way."""
+    _write(tmp_path / "a.wav", 8000, 0.1)
+    out = tmp_path / "out"
+    folder = out / "tiny" / "a"
+    assert _separate(prior_dir, out, str(tmp_path / "a.wav")) == 0
+    first = {path.name: path.read_bytes() for path in folder.iterdir()}
+    capsys.readouterr()
+    assert _separate(prior_dir, out, str(tmp_path / "a.wav"), "--seed", "1") == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert errors == [
+        f"mgdm separate: error: {tmp_path / 'a.wav'}: {folder} holds an earlier separation: --resume reuses what "
+        "these settings share with it, --force replaces it"
+    ]
+    assert {path.name: path.read_bytes() for path in folder.iterdir()} == first
+    assert _separate(prior_dir, out, str(tmp_path / "a.wav"), "--seed", "1", "--force") == 0
+    assert json.loads((folder / "separation.json").read_text())["settings"]["seed"] == 1
+    (folder / "separation.json").unlink()
+    (folder / ".partial").mkdir()  # what an interrupted run leaves
+    assert _separate(prior_dir, out, str(tmp_path / "a.wav")) == 1 and (folder / ".partial").is_dir()

@@ -327,7 +327,8 @@ def test_a_full_disk_leaves_the_previous_outputs_and_says_so(prior_dir, separato
         previous = {name: (folder / name).read_bytes() for name in _visible(folder)}
         (disk / "filler").write_bytes(bytes(shutil.disk_usage(disk).free - 500_000))  # room for the segments only
         capsys.readouterr()
-        assert _with_separator(prior_dir, separator_dir, disk, *QUICK, str(tmp_path / "song.wav"), "--seed", "1") == 1
+        song = str(tmp_path / "song.wav")
+        assert _with_separator(prior_dir, separator_dir, disk, *QUICK, song, "--seed", "1", "--force") == 1
         lines = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
         assert len(lines) == 1 and f"writing into {folder} failed (" in lines[0] and "0.0 MB free there" in lines[0]
         assert {name: (folder / name).read_bytes() for name in _visible(folder)} == previous

@@ -15,7 +15,7 @@ from typing import Any
 
 from .audio_io import AudioInfo, FileSource, open_audio
 from .output import StemFiles
-from .report import is_finished, write_record
+from .report import RECORD_FILE, is_finished, write_record
 from .resume import PARTIAL_FOLDER, SegmentStore, TrackLock
 from .track import Track
 
@@ -26,14 +26,18 @@ def separate_file(
     folder: Path,
     resume: bool = False,
     progress: Callable[[float], None] = lambda seconds: None,
+    force: bool = False,
 ) -> dict[str, Any] | None:
     """Write ``folder/<stem>.wav`` and ``folder/separation.json`` (the record, returned) for one input, with the
     models and settings of ``pipeline`` (a :class:`.pipeline.SeparationPipeline`).
 
     resume: skip a track already finished with an equal key (returns None) and reuse the finished segments of an
-    interrupted one. progress: called with seconds of audio done.
+    interrupted one; what was made with other settings is replaced. force: replace whatever ``folder`` holds.
+    Without either, a folder holding an earlier separation (finished or not) is refused: nothing is discarded
+    silently. progress: called with seconds of audio done.
 
     Raises:
+        FileExistsError: ``folder`` holds an earlier separation and neither ``resume`` nor ``force`` is set.
         .resume.TrackBusy: another process separates into ``folder`` (an OSError; nothing touched).
         OSError: a write failed (e.g. a full disk); the message says the previous outputs are unchanged.
     """
@@ -46,6 +50,11 @@ def separate_file(
     with TrackLock(folder):
         if resume and is_finished(folder, key):
             return None
+        if not (resume or force) and ((folder / RECORD_FILE).exists() or (folder / PARTIAL_FOLDER).exists()):
+            raise FileExistsError(
+                f"{folder} holds an earlier separation: --resume reuses what these settings share with it, "
+                f"--force replaces it"
+            )
         settings = pipeline.settings
         try:
             with open_audio(info.path) as handle:

@@ -177,9 +177,10 @@ class SeparationPipeline:
         folder: Path,
         resume: bool = False,
         progress: Callable[[float], None] = lambda seconds: None,
+        force: bool = False,
     ) -> dict[str, Any] | None:
         """Separate one checked input file into ``folder`` (see :func:`.files.separate_file`)."""
-        return separate_file(self, info, folder, resume, progress)
+        return separate_file(self, info, folder, resume, progress, force)
 
     def separate(
         self, waveform: np.ndarray | torch.Tensor, sample_rate: int, return_record: bool = False
