@@ -146,6 +146,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="skip tracks already separated with equal settings, models and input bytes, and reuse the finished "
         "segments of an interrupted one (a track made with other settings is separated again)",
     )
+    add("--recursive", action="store_true", help="take the audio files of folders' subfolders too")
     add(
         "--force",
         action="store_true",
@@ -173,7 +174,9 @@ def run(args: argparse.Namespace) -> int:
         f"prior {model.prior_path}: stems {', '.join(prior.stems)}; model rate {prior.sample_rate} Hz, "
         f"band limit {prior.sample_rate / 2:g} Hz"
     )
-    files, failures = expand_inputs(args.inputs)
+    files, failures, notices = expand_inputs(args.inputs, args.recursive)
+    for line in notices:
+        _notice(line)
     tracks = _check_inputs(model, files, args.out / model.prior_path.name, failures)
     for line in failures:
         print(f"mgdm separate: error: {line}", file=sys.stderr)

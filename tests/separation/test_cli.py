@@ -451,3 +451,17 @@ def test_a_folder_holding_an_earlier_separation_is_refused_unless_resume_or_forc
     (folder / "separation.json").unlink()
     (folder / ".partial").mkdir()  # what an interrupted run leaves
     assert _separate(prior_dir, out, str(tmp_path / "a.wav")) == 1 and (folder / ".partial").is_dir()
+
+
+def test_subfolders_are_searched_with_recursive_and_named_without(prior_dir, tmp_path, capsys):
+    music = tmp_path / "music"
+    (music / "live").mkdir(parents=True)
+    _write(music / "a.wav", 8000, 0.1)
+    _write(music / "live" / "b.wav", 8000, 0.1, seed=1)
+    assert _separate(prior_dir, tmp_path / "out", str(music)) == 0
+    captured = capsys.readouterr()
+    assert f"{music}: 1 audio file(s) in subfolders not searched (--recursive)" in captured.err
+    assert "separated 1 of 1 file(s)" in captured.out
+    assert _separate(prior_dir, tmp_path / "all", str(music), "--recursive") == 0
+    assert "separated 2 of 2 file(s)" in capsys.readouterr().out
+    assert (tmp_path / "all" / "tiny" / "b" / "separation.json").is_file()

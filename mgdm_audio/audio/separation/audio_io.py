@@ -49,17 +49,27 @@ class AudioInfo:
         return self.frames / self.sample_rate
 
 
-def expand_inputs(patterns: list[str]) -> tuple[list[Path], list[str]]:
-    """Files named by ``patterns``: files as given, folders' audio files (sorted), glob matches (sorted).
+def expand_inputs(patterns: list[str], recursive: bool = False) -> tuple[list[Path], list[str], list[str]]:
+    """Files named by ``patterns``: files as given, folders' audio files (sorted; with ``recursive`` those of their
+    subfolders too), glob matches (sorted).
 
-    Returns the files in order without repeats, and one error line per pattern that names nothing.
+    Returns the files in order without repeats, one error line per pattern that names nothing, and one notice per
+    folder whose subfolders hold audio files that were not searched.
     """
     files: dict[Path, None] = {}  # ordered, without repeats
     errors: list[str] = []
+    notices: list[str] = []
     for pattern in patterns:
         path = Path(pattern)
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS)
+            candidates = path.rglob("*") if recursive else path.iterdir()
+            found = sorted(p for p in candidates if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS)
+            if not recursive:
+                nested = sum(1 for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS) - len(
+                    found
+                )
+                if nested:
+                    notices.append(f"{path}: {nested} audio file(s) in subfolders not searched (--recursive)")
             if not found:
                 errors.append(f"{path}: folder holds no {'/'.join(AUDIO_EXTENSIONS)} files")
         elif path.exists():
@@ -72,7 +82,7 @@ def expand_inputs(patterns: list[str]) -> tuple[list[Path], list[str]]:
             found = []
             errors.append(f"{path}: no such file or folder")
         files.update(dict.fromkeys(found))
-    return list(files), errors
+    return list(files), errors, notices
 
 
 def _check_size(name: object, info: AudioInfo, min_seconds: float, max_channels: int | None) -> None:
