@@ -43,7 +43,9 @@ KILLS = np.random.default_rng(17)
 
 
 def _start(*arguments: str) -> subprocess.Popen:
-    """``mgdm`` in a child process (one thread, as the tests), killed later with SIGKILL."""
+    """``mgdm`` in a child process (one thread, as the tests), stopped later by a signal. SIGINT is restored to its
+    default first: a test run started in the background by a non-interactive shell inherits SIGINT ignored, and
+    Python then never turns it into KeyboardInterrupt (Ctrl-C at a terminal is not ignored)."""
     command = "import sys; from mgdm_audio.cli import main; sys.exit(main(sys.argv[1:]))"
     return subprocess.Popen(
         [sys.executable, "-c", command, *arguments],
@@ -52,6 +54,7 @@ def _start(*arguments: str) -> subprocess.Popen:
         env={**os.environ, "OMP_NUM_THREADS": "1"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
