@@ -202,6 +202,9 @@ def run(args: argparse.Namespace) -> int:
                 _notice(f"{info.path}: already separated in {folder} (--resume): skipped")
                 bar.update(info.seconds)
                 continue
+            reused = sum(segment.get("resumed", False) for segment in record["segments"])
+            if reused:
+                _notice(f"{info.path}: {reused} of {len(record['segments'])} segment(s) reused from an interrupted run")
             for name, clip in record["clipping"].items():
                 if clip["action"] != "none":
                     _notice(f"{info.path}: {name} peaked at {clip['peak']}: {clip['action']} (--clip {args.clip})")

@@ -128,7 +128,7 @@ def test_a_killed_separation_resumes_to_the_uninterrupted_result_and_a_second_ru
     assert sorted(path.name for path in folder.iterdir()) == sorted([*(f"{s}.wav" for s in STEMS), "separation.json"])
 
 
-def test_ctrl_c_ends_with_one_line_saying_how_to_resume(prior_dir, separator_dir, tmp_path):
+def test_ctrl_c_ends_with_one_line_saying_how_to_resume(prior_dir, separator_dir, tmp_path, capsys):
     """SIGINT (Ctrl-C) mid-track: exit status 130, no traceback, a last line naming --resume; finished segments stay
     in .partial and the rerun with --resume reuses them."""
     _write(tmp_path / "long.wav", 8000, 3.0)
@@ -150,6 +150,8 @@ def test_ctrl_c_ends_with_one_line_saying_how_to_resume(prior_dir, separator_dir
     assert main(["separate", *common, "--resume", str(tmp_path / "long.wav")]) == 0
     record = json.loads((folder / "separation.json").read_text())
     assert sum(segment.get("resumed", False) for segment in record["segments"]) == kept
+    total = len(record["segments"])
+    assert f"long.wav: {kept} of {total} segment(s) reused from an interrupted run" in capsys.readouterr().err
 
 
 def test_a_killed_prior_training_resumes_to_the_uninterrupted_weights(tmp_path):
