@@ -28,9 +28,9 @@ RESUME_HINTS = {
 
 
 def default_threads() -> int:
-    """Math threads per process unless --threads says otherwise: $OMP_NUM_THREADS when set, else 1. Two threads
-    on a 2-core machine shared with one other busy process ran 6 to 12 times slower than one (issue 31's
-    measurements), so one thread per process is the default that does not collapse."""
+    """Math threads per process unless --threads says otherwise: $OMP_NUM_THREADS when set, else 1. More threads
+    than free cores make torch's threads wait on each other (docs/audio.md, "Threads"), so one thread per process
+    is the default that does not collapse on a shared machine."""
     try:
         return max(1, int(os.environ.get("OMP_NUM_THREADS", "1")))
     except ValueError:

@@ -13,7 +13,7 @@ import math
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,15 +85,16 @@ def expand_inputs(patterns: list[str], recursive: bool = False) -> tuple[list[Pa
     return list(files), errors, notices
 
 
-def _check_size(name: object, info: AudioInfo, min_seconds: float, max_channels: int | None) -> None:
-    if info.frames == 0:
+def _check_size(
+    name: object, sample_rate: int, frames: int, channels: int, min_seconds: float, max_channels: int | None
+) -> None:
+    if frames == 0:
         raise InputError(f"{name}: empty file (no samples)")
-    if info.seconds < min_seconds:
-        raise InputError(f"{name}: too short ({info.seconds:.3f} s; at least {min_seconds} s needed)")
-    if max_channels is not None and info.channels > max_channels:
+    if frames / sample_rate < min_seconds:
+        raise InputError(f"{name}: too short ({frames / sample_rate:.3f} s; at least {min_seconds} s needed)")
+    if max_channels is not None and channels > max_channels:
         raise InputError(
-            f"{name}: {info.channels} channels not supported (mono or stereo; "
-            f"use --per-channel to separate each channel)"
+            f"{name}: {channels} channels not supported (mono or stereo; use --per-channel to separate each channel)"
         )
 
 
@@ -114,7 +115,7 @@ def inspect(path: Path, min_seconds: float, max_channels: int | None) -> AudioIn
     try:
         with open_audio(path) as handle:
             info = AudioInfo(path, handle.samplerate, handle.frames, handle.channels)
-            _check_size(path, info, min_seconds, max_channels)
+            _check_size(path, info.sample_rate, info.frames, info.channels, min_seconds, max_channels)
             for start in range(0, info.frames, SCAN_BLOCK):
                 _check_finite(path, handle.read(SCAN_BLOCK, dtype="float32", always_2d=True), start)
     except (RuntimeError, OSError) as error:  # soundfile's errors are RuntimeErrors
@@ -148,17 +149,11 @@ class ArraySource:
         self.audio = audio
         self.channels, self.frames = audio.shape
         self.sample_rate = sample_rate
-        _check_size(
-            "waveform", AudioInfo(Path("waveform"), sample_rate, self.frames, self.channels), min_seconds, max_channels
-        )
+        _check_size("waveform", sample_rate, self.frames, self.channels, min_seconds, max_channels)
         _check_finite("waveform", audio.T, 0)
 
     def read(self, start: int, stop: int) -> np.ndarray:
-        block = np.zeros((self.channels, stop - start), dtype=np.float32)
-        first, last = max(start, 0), min(stop, self.frames)
-        if last > first:
-            block[:, first - start : last - start] = self.audio[:, first:last]
-        return block
+        return _zero_padded(self.channels, self.frames, start, stop, lambda first, last: self.audio[:, first:last])
 
 
 class FileSource:
@@ -233,11 +228,23 @@ def _ffmpeg_decode(path: Path, target: Path, libsndfile_error: Exception) -> Pat
 
 def read_block(handle: soundfile.SoundFile, start: int, stop: int) -> np.ndarray:
     """Samples [start, stop) of an open file as float32 [channels, stop − start]; zeros outside the file."""
-    block = np.zeros((handle.channels, stop - start), dtype=np.float32)
-    first, last = max(start, 0), min(stop, handle.frames)
-    if last > first:
+
+    def fetch(first: int, last: int) -> np.ndarray:
         handle.seek(first)
-        block[:, first - start : last - start] = handle.read(last - first, dtype="float32", always_2d=True).T
+        return handle.read(last - first, dtype="float32", always_2d=True).T
+
+    return _zero_padded(handle.channels, handle.frames, start, stop, fetch)
+
+
+def _zero_padded(
+    channels: int, frames: int, start: int, stop: int, fetch: Callable[[int, int], np.ndarray]
+) -> np.ndarray:
+    """Samples [start, stop) of a signal of ``frames`` samples as float32 [channels, stop − start], zeros outside
+    it; ``fetch(first, last)`` gives [channels, last − first] for a range inside."""
+    block = np.zeros((channels, stop - start), dtype=np.float32)
+    first, last = max(start, 0), min(stop, frames)
+    if last > first:
+        block[:, first - start : last - start] = fetch(first, last)
     return block
 
 

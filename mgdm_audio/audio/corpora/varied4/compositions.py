@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -92,8 +92,10 @@ class Work:
     key: Key
 
 
-def collection_paths(split: str) -> list[str]:
-    """Corpus file paths of ``split``'s collections, Bach excluded, sorted."""
+@cache
+def collection_paths(split: str) -> tuple[str, ...]:
+    """Corpus file paths of ``split``'s collections, Bach excluded, sorted (listed once per process: every track
+    draws from them)."""
     from music21 import corpus  # imported here: music21 is needed only to build varied4
 
     names = set(COLLECTIONS[split])
@@ -102,7 +104,7 @@ def collection_paths(split: str) -> list[str]:
         relative = str(path).split(f"{os.sep}corpus{os.sep}", 1)[-1]
         if relative.split(os.sep)[0] in names and RESERVED_MARK not in relative.lower():
             paths.append(str(path))
-    return sorted(paths)
+    return tuple(sorted(paths))
 
 
 @lru_cache(maxsize=8)
