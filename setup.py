@@ -46,5 +46,9 @@ setup(
         # mgdm prepare-varied4: music21's corpus of scores, Spotify's pedalboard for the per-stem effects.
         "corpus": ["music21>=9.1", "pedalboard>=0.9"],
     },
-    entry_points={"console_scripts": ["mgdm = mgdm_audio.cli:main"]},
+    entry_points={
+        "console_scripts": ["mgdm = mgdm_audio.cli:main"],
+        # Domains that register with the core on first use (mgdm_audio/core/plugins.py).
+        "mgdm_audio.plugins": ["audio = mgdm_audio.audio", "image = mgdm_audio.image"],
+    },
 )
