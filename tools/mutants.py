@@ -315,7 +315,7 @@ MUTANTS = (
         "mgdm_audio/audio/separation/sampling.py",
         "seed=seed + call * SEED_STRIDE",
         "seed=seed",
-        ("tests/separation/test_cli.py::test_per_channel_model_rate_draws_and_plot",),
+        ("tests/separation/test_cli.py::test_each_channel_model_rate_draws_and_plot",),
     ),
     Mutant(
         "refine-keeps-the-wrong-stems",

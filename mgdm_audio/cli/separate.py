@@ -14,6 +14,7 @@ from mgdm_audio.audio.separation.output import CLIP_MODES, FORMATS
 from mgdm_audio.audio.separation.pipeline import SeparationPipeline
 from mgdm_audio.audio.separation.report import plot_spectrograms
 from mgdm_audio.audio.separation.settings import (
+    CHANNEL_MODES,
     DEFAULT_QUALITY,
     INITS,
     QUALITIES,
@@ -38,10 +39,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "reads WAV, FLAC, OGG/Opus and MP3; other formats (AAC/M4A, ...) are decoded by ffmpeg.\n\n"
         f"{_default_prior_line()}\n"
         "Inputs are resampled to the prior's rate; stems are written at the input's rate unless "
-        "--keep-model-rate. Stereo is down-mixed to mono (a notice says so) unless --per-channel.\n"
+        "--keep-model-rate. Stereo gives stereo stems (--channels); --mono down-mixes to mono stems.\n"
         "Long files are cut into segments cross-faded linearly over --overlap; with projection (default) "
-        "the stems of every segment sum exactly to its mixture, the residual spread equally over stems "
-        "(content above the band limit, which the prior cannot see, is spread that way too).",
+        "the stems of every segment sum exactly to its mixture: the residual below the band limit is spread "
+        "equally over the stems, the content above it (which the prior cannot see) in proportion to each "
+        "stem's energy in the octave below the limit.",
     )
     add = parser.add_argument
     add(
@@ -123,7 +125,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_false",
         help="keep the sampler's stems as they are (they need not sum to the mixture)",
     )
-    add("--per-channel", action="store_true", help="separate each channel; stems keep the input's channels")
+    add(
+        "--channels",
+        choices=list(CHANNEL_MODES),
+        default="pan",
+        help="a multichannel input: pan separates the channels' mean once and pans each stem back into the "
+        "channels (the cost of mono); each separates every channel on its own (channels times the cost); mono "
+        "writes mono stems (default: %(default)s)",
+    )
+    add("--mono", dest="channels", action="store_const", const="mono", help="the same as --channels mono")
     add("--keep-model-rate", action="store_true", help="write stems at the prior's rate, not the input's")
     add(
         "--format",
@@ -244,7 +254,7 @@ def _settings(args: argparse.Namespace) -> tuple[str, SeparationSettings]:
         segment_seconds=args.segment,
         overlap=args.overlap,
         project=args.project,
-        per_channel=args.per_channel,
+        channels=args.channels,
         keep_model_rate=args.keep_model_rate,
         format=args.format,
         clip=args.clip,
@@ -273,8 +283,8 @@ def _check_inputs(
             failures.append(f"{path}: output folder {folder} would hold an input file; choose another -o")
             continue
         owners[path.stem] = path
-        if info.channels > 1 and not model.settings.per_channel:
-            _notice(f"{path}: {info.channels} channels down-mixed to mono (--per-channel separates each channel)")
+        if info.channels > 1 and model.settings.channels == "mono":
+            _notice(f"{path}: {info.channels} channels down-mixed to mono (--mono)")
         tracks.append((info, folder))
     return tracks
 

@@ -26,15 +26,26 @@ def test_a_waveform_in_memory_gets_the_commands_stems_bit_for_bit(prior_dir, tmp
     soundfile.write(tmp_path / "song.wav", stereo.T, 16000, subtype="FLOAT")
     assert _separate(prior_dir, tmp_path / "out", str(tmp_path / "song.wav"), "--clip", "none", "--seed", "3") == 0
     stems = ma.separate(stereo, 16000, prior=prior_dir, seed=3, **OPTIONS)
-    assert list(stems) == list(STEMS) and all(stem.shape == (1, 1920) for stem in stems.values())  # down-mixed
+    assert list(stems) == list(STEMS) and all(stem.shape == (2, 1920) for stem in stems.values())  # stereo stems
     np.testing.assert_array_equal(
         np.stack([stems[name] for name in STEMS]).transpose(0, 2, 1), _stems(tmp_path / "out" / "tiny" / "song")[0]
     )
-    np.testing.assert_allclose(sum(stems.values())[0], stereo.mean(axis=0), atol=1e-5)  # projection
+    np.testing.assert_allclose(sum(stems.values()), stereo, atol=1e-5)  # projection, over the whole band
+    mono = ma.separate(stereo, 16000, prior=prior_dir, seed=3, channels="mono", **OPTIONS)
+    assert all(stem.shape == (1, 1920) for stem in mono.values())  # down-mixed
+    np.testing.assert_allclose(sum(mono.values())[0], stereo.mean(axis=0), atol=1e-5)
+    # Panned from one separation of the channels' mean: before the projection, the stems' channel mean is the mono
+    # separation's stem.
+    unprojected = {
+        channels: ma.separate(stereo, 16000, prior=prior_dir, seed=3, channels=channels, project=False, **OPTIONS)
+        for channels in ("pan", "mono")
+    }
+    for name in STEMS:
+        np.testing.assert_allclose(unprojected["pan"][name].mean(axis=0), unprojected["mono"][name][0], atol=1e-6)
 
 
 def test_a_reused_separator_keeps_its_prior_and_gives_the_same_draws(prior_dir):
-    separator = SeparationPipeline(prior_dir, device="cpu", per_channel=True, **OPTIONS)
+    separator = SeparationPipeline(prior_dir, device="cpu", channels="each", **OPTIONS)
     mono = _noise((800,), seed=1)
     first, record = separator.separate(torch.from_numpy(mono), 8000, return_record=True)
     assert all(stem.shape == (800,) and stem.dtype == np.float32 for stem in first.values())  # 1-D in, 1-D out
@@ -58,13 +69,13 @@ def test_a_reused_separator_keeps_its_prior_and_gives_the_same_draws(prior_dir):
         ),
         (np.zeros((2, 2), np.float32), 8000, "which axis holds the channels is unclear"),
         (np.r_[np.zeros(500), np.nan, np.zeros(499)], 8000, "waveform: non-finite sample (NaN or inf) at sample 500"),
-        (np.zeros((3, 800), np.float32), 8000, "waveform: 3 channels not supported"),
+        (np.zeros((3, 800), np.float32), 8000, "waveform: 3 channels; mono down-mixing (--mono, channels=\"mono\") takes at most two"),
         (np.zeros(400, np.float32), 8000, "waveform: too short"),
         (np.zeros(800, np.float32), 8000.5, "sample_rate must be a positive integer"),
     ],
 )
 def test_a_bad_waveform_is_refused_with_one_line_naming_it(prior_dir, waveform, rate, message):
-    separator = SeparationPipeline(prior_dir, device="cpu", **OPTIONS)
+    separator = SeparationPipeline(prior_dir, device="cpu", channels="mono", **OPTIONS)
     with pytest.raises(ValueError, match=re.escape(message)):
         separator.separate(waveform, rate)
 
@@ -78,7 +89,7 @@ def test_settings_that_do_not_go_together_are_refused(prior_dir):
 
 def test_soundfile_layout_frames_by_channels_gives_the_same_stems_in_its_own_layout(prior_dir, tmp_path):
     """soundfile.read returns [frames, channels]; that array gives the stems of its [channels, frames] transpose,
-    returned [frames, 1] (down-mixed), and threads= sets torch's math threads."""
+    returned [frames, 2], and threads= sets torch's math threads."""
     import torch
 
     stereo = _noise((2, 1600), seed=3)
@@ -89,7 +100,7 @@ def test_soundfile_layout_frames_by_channels_gives_the_same_stems_in_its_own_lay
     assert torch.get_num_threads() == 1
     channels_first = ma.separate(stereo, 8000, prior=prior_dir, seed=1, **OPTIONS)
     for name in STEMS:
-        assert stems[name].shape == (1600, 1) and channels_first[name].shape == (1, 1600)
+        assert stems[name].shape == (1600, 2) and channels_first[name].shape == (2, 1600)
         np.testing.assert_array_equal(stems[name], channels_first[name].T)
     with pytest.raises(ValueError, match="threads must be >= 1"):
         ma.separate(stereo, 8000, prior=prior_dir, threads=0, **OPTIONS)

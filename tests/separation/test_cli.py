@@ -50,12 +50,11 @@ def test_mono_16k_and_stereo_44k_stems_at_input_rate_summing_to_the_mixture(prio
     stereo = _write(tmp_path / "stereo.flac", 44100, 0.12, channels=2)
     out = tmp_path / "separated"
     assert _separate(prior_dir, out, str(tmp_path / "mono.wav"), str(tmp_path / "stereo.flac"), "--clip", "none") == 0
-    assert "stereo.flac: 2 channels down-mixed to mono" in capsys.readouterr().err
     for name, audio, rate in (("mono", mono, 16000), ("stereo", stereo, 44100)):
         folder = out / "tiny" / name
         stems, stem_rate = _stems(folder)
-        assert stem_rate == rate and stems.shape == (4, len(audio), 1)
-        np.testing.assert_allclose(stems.sum(axis=0)[:, 0], audio.mean(axis=1), atol=1e-5)
+        assert stem_rate == rate and stems.shape == (4, *audio.shape)  # stereo in, stereo out
+        np.testing.assert_allclose(stems.sum(axis=0), audio, atol=1e-5)
         record = json.loads((folder / "separation.json").read_text())
         settings = record["settings"]
         assert settings["overrides"] == {"steps": 5, "gibbs_reps": 1, "grad_steps": 1} and settings["seed"] == 0
@@ -67,9 +66,15 @@ def test_mono_16k_and_stereo_44k_stems_at_input_rate_summing_to_the_mixture(prio
         assert all(s["residual_after_projection"]["max_abs"] < 1e-5 for s in segments)
         assert all(s["denoiser_calls"]["forward"] > 0 and s["denoiser_calls"]["forward_backward"] > 0 for s in segments)
         assert not (folder / ".partial").exists() and not list(folder.glob(".*tmp*"))
+    capsys.readouterr()
+    assert _separate(prior_dir, tmp_path / "mono", str(tmp_path / "stereo.flac"), "--mono", "--clip", "none") == 0
+    assert "stereo.flac: 2 channels down-mixed to mono (--mono)" in capsys.readouterr().err
+    stems, _ = _stems(tmp_path / "mono" / "tiny" / "stereo")
+    assert stems.shape == (4, len(stereo), 1)
+    np.testing.assert_allclose(stems.sum(axis=0)[:, 0], stereo.mean(axis=1), atol=1e-5)
 
 
-def test_per_channel_model_rate_draws_and_plot(prior_dir, tmp_path):
+def test_each_channel_model_rate_draws_and_plot(prior_dir, tmp_path):
     stereo = _write(tmp_path / "song.wav", 16000, 0.1, channels=2)
     out = tmp_path / "out"
     assert (
@@ -77,7 +82,8 @@ def test_per_channel_model_rate_draws_and_plot(prior_dir, tmp_path):
             prior_dir,
             out,
             str(tmp_path / "song.wav"),
-            "--per-channel",
+            "--channels",
+            "each",
             "--keep-model-rate",
             "-n",
             "2",
@@ -145,7 +151,7 @@ def test_each_bad_input_gets_one_line_and_good_files_are_still_written(prior_dir
     (out / "tiny").mkdir(parents=True)
     (out / "tiny" / "blocked").write_text("a file where the track folder should go")
     bad = ["missing.wav", "text.wav", "empty.wav", "nan.wav", "three.wav", "short.wav", "blocked.wav"]
-    status = _separate(prior_dir, out, *(str(tmp_path / name) for name in ["good.wav", *bad]))
+    status = _separate(prior_dir, out, "--mono", *(str(tmp_path / name) for name in ["good.wav", *bad]))
     errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
     assert status == 1 and len(errors) == len(bad)
     problems = [
@@ -153,7 +159,7 @@ def test_each_bad_input_gets_one_line_and_good_files_are_still_written(prior_dir
         "not a readable audio file",
         "empty file",
         "non-finite sample (NaN or inf) at sample 700",
-        "3 channels not supported",
+        "3 channels; mono down-mixing (--mono, channels=\"mono\") takes at most two",
         "too short",
         "not writable",
     ]

@@ -94,7 +94,7 @@ def _check_size(
         raise InputError(f"{name}: too short ({frames / sample_rate:.3f} s; at least {min_seconds} s needed)")
     if max_channels is not None and channels > max_channels:
         raise InputError(
-            f"{name}: {channels} channels not supported (mono or stereo; use --per-channel to separate each channel)"
+            f"{name}: {channels} channels; mono down-mixing (--mono, channels=\"mono\") takes at most two"
         )
 
 

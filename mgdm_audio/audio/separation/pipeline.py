@@ -55,7 +55,7 @@ class SeparationPipeline:
             cores make a CPU run many times slower (docs/audio.md, "Threads").
         **options: single settings over the preset's (see :func:`.settings.build_settings`): sampler, init,
             start_sigma, num_samples, overrides (a dict of sampler settings), sigma_y, seed, batch_size,
-            segment_seconds, overlap, project, per_channel, keep_model_rate, format, clip, save_samples. ``clip``
+            segment_seconds, overlap, project, channels, keep_model_rate, format, clip, save_samples. ``clip``
             defaults to "none" here (arrays and float32 files hold any value; ``mgdm separate`` passes its own,
             "rescale"); ``format`` concerns files only (arrays are float32).
 
@@ -190,7 +190,7 @@ class SeparationPipeline:
 
         Args:
             waveform: [samples], [channels, samples] or [samples, channels] (what ``soundfile.read`` returns): the
-                shorter axis is the channels' (mono or stereo unless per_channel); float in [-1, 1] full scale.
+                shorter axis is the channels' (at most two with channels "mono"); float in [-1, 1] full scale.
                 sample_rate: its rate in Hz (resampled to the prior's and back).
             return_record: also return the record (segments, seeds, residuals, clipping), as ``mgdm separate``
                 writes it less the file's name and bytes.
@@ -198,7 +198,7 @@ class SeparationPipeline:
         Returns:
             stem name → float32 array at ``sample_rate`` (the prior's with keep_model_rate): [samples] for a 1-D
             waveform, else in the waveform's layout, [channels, samples] or [samples, channels] (1 channel when
-            down-mixed, the input's with per_channel); with save_samples also ``<stem>_sample<k>`` per draw.
+            down-mixed, channels "mono"; else the input's); with save_samples also ``<stem>_sample<k>`` per draw.
         """
         started = time.perf_counter()
         audio = np.asarray(
@@ -227,7 +227,7 @@ class SeparationPipeline:
         return (stems, self.record(track, started, clipping)) if return_record else stems
 
     def _max_channels(self) -> int | None:
-        return None if self.settings.per_channel else 2
+        return 2 if self.settings.channels == "mono" else None
 
 
 def separate(
@@ -247,8 +247,8 @@ def separate(
 
     Args:
         waveform: [samples], [channels, samples] or [samples, channels] (as ``soundfile.read`` returns it; the
-            shorter axis holds the channels): mono or stereo, stereo down-mixed unless ``per_channel=True``; float in
-            [-1, 1] full scale.
+            shorter axis holds the channels); stems keep its channels (``channels="mono"``: one, down-mixed); float
+            in [-1, 1] full scale.
         sample_rate: the waveform's rate in Hz; stems come back at it (``keep_model_rate=True``: the prior's).
         prior / separator: ``"default"`` (packaged) or a directory. quality: ``"fast"``, ``"default"``, ``"paper"``
             (None: ``"default"`` when the separator suits the prior, else ``"paper"``).
@@ -257,8 +257,7 @@ def separate(
             ``segment_seconds=3.0`` (see :class:`SeparationPipeline`).
 
     Returns:
-        stem name → float32 array shaped like ``waveform`` at the output rate ([samples], or [channels, samples]
-        with 1 channel when down-mixed).
+        stem name → float32 array shaped like ``waveform`` at the output rate (one channel when down-mixed).
     """
     return SeparationPipeline(prior, separator, quality, device, threads=threads, **options).separate(
         waveform, sample_rate

@@ -23,6 +23,9 @@ from .output import check_clip_policy
 
 #: Where a sampler starts: from the discriminative separator's estimate, or from noise.
 INITS = ("separator", "none")
+#: How a multichannel mixture is separated: the channels' mean once, each stem panned back into the channels
+#: (pan); each channel on its own (each, channels times the cost); or down-mixed to mono stems (mono).
+CHANNEL_MODES = ("pan", "each", "mono")
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,8 @@ class SeparationSettings:
     sigma_y: likelihood std of the mixture (data units). seed: unit u (segment i, channel c: u = i · C + c)
     uses seed + u. num_samples: N draws per segment, averaged. batch_size: draws per ``ma.sample`` call
     (0: all N). segment_seconds: model segment length (None: the prior's). overlap: shared fraction of
-    neighbouring segments, [0, 0.5]. project: make each segment's stems sum to its mixture. per_channel:
-    separate channels independently (else down-mix to mono). keep_model_rate: write at the prior's rate.
+    neighbouring segments, [0, 0.5]. project: make each segment's stems sum to its mixture, over the input's whole
+    band (:mod:`.projection`). channels: one of :data:`CHANNEL_MODES`. keep_model_rate: write at the prior's rate.
     format / clip: see :mod:`.output`. save_samples: also write each draw. refine: the stems whose sampler draws are
     kept (None: all); the others keep the separator's estimate (init "separator", a sampler, only).
     """
@@ -87,7 +90,7 @@ class SeparationSettings:
     segment_seconds: float | None = None
     overlap: float = 0.25
     project: bool = True
-    per_channel: bool = False
+    channels: str = "pan"
     keep_model_rate: bool = False
     format: str = "float32"
     clip: str = "rescale"
@@ -115,6 +118,8 @@ class SeparationSettings:
             raise ValueError("need num_samples >= 1, batch_size >= 0 and sigma_y > 0")
         if self.segment_seconds is not None and not self.segment_seconds > 0:
             raise ValueError(f"segment_seconds must be > 0, got {self.segment_seconds}")
+        if self.channels not in CHANNEL_MODES:
+            raise ValueError(f"unknown channels {self.channels!r}; expected one of {CHANNEL_MODES}")
         if not 0.0 <= self.overlap <= 0.5:
             raise ValueError(f"overlap must be in [0, 0.5], got {self.overlap}")
         check_clip_policy(self.format, self.clip)

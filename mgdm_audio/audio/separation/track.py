@@ -1,8 +1,9 @@
 """Separating one track, segment by segment: the core under both adapters (arrays in memory, files on disk).
 
 A track is any :class:`.audio_io.Source` (an array, an open file). Its segments are read with resampling
-context, resampled to the prior's rate, sampled (:class:`.sampling.SegmentSampler`), resampled back, projected so
-the stems sum to the mixture, and cross-faded into output chunks. Memory holds a few segments at a time.
+context, resampled to the prior's rate, sampled (:class:`.sampling.SegmentSampler`), resampled back, panned into
+the mixture's channels, projected so the stems sum to the mixture over its whole band (:mod:`.projection`), and
+cross-faded into output chunks. Memory holds a few segments at a time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from ..priors.music import MultiSourcePrior
 from .audio_io import Source, alignment, resample, resampled_length, resampling_context
+from .projection import pan, project
 from .sampling import SegmentSampler
 from .segments import Segment, overlap_add, plan_segments
 from .settings import SeparationSettings
@@ -85,27 +87,30 @@ def output_names(stems: tuple[str, ...], settings: SeparationSettings) -> list[s
 def separate_segment(
     source: Source, geometry: Geometry, segment: Segment, sampler: SegmentSampler
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """One segment's outputs [outputs, channels, segment.length] (float64) and its statistics."""
+    """One segment's outputs [outputs, channels, segment.length] and its statistics. The outputs are float32, as
+    the resume store keeps them, so that a resumed track equals an uninterrupted one bit for bit."""
     settings = sampler.settings
     started = time.perf_counter()
     start, stop = geometry.input_range(segment)
     audio = source.read(start, stop)
-    if not settings.per_channel:
+    if settings.channels == "mono":
         audio = audio.mean(axis=0, keepdims=True)
-    mixture_model = resample(audio, geometry.input_rate, geometry.model_rate)
-    channels = audio.shape[0]
+    separated = audio if settings.channels == "each" else audio.mean(axis=0, keepdims=True)
+    mixture_model = resample(separated, geometry.input_rate, geometry.model_rate)
+    channels = separated.shape[0]
     seeds = [settings.seed + segment.index * channels + c for c in range(channels)]
     draws, calls = zip(*(sampler.draw(mixture_model[c], seed) for c, seed in enumerate(seeds)))
-    stems_model = np.stack(draws, axis=2)  # [N, S, C, model samples]
+    stems_model = np.stack(draws, axis=2)  # [N, S, channels separated, model samples]
     residual_model = _norm(mixture_model - stems_model.mean(axis=0).sum(axis=0))
     offset = segment.start - start * geometry.output_rate // geometry.input_rate
     crop = slice(offset, offset + segment.length)
     mixture = _fit(resample(audio, geometry.input_rate, geometry.output_rate)[..., crop], segment.length)
     stems = _fit(resample(stems_model, geometry.model_rate, geometry.output_rate)[..., crop], segment.length)
+    if stems.shape[2] != mixture.shape[0]:
+        stems = pan(stems, mixture)
     residual_before = _norm(mixture - stems.mean(axis=0).sum(axis=0))
     if settings.project:
-        # Spread the residual equally: the closest point (least squares) with Σ stems = mixture.
-        stems = stems + (mixture - stems.sum(axis=1, keepdims=True)) / stems.shape[1]
+        stems = project(stems, mixture, geometry.output_rate, geometry.model_rate / 2)
     mean = stems.mean(axis=0)
     residual_after = _norm(mixture - mean.sum(axis=0))
     values = np.concatenate([mean, stems.reshape(-1, *stems.shape[2:])]) if settings.save_samples else mean
@@ -123,7 +128,7 @@ def separate_segment(
         residual_before_projection=residual_before,
         residual_after_projection=residual_after,
     )
-    return values.astype(np.float64), record
+    return values.astype(np.float32), record
 
 
 class Track:
@@ -137,7 +142,7 @@ class Track:
         self.source = source
         self.sampler = sampler
         self.geometry, self.segments = plan(source, sampler.prior, sampler.settings)
-        self.channels = source.channels if sampler.settings.per_channel else 1
+        self.channels = 1 if sampler.settings.channels == "mono" else source.channels
         self.names = output_names(sampler.prior.stems, sampler.settings)
         self.stats: list[dict[str, Any]] = []
 
@@ -159,7 +164,7 @@ class Track:
                 if store is not None:
                     store.save(segment.index, values, stats)
             else:
-                values, stats = stored[0].astype(np.float64), {**stored[1], "resumed": True}
+                values, stats = stored[0], {**stored[1], "resumed": True}
             self.stats.append(stats)
             yield segment, values
 
