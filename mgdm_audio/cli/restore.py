@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from tqdm import tqdm
+
 from mgdm_audio.common.hardware import resolve_device
 from mgdm_audio.core.priors.loading import load, resolve
 from mgdm_audio.core.samplers.base import load_preset, preset_names
@@ -94,14 +96,22 @@ def run(args: argparse.Namespace) -> int:
     jobs = _read_inputs(_expand(args.inputs, failures), shape, root, settings, prior_path, args.resume, failures)
     size = args.batch_size or max(len(jobs), 1)
     done = 0
-    for start in range(0, len(jobs), size):
-        batch = jobs[start : start + size]
-        try:
-            restore_batch(prior, runner, operator, settings, batch, device)
-            done += len(batch)
-        except (RuntimeError, ValueError, OSError) as error:
-            for job in batch:
-                _fail(failures, f"{job.path}: {error}")
+    batches = [jobs[start : start + size] for start in range(0, len(jobs), size)]
+    # Progress in sampler steps over every batch, with an estimate of the time left.
+    with tqdm(
+        total=(runner.outer_steps() or 0) * len(batches) or None,
+        unit="step",
+        desc=f"restoring {len(jobs)} image(s)",
+        disable=None,
+        file=sys.stderr,
+    ) as bar:
+        for batch in batches:
+            try:
+                restore_batch(prior, runner, operator, settings, batch, device, progress=lambda: bar.update())
+                done += len(batch)
+            except (RuntimeError, ValueError, OSError) as error:
+                for job in batch:
+                    _fail(failures, f"{job.path}: {error}")
     print(f"restored {done} image(s) into {root}" + (f"; {len(failures)} error(s)" if failures else ""))
     return 1 if failures else 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ def sample(
     return_result: bool = False,
     init: np.ndarray | torch.Tensor | None = None,
     start_sigma: float | None = None,
+    progress: Callable[[], None] | None = None,
     **settings: Any,
 ) -> torch.Tensor | SamplingResult:
     """Draw ``num_samples`` independent samples of p(x | y) ∝ N(y; A(x), σ_y² I) p_0(x).
@@ -44,6 +46,7 @@ def sample(
         seed: seeds a ``torch.Generator``; None draws a seed, which the result records.
         preset: settings preset (default: the prior's ``default_preset``).
         trace: keep the clean estimate of every outer step (in the result).
+        progress: called once per outer step (a progress bar's update).
         return_result: return the :class:`SamplingResult` (settings, seed, calls, time) instead of
             only the samples.
         init: an initial estimate [*event_shape] or [num_samples, *event_shape] in the prior's space (a warm
@@ -75,7 +78,9 @@ def sample(
     if seed is None:
         seed = int(torch.randint(0, 2**31 - 1, (1,)))
     generator = torch.Generator().manual_seed(seed)
-    result = runner(prior, operator, likelihood, num_samples, generator=generator, trace=trace, start=start)
+    result = runner(
+        prior, operator, likelihood, num_samples, generator=generator, trace=trace, start=start, progress=progress
+    )
     result.settings = {
         "seed": seed,
         "sigma_y": float(sigma_y),

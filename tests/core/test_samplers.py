@@ -429,6 +429,25 @@ def test_trace_keeps_one_estimate_per_outer_step():
     assert result.settings["seed"] == 0 and result.settings["steps"] == 10
 
 
+def test_progress_is_called_once_per_outer_step():
+    prior, operator, y, _ = gaussian_problem(2, 1, 0.5, seed=8)
+    calls = []
+    result = ma.sample(
+        prior,
+        operator,
+        y,
+        sigma_y=0.5,
+        seed=0,
+        steps=10,
+        trace=True,
+        return_result=True,
+        progress=lambda: calls.append(1),
+    )
+    assert len(calls) == len(result.trace) == 10 - 2
+    assert make_sampler("mgdm", "gmm", steps=10).outer_steps() == 10
+    assert make_sampler("pnpdm", "gmm", iterations=7).outer_steps() == 7
+
+
 #: Every preset file the package ships, by name: the core's and the plug-ins' ``presets/`` folders.
 PRESET_FILES = {path.stem: path for path in Path(ma.__file__).parent.glob("**/presets/*.toml")}
 

@@ -129,9 +129,9 @@ def restored(monkeypatch):
     calls = []
     original = restore_cli.restore_batch
 
-    def recording(prior, runner, operator, settings, batch, device):
+    def recording(prior, runner, operator, settings, batch, device, progress=None):
         calls[-1] += [job.path.name for job in batch]
-        return original(prior, runner, operator, settings, batch, device)
+        return original(prior, runner, operator, settings, batch, device, progress)
 
     monkeypatch.setattr(restore_cli, "restore_batch", recording)
 

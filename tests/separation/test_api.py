@@ -69,7 +69,11 @@ def test_a_reused_separator_keeps_its_prior_and_gives_the_same_draws(prior_dir):
         ),
         (np.zeros((2, 2), np.float32), 8000, "which axis holds the channels is unclear"),
         (np.r_[np.zeros(500), np.nan, np.zeros(499)], 8000, "waveform: non-finite sample (NaN or inf) at sample 500"),
-        (np.zeros((3, 800), np.float32), 8000, "waveform: 3 channels; mono down-mixing (--mono, channels=\"mono\") takes at most two"),
+        (
+            np.zeros((3, 800), np.float32),
+            8000,
+            'waveform: 3 channels; mono down-mixing (--mono, channels="mono") takes at most two',
+        ),
         (np.zeros(400, np.float32), 8000, "waveform: too short"),
         (np.zeros(800, np.float32), 8000.5, "sample_rate must be a positive integer"),
     ],

@@ -159,7 +159,7 @@ def test_each_bad_input_gets_one_line_and_good_files_are_still_written(prior_dir
         "not a readable audio file",
         "empty file",
         "non-finite sample (NaN or inf) at sample 700",
-        "3 channels; mono down-mixing (--mono, channels=\"mono\") takes at most two",
+        '3 channels; mono down-mixing (--mono, channels="mono") takes at most two',
         "too short",
         "not writable",
     ]

@@ -93,9 +93,7 @@ def _check_size(
     if frames / sample_rate < min_seconds:
         raise InputError(f"{name}: too short ({frames / sample_rate:.3f} s; at least {min_seconds} s needed)")
     if max_channels is not None and channels > max_channels:
-        raise InputError(
-            f"{name}: {channels} channels; mono down-mixing (--mono, channels=\"mono\") takes at most two"
-        )
+        raise InputError(f'{name}: {channels} channels; mono down-mixing (--mono, channels="mono") takes at most two')
 
 
 def _check_finite(name: object, block: np.ndarray, offset: int) -> None:

@@ -165,16 +165,22 @@ class Sampler:
         generator: torch.Generator | None = None,
         trace: bool = False,
         start: ColdStart = COLD,
+        progress: Callable[[], None] | None = None,
     ) -> SamplingResult:
-        """Draw ``num_samples`` samples, from noise or from ``start`` (a :class:`.start.WarmStart`)."""
+        """Draw ``num_samples`` samples, from noise or from ``start`` (a :class:`.start.WarmStart`). ``progress``
+        is called once per outer step (each clean estimate the sampler records: about :meth:`outer_steps`)."""
         if num_samples < 1:
             raise ValueError(f"num_samples must be >= 1, got {num_samples}")
         self.check(prior, operator)
         calls = DenoiserCalls()
         steps: list[torch.Tensor] = []
-        record: Callable[[torch.Tensor], None] = (
-            (lambda x0: steps.append(x0.detach().cpu())) if trace else (lambda x0: None)
-        )
+
+        def record(x0: torch.Tensor) -> None:
+            if trace:
+                steps.append(x0.detach().cpu())
+            if progress is not None:
+                progress()
+
         started = time.perf_counter()
         with frozen(prior), counting(prior, calls):
             samples = self._run(prior, operator, likelihood, num_samples, generator, record, start)
@@ -187,6 +193,10 @@ class Sampler:
             time.perf_counter() - started,
             steps,
         )
+
+    def outer_steps(self) -> int | None:
+        """About how many outer steps a call makes (its ``steps`` or ``iterations`` setting), for progress bars."""
+        return getattr(self.settings, "steps", None) or getattr(self.settings, "iterations", None)
 
     def check(self, prior: Prior, operator: Operator) -> None:
         """Raise a clear error if this sampler cannot work with ``prior`` and ``operator`` (default: any)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,13 +50,20 @@ def resume_key(settings: RestoreSettings, prior_path: Path, path: Path, position
 
 
 def restore_batch(
-    prior: Prior, runner: Sampler, operator: Operator, settings: RestoreSettings, batch: list[Job], device: torch.device
+    prior: Prior,
+    runner: Sampler,
+    operator: Operator,
+    settings: RestoreSettings,
+    batch: list[Job],
+    device: torch.device,
+    progress: Callable[[], None] | None = None,
 ) -> None:
-    """Observe, restore (one sampler call seeded by the first job's seed), score and write one batch of jobs."""
+    """Observe, restore (one sampler call seeded by the first job's seed), score and write one batch of jobs;
+    ``progress``: called per outer step of the sampler."""
     started = time.perf_counter()
     clean = torch.stack([job.image for job in batch]).to(device, prior.dtype)
     y = observe(operator.to(device), clean, settings.sigma_y, [job.seed for job in batch])
-    result = restore(prior, runner, operator, y, settings, seed=batch[0].seed)
+    result = restore(prior, runner, operator, y, settings, seed=batch[0].seed, progress=progress)
     pictures = observation_picture(operator, y, prior.image_shape)
     restored = torch.stack([restored_image(samples) for samples in result.samples])
     scores = score(clean, restored)

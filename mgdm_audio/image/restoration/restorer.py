@@ -7,6 +7,7 @@ independently (so a batch of B images × n draws costs one run of B · n rows).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -65,14 +66,29 @@ def make_restorer(prior: Prior, settings: RestoreSettings) -> Sampler:
 
 
 def restore(
-    prior: Prior, runner: Sampler, operator: Operator, y: torch.Tensor, settings: RestoreSettings, seed: int
+    prior: Prior,
+    runner: Sampler,
+    operator: Operator,
+    y: torch.Tensor,
+    settings: RestoreSettings,
+    seed: int,
+    progress: Callable[[], None] | None = None,
 ) -> SamplingResult:
     """Posterior draws for observations y [B, *out_shape]: a result whose samples are [B, n, C, H, W]
     (n = settings.num_samples; decoded images for latent priors), from one ``mgdm_audio.sample`` call seeded
-    ``seed`` with ``runner`` (:func:`make_restorer`), one observation per row."""
+    ``seed`` with ``runner`` (:func:`make_restorer`), one observation per row; ``progress``: called per outer
+    step."""
     rows = torch.as_tensor(y).repeat_interleave(settings.num_samples, 0)
     result = sample(
-        prior, operator, rows, settings.sigma_y, sampler=runner, num_samples=len(rows), seed=seed, return_result=True
+        prior,
+        operator,
+        rows,
+        settings.sigma_y,
+        sampler=runner,
+        num_samples=len(rows),
+        seed=seed,
+        return_result=True,
+        progress=progress,
     )
     result.samples = result.samples.reshape(len(y), settings.num_samples, *result.samples.shape[1:])
     return result
