@@ -116,3 +116,26 @@ def test_a_file_neither_decoder_reads_gets_one_line_with_both_reasons(tmp_path, 
         audio_io.InputError, match="ffmpeg, which decodes other formats such as AAC/M4A, is not installed"
     ):
         audio_io.inspect(_encode(tmp_path, "m4a", "aac", _tones()), 0.1, 2)
+
+
+def test_a_damaged_mp3_gets_the_decoders_reason_and_no_stray_lines(tmp_path, capfd):
+    path = tmp_path / "broken.mp3"
+    path.write_bytes(np.random.default_rng(0).bytes(20000))  # no MPEG audio in it
+    with pytest.raises(audio_io.InputError) as error:
+        audio_io.inspect(path, 0.1, 2)
+    message = str(error.value)
+    assert message.startswith(f"{path}: not a readable audio file (libsndfile: MP3 decoder: ") and "\n" not in message
+    assert "not a regular file" not in message
+    assert capfd.readouterr().err == ""  # the decoder's own lines went into the message, not the terminal
+
+
+def test_a_truncated_mp3_is_read_to_where_its_stream_ends(tmp_path, capfd):
+    encoded = _encode(tmp_path, "mp3", "libmp3lame", np.tile(_tones(), (4, 1)))  # 2 s
+    path = tmp_path / "truncated.mp3"
+    path.write_bytes(encoded.read_bytes()[: encoded.stat().st_size // 3])
+    info = audio_io.inspect(path, 0.1, 2)
+    with audio_io.open_audio(path) as handle:
+        decoded = audio_io.read_block(handle, 0, info.frames)
+    assert 0.4 * RATE < info.frames < 1.0 * RATE and np.isfinite(decoded).all()
+    assert abs(_peak_hz(decoded[0], RATE) - TONES[0]) <= RATE / info.frames
+    assert capfd.readouterr().err == ""

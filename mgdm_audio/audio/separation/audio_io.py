@@ -2,7 +2,9 @@
 
 A :class:`Source` is what a separation reads: an array in memory (:class:`ArraySource`) or an open file
 (:class:`FileSource`). libsndfile reads WAV, FLAC, OGG/Vorbis/Opus and MP3; what it cannot read (AAC/M4A, WMA, …)
-ffmpeg decodes to a temporary float32 WAV first, as Demucs falls back to ffmpeg. Arrays are float32
+ffmpeg decodes to a temporary float32 WAV first, as Demucs falls back to ffmpeg. MP3s are decoded whole to a
+temporary WAV too: their header's length is an estimate, and the decoder's complaints about a damaged stream
+become the error's reason instead of stray lines on the terminal. Arrays are float32
 [channels, samples] in [-1, 1] full scale; rates in Hz.
 """
 
@@ -10,8 +12,10 @@ from __future__ import annotations
 
 import glob
 import math
+import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -173,6 +177,11 @@ def open_audio(path: Path) -> Iterator[soundfile.SoundFile]:
     Raises:
         InputError: no such file, or neither can read it (the message names the file and both reasons).
     """
+    if Path(path).suffix.lower() == ".mp3" and Path(path).is_file():
+        with tempfile.TemporaryDirectory(prefix="mgdm-decode-") as folder:
+            with soundfile.SoundFile(_decode_mp3(Path(path), Path(folder) / "decoded.wav")) as handle:
+                yield handle
+        return
     try:
         handle = soundfile.SoundFile(path)
     except (RuntimeError, OSError) as error:  # soundfile's errors are RuntimeErrors
@@ -188,7 +197,50 @@ def open_audio(path: Path) -> Iterator[soundfile.SoundFile]:
             yield handle
 
 
-def _ffmpeg_decode(path: Path, target: Path, libsndfile_error: Exception) -> Path:
+def _decode_mp3(path: Path, target: Path) -> Path:
+    """``path`` (an MP3) decoded by libsndfile to ``target`` (float32 WAV) with the decoder's messages captured;
+    when libsndfile cannot open it, ffmpeg decodes it (:func:`_ffmpeg_decode`) and the captured messages are
+    libsndfile's reason."""
+    with _captured_stderr() as messages:
+        try:
+            with soundfile.SoundFile(path) as source:
+                with soundfile.SoundFile(target, "w", source.samplerate, source.channels, "FLOAT", format="WAV") as out:
+                    # Read until the stream ends: the header's frame count is an estimate.
+                    while len(block := source.read(SCAN_BLOCK, dtype="float32", always_2d=True)):
+                        out.write(block)
+            return target
+        except (RuntimeError, OSError) as error:
+            failure = error
+    lines = [line.strip() for line in messages.text.splitlines() if line.strip()]
+    # libsndfile reports an undecodable MP3 as "not a regular file"; the decoder's last message says why.
+    reason = f"MP3 decoder: {lines[-1].removeprefix('Note: ')}" if lines else failure
+    target.unlink(missing_ok=True)
+    return _ffmpeg_decode(path, target, reason)
+
+
+class _captured_stderr:
+    """Context: what C libraries write to file descriptor 2 goes to a temporary file, readable as ``.text``
+    afterwards (Python's own ``sys.stderr`` is flushed around it)."""
+
+    def __enter__(self):
+        sys.stderr.flush()
+        self._file = tempfile.TemporaryFile()
+        self._saved = os.dup(2)
+        os.dup2(self._file.fileno(), 2)
+        self.text = ""
+        return self
+
+    def __exit__(self, *exc_info):
+        sys.stderr.flush()
+        os.dup2(self._saved, 2)
+        os.close(self._saved)
+        self._file.seek(0)
+        self.text = self._file.read().decode(errors="replace")
+        self._file.close()
+        return False
+
+
+def _ffmpeg_decode(path: Path, target: Path, libsndfile_error: Exception | str) -> Path:
     """``path`` decoded by ffmpeg to ``target`` (float32 WAV, the file's rate and channels); InputError naming
     both libsndfile's and ffmpeg's reasons when ffmpeg is missing or fails."""
     reason = " ".join(str(libsndfile_error).split())
@@ -216,7 +268,7 @@ def _ffmpeg_decode(path: Path, target: Path, libsndfile_error: Exception) -> Pat
     ]
     done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
     if done.returncode != 0 or not target.is_file():
-        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        lines = [line.strip().removeprefix(f"{path}: ") for line in done.stderr.splitlines() if line.strip()]
         raise InputError(
             f"{path}: not a readable audio file (libsndfile: {reason}; ffmpeg: "
             f"{lines[-1] if lines else f'exit status {done.returncode}'})"
