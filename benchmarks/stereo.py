@@ -36,8 +36,8 @@ Z95 = 1.96
 SCHEMES = (
     ("mono (before)", "mono", "equal"),
     ("pan, equal projection", "pan", "equal"),
-    ("pan (default)", "pan", "band"),
-    ("each channel", "each", "band"),
+    ("pan", "pan", "band"),
+    ("each channel (default)", "each", "band"),
 )
 
 

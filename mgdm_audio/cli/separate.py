@@ -128,10 +128,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add(
         "--channels",
         choices=list(CHANNEL_MODES),
-        default="pan",
-        help="a multichannel input: pan separates the channels' mean once and pans each stem back into the "
-        "channels (the cost of mono); each separates every channel on its own (channels times the cost); mono "
-        "writes mono stems (default: %(default)s)",
+        default="each",
+        help="a multichannel input: each separates every channel on its own (channels times the cost); pan "
+        "separates the channels' mean once and pans each stem back into the channels (the cost of mono, about "
+        "1 dB lower SI-SDRi on stereo mixes); mono writes mono stems (default: %(default)s)",
     )
     add("--mono", dest="channels", action="store_const", const="mono", help="the same as --channels mono")
     add("--keep-model-rate", action="store_true", help="write stems at the prior's rate, not the input's")

@@ -62,7 +62,11 @@ def test_mono_16k_and_stereo_44k_stems_at_input_rate_summing_to_the_mixture(prio
         assert record["input_sample_rate"] == rate and record["model_sample_rate"] == 8000
         assert record["band_limit_hz"] == 4000 and record["sampler_settings"]["steps"] == 5
         segments = record["segments"]
-        assert [s["seeds"] for s in segments] == [[i] for i in range(len(segments))] and len(segments) >= 2
+        channels = audio.shape[1]  # each channel separated, with seed + segment · channels + channel
+        assert [s["seeds"] for s in segments] == [
+            [i * channels + c for c in range(channels)] for i in range(len(segments))
+        ]
+        assert len(segments) >= 2
         assert all(s["residual_after_projection"]["max_abs"] < 1e-5 for s in segments)
         assert all(s["denoiser_calls"]["forward"] > 0 and s["denoiser_calls"]["forward_backward"] > 0 for s in segments)
         assert not (folder / ".partial").exists() and not list(folder.glob(".*tmp*"))

@@ -23,9 +23,10 @@ from .output import check_clip_policy
 
 #: Where a sampler starts: from the discriminative separator's estimate, or from noise.
 INITS = ("separator", "none")
-#: How a multichannel mixture is separated: the channels' mean once, each stem panned back into the channels
-#: (pan); each channel on its own (each, channels times the cost); or down-mixed to mono stems (mono).
-CHANNEL_MODES = ("pan", "each", "mono")
+#: How a multichannel mixture is separated: each channel on its own (each: channels times the cost); the channels'
+#: mean once, each stem panned back into the channels (pan: the cost of mono); or down-mixed to mono stems (mono).
+#: Measured in docs/audio.md, "Stereo and full band".
+CHANNEL_MODES = ("each", "pan", "mono")
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class SeparationSettings:
     segment_seconds: float | None = None
     overlap: float = 0.25
     project: bool = True
-    channels: str = "pan"
+    channels: str = "each"
     keep_model_rate: bool = False
     format: str = "float32"
     clip: str = "rescale"
