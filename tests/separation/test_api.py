@@ -11,7 +11,7 @@ import torch
 
 import mgdm_audio as ma
 from mgdm_audio.audio.separation import SeparationPipeline
-from tests.separation.test_cli import STEMS, _separate, _stems, prior_dir  # noqa: F401 (fixture)
+from tests.separation.test_cli import STEMS, _separate, _stems, prior_dir, separator_dir  # noqa: F401 (fixtures)
 
 #: FAST's settings as keyword arguments.
 OPTIONS = dict(quality="paper", overrides={"steps": 5, "gibbs_reps": 1, "grad_steps": 1})
@@ -108,3 +108,24 @@ def test_soundfile_layout_frames_by_channels_gives_the_same_stems_in_its_own_lay
         np.testing.assert_array_equal(stems[name], channels_first[name].T)
     with pytest.raises(ValueError, match="threads must be >= 1"):
         ma.separate(stereo, 8000, prior=prior_dir, threads=0, **OPTIONS)
+
+
+def test_the_default_preset_refines_bass_and_drums_only_where_the_separator_has_them(separator_dir, tmp_path):
+    from mgdm_audio.audio.nets.tasnet import ConvTasNet
+    from mgdm_audio.audio.separation.settings import QUALITIES, build_settings
+    from mgdm_audio.audio.separators import save_separator
+    from mgdm_audio.audio.separators.model import MixtureSeparator
+    from tests.audio.test_separator import TINY_TASNET
+
+    settings = build_settings("default", separator=separator_dir)
+    assert settings.refine == QUALITIES["default"].refine == ("bass", "drums") and settings.num_samples == 2
+    assert build_settings("default", separator=separator_dir, refine=("guitar",)).refine == ("guitar",)
+    other = save_separator(
+        MixtureSeparator(ConvTasNet(4, **TINY_TASNET), 8000, 512, ("vocals", "drums", "bass", "other")),
+        tmp_path / "other",
+    )
+    assert build_settings("default", separator=other).refine == ("bass", "drums")  # a subset: kept
+    strings = save_separator(
+        MixtureSeparator(ConvTasNet(2, **TINY_TASNET), 8000, 512, ("violin", "cello")), tmp_path / "strings"
+    )
+    assert build_settings("default", separator=strings).refine is None  # no bass or drums: every stem refined
