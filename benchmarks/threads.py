@@ -10,6 +10,7 @@ Run it on an otherwise idle machine: it measures the machine's contention, not t
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -25,9 +26,11 @@ BUSY = "import torch; torch.set_num_threads(1); a = torch.randn(512, 512)\nwhile
 def run(mixture: Path, threads: int, options: list[str]) -> float:
     """Wall seconds of one ``mgdm separate`` of ``mixture`` with ``threads`` math threads."""
     with tempfile.TemporaryDirectory() as out:
-        command = ["mgdm", "separate", str(mixture), "-o", out, "--threads", str(threads), *options]
+        mgdm = Path(sys.executable).with_name("mgdm")  # the environment's own command
+        command = [str(mgdm), "separate", str(mixture), "-o", out, "--threads", str(threads), *options]
+        environment = {name: value for name, value in os.environ.items() if name != "OMP_NUM_THREADS"}
         started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
+        subprocess.run(command, check=True, capture_output=True, env=environment)
         return time.perf_counter() - started
 
 
