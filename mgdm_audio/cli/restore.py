@@ -97,21 +97,24 @@ def run(args: argparse.Namespace) -> int:
     size = args.batch_size or max(len(jobs), 1)
     done = 0
     batches = [jobs[start : start + size] for start in range(0, len(jobs), size)]
-    # Progress in sampler steps over every batch, with an estimate of the time left.
+    # Progress in sampler steps over every batch, with an estimate of the time left; a sampler records a step or
+    # two fewer than its setting, so each finished batch completes its share.
+    steps = runner.outer_steps() or 0
     with tqdm(
-        total=(runner.outer_steps() or 0) * len(batches) or None,
+        total=steps * len(batches) or None,
         unit="step",
         desc=f"restoring {len(jobs)} image(s)",
         disable=None,
         file=sys.stderr,
     ) as bar:
-        for batch in batches:
+        for index, batch in enumerate(batches):
             try:
                 restore_batch(prior, runner, operator, settings, batch, device, progress=lambda: bar.update())
                 done += len(batch)
             except (RuntimeError, ValueError, OSError) as error:
                 for job in batch:
                     _fail(failures, f"{job.path}: {error}")
+            bar.update(max(0, (index + 1) * steps - bar.n))
     print(f"restored {done} image(s) into {root}" + (f"; {len(failures)} error(s)" if failures else ""))
     return 1 if failures else 0
 
