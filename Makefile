@@ -31,7 +31,7 @@ test: $(INSTALLED)
 
 # The demo: separate the shipped example mixtures with the embedded separator and prior (mgdm separate's
 # defaults: MGDM refining the separator's estimate; the files in DEMO_JOBS parallel one-thread processes),
-# then score them (SI-SDRi, MSDM protocol).
+# then score them (SI-SDRi, MSDM protocol) and write their listening page (exp/demo/page/index.html).
 DEMO_OUT ?= exp/demo
 DEMO_OPTS ?=
 DEMO_JOBS ?= 2
@@ -39,6 +39,7 @@ demo: $(INSTALLED)
 	ls examples/*.wav | OMP_NUM_THREADS=1 xargs -P $(DEMO_JOBS) -I{} \
 		$(BIN)/mgdm separate {} -o $(DEMO_OUT) --resume $(DEMO_OPTS)
 	$(BIN)/mgdm score examples/data $(DEMO_OUT)/default -o $(DEMO_OUT)/score --no-museval
+	$(BIN)/mgdm report $(DEMO_OUT)/page $(DEMO_OUT)/score/summary.json --labels default
 
 bench-gmm: $(INSTALLED)
 	$(BIN)/mgdm bench gmm --jobs 2

@@ -50,6 +50,7 @@ SUBCOMMANDS = (
     "score",
     "separate",
     "results",
+    "report",
     "convert_msdm",
     "convert_adm",
     "prior_info",
