@@ -29,6 +29,7 @@ from mgdm_audio.audio.corpora.synth4.render import find_synthesizer
 from mgdm_audio.audio.corpora.varied4.build import LEVEL_SPREAD_DB, VARIED4, varied4_stems
 from mgdm_audio.audio.metrics import si_snr
 from mgdm_audio.audio.separation import SeparationPipeline
+from mgdm_audio.audio.separation.projection import project
 
 RATE = 44100
 Z95 = 1.96
@@ -86,7 +87,7 @@ def separate(pipeline: SeparationPipeline, mixture: np.ndarray, projection: str)
     values = np.stack([stems[name] for name in STEMS]).astype(np.float64)
     if projection == "equal":
         target = mixture.mean(axis=0, keepdims=True) if values.shape[1] == 1 else mixture
-        values = values + (target - values.sum(axis=0)) / len(STEMS)
+        values = project(values[None], target, RATE, band_limit=RATE / 2)[0]  # no band above: equal spread
     return np.broadcast_to(values, (len(STEMS), 2, values.shape[-1]))
 
 

@@ -164,14 +164,15 @@ def _track_section(out: Path, utt: str, data, stems: Sequence[str], systems: Seq
             path = system.separation_dir / utt / f"{stem}.wav"
             clips.append((f"{system.run.label}: {stem}", f"system{index}_{stem}", path, score))
     signals = {name: _excerpt(path, seconds) for _, name, path, _ in clips}
-    loudest = max(_spectrum_db(audio, rate).max() for audio, rate in signals.values())
+    spectra = {name: _spectrum_db(audio, rate) for name, (audio, rate) in signals.items()}
+    loudest = max(spectrum.max() for spectrum in spectra.values())
     cells = []
     for title, name, _, score in clips:
         audio, rate = signals[name]
         sound = Path("audio") / utt / f"{name}.opus"
         picture = Path("spectrograms") / utt / f"{name}.png"
         _encode(audio, rate, out / sound)
-        _plot(audio, rate, loudest, out / picture)
+        _plot(spectra[name], rate, loudest, out / picture)
         scored = "" if score is None else f"<span class='score'>SI-SDRi {score:+.2f} dB</span>"
         cells.append(
             f"<tr><td>{html.escape(title)} {scored}</td><td><audio controls preload='none' src='{sound.as_posix()}'>"
@@ -194,8 +195,8 @@ def _spectrum_db(audio: np.ndarray, rate: int) -> np.ndarray:
     return librosa.amplitude_to_db(np.abs(librosa.stft(audio, n_fft=n_fft)) + 1e-10, ref=1.0)
 
 
-def _plot(audio: np.ndarray, rate: int, loudest: float, path: Path) -> None:
-    """A log-frequency spectrogram of ``audio`` on the scale [loudest − RANGE_DB, loudest] dB."""
+def _plot(spectrum: np.ndarray, rate: int, loudest: float, path: Path) -> None:
+    """``spectrum`` (dB, from :func:`_spectrum_db`) drawn on log frequency, scale [loudest − RANGE_DB, loudest]."""
     import librosa.display
     import matplotlib
 
@@ -205,7 +206,7 @@ def _plot(audio: np.ndarray, rate: int, loudest: float, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure, axis = plt.subplots(figsize=(4.0, 1.6), dpi=80)
     librosa.display.specshow(
-        _spectrum_db(audio, rate), sr=rate, x_axis="time", y_axis="log", ax=axis, vmin=loudest - RANGE_DB, vmax=loudest
+        spectrum, sr=rate, x_axis="time", y_axis="log", ax=axis, vmin=loudest - RANGE_DB, vmax=loudest
     )
     axis.set_xlabel("")
     axis.set_ylabel("")
