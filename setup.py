@@ -37,7 +37,8 @@ setup(
         "tomli>=2.0; python_version < '3.11'",
     ],
     extras_require={
-        "test": ["pytest>=7", "ruff==0.17.6"],
+        # selenium drives headless Chromium in the results pages' tests (mgdm report --check).
+        "test": ["pytest>=7", "ruff==0.17.6", "selenium>=4.10"],
         # The package MSDM was built with: only a test oracle for converted checkpoints (mgdm convert-msdm).
         "msdm": ["audio-diffusion-pytorch==0.0.43"],
         # The offline image recipe egs/faces/s5: scikit-image ships the LFW face crops in its wheel.

@@ -5,6 +5,8 @@
 # and, as root only, the optional ones:
 #   slurm-wlm, munge    (tests/recipes/test_real_slurm.py runs the recipes' Slurm backend on a one-node
 #                        cluster of its own daemons, files and ports; it needs root, and is skipped without them)
+#   chromium, chromium-driver (the results pages' tests open them in headless Chromium; skipped without it,
+#                        except under CI=true, where they fail)
 #   csound-soundfont, hydrogen-drumkits (varied4's held-out sounds: the test rendering a validation track;
 #                        rendering the whole corpus needs more sound sets, which mgdm prepare-varied4 names)
 set -euo pipefail
@@ -16,6 +18,8 @@ command -v fluidsynth >/dev/null || missing+=(fluidsynth)
 optional=()
 command -v sbatch >/dev/null && command -v slurmctld >/dev/null && command -v slurmd >/dev/null || optional+=(slurm-wlm)
 command -v munged >/dev/null || optional+=(munge)
+command -v chromium >/dev/null || optional+=(chromium)
+command -v chromedriver >/dev/null || optional+=(chromium-driver)
 # varied4's held-out sounds: package → a file it installs (mgdm_audio/audio/corpora/varied4/sounds.py).
 for pair in csound-soundfont:/usr/share/sounds/sf2/sf_GMbank.sf2 \
             hydrogen-drumkits:/usr/share/hydrogen/data/drumkits/ForzeeStereo/drumkit.xml; do

@@ -9,13 +9,14 @@
 #   stage 2: restore data/<test_set> for every task x sampler (steps/restore_images.sh; resumable)
 #   stage 3: PSNR / SSIM per task x sampler (steps/restore_score.sh)
 #   stage 4: exp/RESULTS.md and one picture grid per task in --grid_dir
+#   stage 5: exp/page/index.html, the picture page of every task x sampler (steps/report.sh)
 # A sampler's options come from conf_dir/restore_<sampler>_<task>.conf when it exists, else
 # conf_dir/restore_<sampler>.conf. An entry <sampler>-<variant> of --samplers (e.g. mgdm-k66) runs <sampler> with
 # the conf files of that name, into exp/restore_<task>_<sampler>-<variant>, as its own row.
 set -euo pipefail
 
 stage=0
-stop_stage=4
+stop_stage=5
 tasks="sr4 box half random70 gaussian_blur"
 task=
 samplers="mgdm dps diffpir"
@@ -32,6 +33,7 @@ restore_overrides=
 grid_dir=exp/grids
 grid_prefix=
 paired=
+report_opts=
 help_message="Usage: $0 [options]
 Options (defaults in brackets):
   --stage N --stop_stage M     run stages N..M [$stage..$stop_stage]
@@ -51,7 +53,8 @@ Options (defaults in brackets):
   --restore_overrides \"OPTS\"   mgdm restore options after every conf's
   --grid_dir DIR               where the per-task picture grids go [$grid_dir]
   --grid_prefix P              their file name prefix [$grid_prefix]
-  --paired \"A:B ...\"           per-image differences A − B of these sampler entries in stage 4 [$paired]"
+  --paired \"A:B ...\"           per-image differences A − B of these sampler entries in stage 4 [$paired]
+  --report_opts \"OPTS\"         mgdm report options for stage 5's page, e.g. \"--max-images 4\" [$report_opts]"
 
 . ./path.sh
 . ./cmd.sh
@@ -131,4 +134,15 @@ if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
   done
   mgdm restore-report exp/RESULTS.md "${summaries[@]}" --grid-dir "$grid_dir" \
     --grid-prefix "$grid_prefix" "${notes[@]}" "${pairs[@]}"
+fi
+
+if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
+  echo "stage 5: results page"
+  summaries=()
+  for task in $tasks; do
+    for sampler in $samplers; do
+      summaries+=("exp/score_${task}_$sampler/summary.json")
+    done
+  done
+  steps/report.sh --report_opts "$report_opts" exp/page "${summaries[@]}"
 fi

@@ -10,10 +10,11 @@
 #            excerpts) by every sampler, --nj jobs each through cmd.sh (local or Slurm); resumable
 #   stage 3: scoring (SI-SDRi, museval SDR; steps/score.sh)
 #   stage 4: exp/RESULTS.md and a bar chart (steps/results.sh)
+#   stage 5: exp/page/index.html, the listening page of every sampler's scored separations (steps/report.sh)
 set -euo pipefail
 
 stage=0
-stop_stage=4
+stop_stage=5
 nj=4
 samplers="mgdm dirac dps"
 conf_dir=conf
@@ -33,6 +34,7 @@ chunk_min_active=0
 protocol=full
 score_prior_stems=false
 results_note=
+report_opts=
 help_message="Usage: $0 [options]
 Options (defaults in brackets):
   --stage N --stop_stage M     run stages N..M [$stage..$stop_stage]
@@ -56,7 +58,8 @@ Options (defaults in brackets):
   --protocol full|msdm         full: mgdm separate's overlapping segments; msdm: each utterance (a chunk) in one
                                model call, scored against references cut to its length [$protocol]
   --score_prior_stems true|false  score in the prior's stem order [$score_prior_stems]
-  --results_note TEXT          a line for exp/RESULTS.md [test set: data/<the set separated>]"
+  --results_note TEXT          a line for exp/RESULTS.md [test set: data/<the set separated>]
+  --report_opts \"OPTS\"         mgdm report options for stage 5's page, e.g. \"--max-mb 20\" [$report_opts]"
 
 . ./path.sh
 . ./cmd.sh
@@ -133,4 +136,13 @@ if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
   read -r -a sampler_list <<< "$samplers"
   steps/results.sh --conf_dir "$conf_dir" --extra_opts "$sampler_overrides" --note "$results_note" \
     exp "${sampler_list[@]}"
+fi
+
+if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
+  echo "stage 5: results page"
+  summaries=()
+  for sampler in $samplers; do
+    summaries+=("exp/score_$sampler/summary.json")
+  done
+  steps/report.sh --report_opts "$report_opts" exp/page "${summaries[@]}"
 fi

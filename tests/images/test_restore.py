@@ -11,7 +11,6 @@ import torch
 from PIL import Image
 
 pytest.importorskip("diffusers")
-from diffusers import DDPMPipeline, DDPMScheduler, UNet2DModel  # noqa: E402
 
 from mgdm_audio.cli import main  # noqa: E402
 from mgdm_audio.cli import restore as restore_cli  # noqa: E402
@@ -19,28 +18,6 @@ from mgdm_audio.core.noise import standard_normal  # noqa: E402
 from mgdm_audio.image.metrics import ssim  # noqa: E402
 
 FAST = ["--steps", "5", "--grad-steps", "1", "--sampler", "mgdm"]
-
-
-@pytest.fixture(scope="module")
-def prior_dir(tmp_path_factory):
-    """A random 1 x 16 x 16 pixel prior in the diffusers pipeline layout. Sample prediction keeps a random
-    network's clean estimates near [−1, 1] (an ε-prediction one's are far outside, so saved images saturate)."""
-    torch.manual_seed(0)
-    unet = UNet2DModel(
-        sample_size=16,
-        in_channels=1,
-        out_channels=1,
-        block_out_channels=(8, 16),
-        layers_per_block=1,
-        norm_num_groups=4,
-        down_block_types=("DownBlock2D",) * 2,
-        up_block_types=("UpBlock2D",) * 2,
-    )
-    folder = tmp_path_factory.mktemp("prior") / "tiny_faces"
-    DDPMPipeline(unet=unet, scheduler=DDPMScheduler(clip_sample=False, prediction_type="sample")).save_pretrained(
-        folder
-    )
-    return folder
 
 
 @pytest.fixture

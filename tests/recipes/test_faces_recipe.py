@@ -86,6 +86,8 @@ def test_faces_recipe_restores_scores_and_reports(tmp_path):
     report = (recipe / "exp" / "RESULTS.md").read_text()
     assert "| sr4 | mgdm | 2 |" in report and "(grids/sr4.png)" in report
     assert (recipe / "exp" / "grids" / "sr4.png").is_file()
+    page = (recipe / "exp" / "page" / "index.html").read_text()  # stage 5
+    assert "<h2>sr4</h2>" in page and "images/sr4/" in page
 
 
 def test_ffhq_recipe_names_the_missing_folders(tmp_path):

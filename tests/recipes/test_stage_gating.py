@@ -14,13 +14,21 @@ REPO = Path(__file__).resolve().parents[2]
 
 #: The scripts each stage calls (with --prior given, protocol msdm for Slakh2100, two samplers).
 STAGES = {
-    "synth4": ["local/data.sh", "steps/resolve_prior.sh", "steps/separate.sh", "steps/score.sh", "steps/results.sh"],
+    "synth4": [
+        "local/data.sh",
+        "steps/resolve_prior.sh",
+        "steps/separate.sh",
+        "steps/score.sh",
+        "steps/results.sh",
+        "steps/report.sh",
+    ],
     "slakh2100": [
         "local/data.sh",
         "steps/resolve_prior.sh",
         "steps/separate_chunks.sh",
         "steps/score.sh",
         "steps/results.sh",
+        "steps/report.sh",
     ],
 }
 STUB = '#!/usr/bin/env bash\necho "$(basename "$(dirname "$0")")/$(basename "$0")" >> "$STAGE_LOG"\n'
@@ -48,7 +56,7 @@ def _stubbed_recipe(corpus: str, destination: Path) -> Path:
 
 
 @pytest.mark.parametrize("corpus", sorted(STAGES))
-@pytest.mark.parametrize("first, last", [(0, 0), (1, 2), (2, 2), (3, 4), (0, 4), (4, 4)])
+@pytest.mark.parametrize("first, last", [(0, 0), (1, 2), (2, 2), (3, 4), (4, 5), (0, 5), (5, 5)])
 def test_stage_options_run_exactly_the_stages_asked_for(tmp_path, corpus, first, last):
     recipe = _stubbed_recipe(corpus, tmp_path / "s5")
     log = tmp_path / "stages.log"

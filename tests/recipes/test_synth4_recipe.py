@@ -97,6 +97,8 @@ def test_tiny_run_end_to_end_then_stage_2_again_redoes_nothing(tmp_path):
     results = (exp / "RESULTS.md").read_text()
     assert "| mgdm |" in results and "| dirac |" in results and "![SI-SDRi per stem and run](RESULTS.png)" in results
     assert (exp / "RESULTS.png").stat().st_size > 1000
+    page = (exp / "page" / "index.html").read_text()  # stage 5: both samplers' estimates of every track
+    assert all(f"<h2>{utt}</h2>" in page for utt in utts) and page.count("<audio") == 2 * (1 + 4 + 2 * 4)
 
     stems = sorted(exp.glob("separate_*/out/prior/*/*.wav"))
     assert len(stems) == 2 * 2 * len(STEMS)

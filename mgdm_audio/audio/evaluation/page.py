@@ -1,9 +1,10 @@
 """A listening page for scored separations: the mixture, the reference stems and every system's estimates side by
-side, each with an audio player and a spectrogram, the scores beside them and a sortable summary table on top.
+side, each with an audio player and a spectrogram, the scores beside them and sortable tables on top.
 
 Each system is one ``mgdm score`` run (its ``summary.json`` names the data dir and the separation folder). The page
 is one self-contained ``index.html`` with its audio (Opus, encoded by ffmpeg) and spectrograms (PNG) in folders
-beside it: no server, no network, no script or style from elsewhere.
+beside it: no server, no network, no script or style from elsewhere. A system separated with ``-n N
+--save-samples`` also shows its N posterior draws per stem and their spread.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import csv
 import html
 import json
 import math
+import re
 import shutil
 import subprocess
 import tempfile
@@ -22,36 +24,52 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from mgdm_audio.common.html_page import Cell, figure, number_cell, sortable_table, write_document
+
 from ..corpora.kaldi import read_data_dir
 from .results import ScoredRun, default_label, load_run
 
 #: Opus bit rate of the page's audio, bits per second.
 BITRATE = 32_000
-#: Dynamic range of the spectrograms, dB below the loudest bin of the row (one track).
+#: Dynamic range of the spectrograms, dB below the loudest bin of the track.
 RANGE_DB = 80.0
 
 
 @dataclass(frozen=True)
 class System:
-    """One scored separation: its headline numbers, its record and its per-track, per-stem SI-SDRi."""
+    """One scored separation: its headline numbers, its record, and per (track, stem) the track's SI-SDRi
+    (mean over its windows) and museval SDR (NaN where not scored)."""
 
     run: ScoredRun
     record: dict
-    track_scores: dict[tuple[str, str], float]
+    si_sdri: dict[tuple[str, str], float]
+    sdr: dict[tuple[str, str], float]
 
     @property
     def separation_dir(self) -> Path:
         return Path(self.record["separation_dir"])
 
+    def draws(self, utt: str, stem: str) -> list[Path]:
+        """The posterior draws ``<stem>_sample<k>.wav`` of ``-n N --save-samples`` in track ``utt``, by k."""
+        pattern = re.compile(rf"{re.escape(stem)}_sample(\d+)\.wav")
+        numbered = []
+        for path in (self.separation_dir / utt).glob(f"{stem}_sample*.wav"):
+            match = pattern.fullmatch(path.name)
+            if match:
+                numbered.append((int(match.group(1)), path))
+        return [path for _, path in sorted(numbered)]
+
 
 def load_system(summary: Path, label: str) -> System:
     """The system of ``summary`` (a ``summary.json`` of ``mgdm score``, ``tracks.csv`` beside it)."""
     record = json.loads(summary.read_text(encoding="utf-8"))
-    scores = {}
+    si_sdri, sdr = {}, {}
     with open(summary.with_name("tracks.csv"), newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            scores[row["utt"], row["stem"]] = float(row["si_sdri_mean"]) if row["si_sdri_mean"] else math.nan
-    return System(load_run(summary, label), record, scores)
+            key = row["utt"], row["stem"]
+            si_sdri[key] = float(row["si_sdri_mean"]) if row["si_sdri_mean"] else math.nan
+            sdr[key] = float(row["museval_sdr"]) if row["museval_sdr"] else math.nan
+    return System(load_run(summary, label), record, si_sdri, sdr)
 
 
 def write_page(
@@ -84,50 +102,50 @@ def write_page(
         raise ValueError(f"the summaries score different data dirs: {', '.join(sorted(data_dirs))}")
     data = read_data_dir(next(iter(data_dirs)))
     stems = list(systems[0].record["stems"])
-    tracks = sorted({utt for utt, _ in systems[0].track_scores})
-    clips = len(tracks) * (1 + len(stems) * (1 + len(systems)))
+    tracks = sorted({utt for utt, _ in systems[0].si_sdri})
+    plans = [_track_clips(utt, data, stems, systems) for utt in tracks]
+    clips = sum(len(plan) for plan in plans)
     seconds = min(seconds, max_megabytes * 1e6 * 8 / BITRATE / max(clips, 1))
-    out.mkdir(parents=True, exist_ok=True)
-    rows = [_track_section(out, utt, data, stems, systems, seconds) for utt in tracks]
-    page = out / "index.html"
     body = "\n".join(
         [
             "<h1>Separations</h1>",
             f"<p>{len(tracks)} track(s); audio: at most the first {seconds:.1f} s of each track (an excerpt where "
-            f"longer), Opus {BITRATE // 1000} kb/s; spectrograms on one colour scale per track ({RANGE_DB:.0f} dB)."
-            "</p>",
-            _summary_table(systems, stems),
+            f"longer), Opus {BITRATE // 1000} kb/s; spectrograms on one colour scale per track ({RANGE_DB:.0f} dB). "
+            "Click a column's header to sort by it.</p>",
+            "<h2>Scores (dB): SI-SDRi mean ± 95 % interval over windows; museval SDR over tracks</h2>",
+            _summary_table(systems),
+            "<h2>Systems</h2>",
             _systems_table(systems),
-            *rows,
+            *(_track_section(out, utt, plan, stems, systems, seconds) for utt, plan in zip(tracks, plans)),
         ]
     )
-    page.write_text(_HTML.format(body=body), encoding="utf-8")
-    return page
+    return write_document(out / "index.html", "mgdm_audio separations", body)
 
 
-def _summary_table(systems: Sequence[System], stems: Sequence[str]) -> str:
-    """Mean ± 95 % CI of SI-SDRi per system and stem (the numbers of summary.json), sortable by any column."""
-    head = "".join(f"<th onclick='sortTable(this)'>{html.escape(name)}</th>" for name in ["system", *stems, "All"])
-    lines = []
+def _summary_table(systems: Sequence[System]) -> str:
+    """summary.md's rows (each stem, then "All") for every system, sortable by any column."""
+    rows = []
     for system in systems:
-        by_stem = {summary.stem: summary for summary in system.run.summaries}
-        cells = [f"<td data-value='{html.escape(system.run.label)}'>{html.escape(system.run.label)}</td>"]
-        for stem in [*stems, "All"]:
-            summary = by_stem[stem]
-            cells.append(
-                f"<td data-value='{summary.si_sdri_mean:.6f}'>{summary.si_sdri_mean:+.2f} ± "
-                f"{summary.si_sdri_ci95:.2f}</td>"
+        for summary in system.run.summaries:
+            rows.append(
+                [
+                    Cell(system.run.label, system.run.label),
+                    Cell(summary.stem, summary.stem),
+                    number_cell(summary.si_sdri_mean, summary.si_sdri_ci95, sign=True),
+                    Cell(str(summary.num_windows), summary.num_windows),
+                    number_cell(summary.museval_sdr_median),
+                    number_cell(summary.museval_sdr_mean),
+                    Cell(str(summary.num_tracks), summary.num_tracks),
+                ]
             )
-        lines.append(f"<tr>{''.join(cells)}</tr>")
-    return (
-        "<h2>SI-SDRi (dB), mean ± 95 % interval over windows</h2>"
-        f"<table class='summary'><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
-    )
+    headers = ["system", "stem", "SI-SDRi", "windows", "SDR median", "SDR mean", "tracks"]
+    return sortable_table(headers, rows, "summary")
 
 
 def _systems_table(systems: Sequence[System]) -> str:
-    """Each system's settings and real-time factor (sampler seconds per second of audio), from its records."""
-    lines = []
+    """Each system's settings and cost: sampler seconds, denoiser calls and real-time factor (sampler seconds per
+    second of audio), summed over its tracks' records."""
+    rows = []
     for system in systems:
         records = [
             json.loads(path.read_text(encoding="utf-8"))
@@ -137,48 +155,97 @@ def _systems_table(systems: Sequence[System]) -> str:
         audio = sum(
             record["input_frames"] / record["input_sample_rate"] for record in records if "input_frames" in record
         )
+        calls = [sum(record.get("denoiser_calls", {}).get(kind, 0) for record in records) for kind in _CALLS]
         settings = records[0].get("settings", {}) if records else {}
-        described = ", ".join(
-            f"{key} {value}" for key, value in settings.items() if key in ("sampler", "init", "num_samples", "refine")
+        described = ", ".join(f"{key} {value}" for key, value in settings.items() if key in _SHOWN_SETTINGS)
+        rtf = computed / audio if audio else math.nan
+        rows.append(
+            [
+                Cell(system.run.label, system.run.label),
+                Cell(described, described),
+                number_cell(computed, digits=1),
+                number_cell(audio, digits=1),
+                number_cell(rtf),
+                Cell(f"{calls[0]} / {calls[1]}", calls[0] + calls[1]),
+            ]
         )
-        rtf = f"{computed / audio:.2f}" if audio else "–"
-        lines.append(
-            f"<tr><td>{html.escape(system.run.label)}</td><td>{html.escape(described)}</td><td>{rtf}</td></tr>"
-        )
-    return (
-        "<h2>Systems</h2><table><thead><tr><th>system</th><th>settings</th><th>real-time factor</th></tr></thead>"
-        f"<tbody>{''.join(lines)}</tbody></table>"
-    )
+    headers = ["system", "settings", "sampler seconds", "audio seconds", "real-time factor", "denoiser calls"]
+    return sortable_table(headers, rows, "systems")
 
 
-def _track_section(out: Path, utt: str, data, stems: Sequence[str], systems: Sequence[System], seconds: float) -> str:
-    """One track: a row for the mixture, one per reference stem, one per system's stem, each with audio,
-    spectrogram and (for estimates) the track's SI-SDRi."""
-    clips = [("mixture", "mixture", Path(data.mixtures[utt]), None)]
-    clips += [
-        (f"reference {stem}", f"reference_{stem}", Path(data.sources[k][utt]), None) for k, stem in enumerate(stems)
-    ]
+#: The settings the systems table names, of those in each track's separation.json.
+_SHOWN_SETTINGS = ("sampler", "init", "num_samples", "refine", "channels", "quality")
+_CALLS = ("forward", "forward_backward")
+
+
+@dataclass(frozen=True)
+class _Clip:
+    """One audio clip of a track: where it comes from, its name on disk and its caption."""
+
+    name: str
+    path: Path
+    caption: str
+
+
+def _track_clips(utt: str, data, stems: Sequence[str], systems: Sequence[System]) -> list[_Clip]:
+    """Every clip of track ``utt``: mixture, references, each system's estimates, then its draws."""
+    clips = [_Clip("mixture", Path(data.mixtures[utt]), "mixture")]
+    clips += [_Clip(f"reference_{stem}", Path(data.sources[k][utt]), "reference") for k, stem in enumerate(stems)]
     for index, system in enumerate(systems):
         for stem in stems:
-            score = system.track_scores.get((utt, stem), math.nan)
+            scores = f"SI-SDRi {system.si_sdri.get((utt, stem), math.nan):+.2f} dB"
+            sdr = system.sdr.get((utt, stem), math.nan)
+            scores += "" if math.isnan(sdr) else f", SDR {sdr:.2f} dB"
             path = system.separation_dir / utt / f"{stem}.wav"
-            clips.append((f"{system.run.label}: {stem}", f"system{index}_{stem}", path, score))
-    signals = {name: _excerpt(path, seconds) for _, name, path, _ in clips}
-    spectra = {name: _spectrum_db(audio, rate) for name, (audio, rate) in signals.items()}
-    loudest = max(spectrum.max() for spectrum in spectra.values())
-    cells = []
-    for title, name, _, score in clips:
-        audio, rate = signals[name]
-        sound = Path("audio") / utt / f"{name}.opus"
-        picture = Path("spectrograms") / utt / f"{name}.png"
+            clips.append(_Clip(f"system{index}_{stem}", path, f"{system.run.label}: {scores}"))
+            draws = system.draws(utt, stem)
+            clips += [_Clip(f"system{index}_{stem}_draw{k}", p, f"draw {k}") for k, p in enumerate(draws)]
+    return clips
+
+
+def _track_section(
+    out: Path, utt: str, clips: list[_Clip], stems: Sequence[str], systems: Sequence[System], seconds: float
+) -> str:
+    """One track: a table with a row per stem (and the mixture), a column for the reference and each system;
+    below it, each system's posterior draws with their spread."""
+    signals = {clip.name: _excerpt(clip.path, seconds) for clip in clips}
+    spectra = {name: _stft(audio, rate) for name, (audio, rate) in signals.items()}
+    loudest = max(_db(spectrum).max() for spectrum in spectra.values())
+    cells = {}
+    for clip in clips:
+        audio, rate = signals[clip.name]
+        sound = Path("audio") / utt / f"{clip.name}.opus"
+        picture = Path("spectrograms") / utt / f"{clip.name}.png"
         _encode(audio, rate, out / sound)
-        _plot(spectra[name], rate, loudest, out / picture)
-        scored = "" if score is None else f"<span class='score'>SI-SDRi {score:+.2f} dB</span>"
-        cells.append(
-            f"<tr><td>{html.escape(title)} {scored}</td><td><audio controls preload='none' src='{sound.as_posix()}'>"
-            f"</audio></td><td><img src='{picture.as_posix()}' alt='{html.escape(title)}'></td></tr>"
+        _plot(_db(spectra[clip.name]), rate, loudest, out / picture)
+        media = f"<audio controls preload='none' src='{sound.as_posix()}'></audio><img src='{picture.as_posix()}' "
+        cells[clip.name] = figure(media + f"alt='{html.escape(clip.name)}'>", clip.caption)
+    header = "".join(f"<th>{html.escape(name)}</th>" for name in ["", "reference", *(s.run.label for s in systems)])
+    lines = [f"<tr><td class='row-title'>mixture</td><td colspan='{1 + len(systems)}'>{cells['mixture']}</td></tr>"]
+    for stem in stems:
+        estimates = "".join(f"<td>{cells[f'system{index}_{stem}']}</td>" for index in range(len(systems)))
+        lines.append(
+            f"<tr><td class='row-title'>{html.escape(stem)}</td><td>{cells[f'reference_{stem}']}</td>{estimates}</tr>"
         )
-    return f"<h2>{html.escape(utt)}</h2><table class='track'>{''.join(cells)}</table>"
+    sections = [f"<h2>{html.escape(utt)}</h2><table class='track'><thead><tr>{header}</tr></thead>", *lines, "</table>"]
+    for index, system in enumerate(systems):
+        gallery, count = [], 0
+        for stem in stems:
+            names = [clip.name for clip in clips if clip.name.startswith(f"system{index}_{stem}_draw")]
+            if not names:
+                continue
+            rate = signals[names[0]][1]
+            spread, spread_db = _spread([spectra[name] for name in names], [signals[name][0] for name in names])
+            picture = Path("spectrograms") / utt / f"system{index}_{stem}_spread.png"
+            _plot(spread, rate, loudest, out / picture)
+            caption = f"spread: the draws' deviation from their mean, {spread_db:+.1f} dB relative to the mean"
+            spread_cell = figure(f"<img src='{picture.as_posix()}' alt='spread'>", caption)
+            draws, count = "".join(cells[name] for name in names), len(names)
+            gallery.append(f"<tr><td class='row-title'>{html.escape(stem)}</td><td>{draws}{spread_cell}</td></tr>")
+        if gallery:
+            title = f"{system.run.label}: {count} posterior draws per stem (the estimate above is their mean)"
+            sections.append(f"<h3>{html.escape(title)}</h3><table class='draws'>{''.join(gallery)}</table>")
+    return "\n".join(sections)
 
 
 def _excerpt(path: Path, seconds: float) -> tuple[np.ndarray, int]:
@@ -188,15 +255,31 @@ def _excerpt(path: Path, seconds: float) -> tuple[np.ndarray, int]:
         return audio.mean(axis=1), handle.samplerate
 
 
-def _spectrum_db(audio: np.ndarray, rate: int) -> np.ndarray:
+def _stft(audio: np.ndarray, rate: int) -> np.ndarray:
+    """Complex STFT of ``audio`` with ~46 ms frames (a power of two)."""
     import librosa
 
-    n_fft = 2 ** round(math.log2(0.046 * rate))
-    return librosa.amplitude_to_db(np.abs(librosa.stft(audio, n_fft=n_fft)) + 1e-10, ref=1.0)
+    return librosa.stft(audio, n_fft=2 ** round(math.log2(0.046 * rate)))
 
 
-def _plot(spectrum: np.ndarray, rate: int, loudest: float, path: Path) -> None:
-    """``spectrum`` (dB, from :func:`_spectrum_db`) drawn on log frequency, scale [loudest − RANGE_DB, loudest]."""
+def _db(spectrum: np.ndarray) -> np.ndarray:
+    return 20 * np.log10(np.abs(spectrum) + 1e-10)
+
+
+def _spread(spectra: Sequence[np.ndarray], draws: Sequence[np.ndarray]) -> tuple[np.ndarray, float]:
+    """The draws' spread: per bin, the root-mean-square deviation of their STFTs from the mean STFT (dB), and the
+    deviation's power relative to the mean's, in dB (−∞ for identical draws)."""
+    stacked = np.stack(spectra)
+    spread = np.sqrt(np.mean(np.abs(stacked - stacked.mean(axis=0)) ** 2, axis=0))
+    waves = np.stack(draws).astype(np.float64)
+    mean = waves.mean(axis=0)
+    deviation = np.mean(np.sum((waves - mean) ** 2, axis=1))
+    relative = 10 * math.log10(deviation / max(np.sum(mean**2), 1e-20)) if deviation > 0 else -math.inf
+    return _db(spread), relative
+
+
+def _plot(spectrum_db: np.ndarray, rate: int, loudest: float, path: Path) -> None:
+    """``spectrum_db`` drawn on log frequency, colour scale [loudest − RANGE_DB, loudest]."""
     import librosa.display
     import matplotlib
 
@@ -204,15 +287,15 @@ def _plot(spectrum: np.ndarray, rate: int, loudest: float, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure, axis = plt.subplots(figsize=(4.0, 1.6), dpi=80)
+    figure_, axis = plt.subplots(figsize=(4.0, 1.6), dpi=80)
     librosa.display.specshow(
-        spectrum, sr=rate, x_axis="time", y_axis="log", ax=axis, vmin=loudest - RANGE_DB, vmax=loudest
+        spectrum_db, sr=rate, x_axis="time", y_axis="log", ax=axis, vmin=loudest - RANGE_DB, vmax=loudest
     )
     axis.set_xlabel("")
     axis.set_ylabel("")
-    figure.tight_layout(pad=0.2)
-    figure.savefig(path)
-    plt.close(figure)
+    figure_.tight_layout(pad=0.2)
+    figure_.savefig(path)
+    plt.close(figure_)
 
 
 def _encode(audio: np.ndarray, rate: int, path: Path) -> None:
@@ -223,32 +306,3 @@ def _encode(audio: np.ndarray, rate: int, path: Path) -> None:
         soundfile.write(source, audio, rate, subtype="FLOAT")
         command = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-c:a", "libopus"]
         subprocess.run([*command, "-b:a", str(BITRATE), str(path)], check=True)
-
-
-_HTML = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>mgdm_audio separations</title>
-<style>
-body {{ font-family: sans-serif; margin: 1.5em; }}
-table {{ border-collapse: collapse; margin-bottom: 1.5em; }}
-td, th {{ border: 1px solid #ccc; padding: 0.2em 0.5em; vertical-align: middle; }}
-th {{ cursor: pointer; background: #f0f0f0; }}
-.score {{ color: #555; font-size: 0.9em; }}
-audio {{ width: 16em; }}
-</style>
-<script>
-function sortTable(header) {{
-  const table = header.closest("table"), column = header.cellIndex, body = table.tBodies[0];
-  const rows = Array.from(body.rows), ascending = header.dataset.order !== "ascending";
-  const value = row => {{
-    const text = row.cells[column].dataset.value, number = parseFloat(text);
-    return isNaN(number) ? text : number;
-  }};
-  rows.sort((a, b) => (value(a) > value(b) ? 1 : value(a) < value(b) ? -1 : 0) * (ascending ? 1 : -1));
-  rows.forEach(row => body.appendChild(row));
-  header.dataset.order = ascending ? "ascending" : "descending";
-}}
-</script></head>
-<body>
-{body}
-</body></html>
-"""

@@ -54,14 +54,14 @@ def task_grid(summaries: list[dict[str, Any]], rows: int) -> Image.Image:
         + [Image.open(folder / name / RESTORED) for folder in folders]
         for name in names
     ]
-    return picture_grid(grid_rows, ["input", "observation", *(_label(summary) for summary in summaries)])
+    return picture_grid(grid_rows, ["input", "observation", *(summary_label(summary) for summary in summaries)])
 
 
-def _label(summary: dict[str, Any]) -> str:
+def summary_label(summary: dict[str, Any]) -> str:
     return summary.get("label", summary["sampler"])  # summaries written before labels existed
 
 
-def _cost(summary: dict[str, Any]) -> str:
+def cost_text(summary: dict[str, Any]) -> str:
     """Denoiser calls per batch: forward + with gradient, and in forward-equivalents."""
     calls = summary.get("denoiser_calls_per_batch")
     if calls is None:
@@ -70,7 +70,12 @@ def _cost(summary: dict[str, Any]) -> str:
     return f"{cost.forward:,} + {cost.forward_backward:,} ({cost.forward_equivalents:,})"
 
 
-def _per_image(summary: dict[str, Any]) -> dict[str, dict[str, float]]:
+def settings_text(summary: dict[str, Any]) -> str:
+    """The sampler's settings as ``key value, …`` (its preset's name left out: the values say it all)."""
+    return ", ".join(f"{key} {value}" for key, value in summary["sampler_settings"].items() if key != "preset")
+
+
+def per_image_scores(summary: dict[str, Any]) -> dict[str, dict[str, float]]:
     """image name -> {"psnr_db": …, "ssim": …} from the scores.csv beside the summary."""
     with open(Path(summary["score_dir"]) / SCORES_FILE, newline="", encoding="utf-8") as handle:
         return {
@@ -83,12 +88,12 @@ def paired_table(summaries: list[dict[str, Any]], pairs: list[tuple[str, str]]) 
     """Markdown lines: per task and pair (A, B) of labels, the per-image differences A − B of PSNR and SSIM over
     the images both restored, mean ± 1.96 standard errors, and the images where A's PSNR is higher.
     Summaries need ``score_dir``, the folder of their scores.csv."""
-    by_key = {(summary["task"], _label(summary)): summary for summary in summaries}
+    by_key = {(summary["task"], summary_label(summary)): summary for summary in summaries}
     per_image: dict[tuple[str, str], dict[str, dict[str, float]]] = {}  # each scores.csv read once
 
     def scores(task: str, label: str) -> dict[str, dict[str, float]]:
         if (task, label) not in per_image:
-            per_image[task, label] = _per_image(by_key[task, label])
+            per_image[task, label] = per_image_scores(by_key[task, label])
         return per_image[task, label]
 
     lines = ["| task | A − B | images | PSNR (dB) | SSIM | A's PSNR higher |", "|---|---|---|---|---|---|"]
@@ -119,8 +124,8 @@ def write_report(
     """Write the Markdown report and the grids ``grid_dir/<prefix><task>.png``; return the report's path.
     With ``pairs``, a section of paired differences (:func:`paired_table`) follows the table."""
     tasks = list(dict.fromkeys(summary["task"] for summary in summaries))
-    samplers = list(dict.fromkeys(_label(summary) for summary in summaries))
-    by_key = {(summary["task"], _label(summary)): summary for summary in summaries}
+    samplers = list(dict.fromkeys(summary_label(summary) for summary in summaries))
+    by_key = {(summary["task"], summary_label(summary)): summary for summary in summaries}
     lines = [
         "# Results",
         "",
@@ -140,16 +145,13 @@ def write_report(
             summary = by_key.get((task, sampler))
             if summary is None:
                 continue
-            settings = ", ".join(
-                f"{key} {value}" for key, value in summary["sampler_settings"].items() if key not in ("preset",)
-            )
             lines.append(
                 f"| {task} | {sampler} | {summary['num_images']} | "
                 f"{_cell(summary['psnr_mean'], summary['psnr_ci95'], 2)} | "
                 f"{_cell(summary['ssim_mean'], summary['ssim_ci95'], 3)} | "
                 f"{_cell(summary['observation_psnr_mean'], summary['observation_psnr_ci95'], 2)} | "
-                f"{summary['seconds']} | {_cost(summary)} | "
-                f"{settings} |"
+                f"{summary['seconds']} | {cost_text(summary)} | "
+                f"{settings_text(summary)} |"
             )
     if pairs:
         lines += [
