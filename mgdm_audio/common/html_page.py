@@ -18,14 +18,17 @@ from .atomic import atomic_path
 
 @dataclass(frozen=True)
 class Cell:
-    """A table cell: ``text`` is shown (escaped), ``value`` sorts the column (a number, or text)."""
+    """A table cell: ``text`` is shown (escaped), ``value`` sorts the column (a number, or text); a number's text
+    is kept on one line."""
 
     text: str
     value: float | str
 
     def html(self) -> str:
-        value = self.value if isinstance(self.value, str) else ("" if math.isnan(self.value) else f"{self.value:.6f}")
-        return f"<td data-value='{html.escape(value, quote=True)}'>{html.escape(self.text)}</td>"
+        if isinstance(self.value, str):
+            return f"<td data-value='{html.escape(self.value, quote=True)}'>{html.escape(self.text)}</td>"
+        value = "" if math.isnan(self.value) else f"{self.value:.6f}"
+        return f"<td class='number' data-value='{value}'>{html.escape(self.text)}</td>"
 
 
 def number_cell(mean: float, ci95: float | None = None, digits: int = 2, sign: bool = False) -> Cell:
@@ -71,6 +74,7 @@ body {{ font-family: sans-serif; margin: 1.5em; }}
 table {{ border-collapse: collapse; margin-bottom: 1.5em; }}
 td, th {{ border: 1px solid #ccc; padding: 0.2em 0.5em; vertical-align: top; }}
 th {{ cursor: pointer; background: #f0f0f0; }}
+td.number {{ white-space: nowrap; }}
 th[data-order="ascending"]::after {{ content: " \\25B2"; }}
 th[data-order="descending"]::after {{ content: " \\25BC"; }}
 figure {{ display: inline-block; margin: 0 0.6em 0.6em 0; vertical-align: top; }}
