@@ -12,11 +12,12 @@ from mgdm_audio.audio.nets import EDMDenoiser, UNet1d
 from mgdm_audio.audio.priors.music import MultiSourcePrior
 from mgdm_audio.audio.training import architecture, train_prior
 from mgdm_audio.audio.training.data import StemChunks
-from mgdm_audio.common.hardware import describe_device, resolve_device
+from mgdm_audio.audio.training.distributed import join, leave
+from mgdm_audio.common.hardware import describe_device
 from mgdm_audio.core.priors.loading import load as load_prior
 from mgdm_audio.core.priors.loading import resolve
 
-from .training_options import add_training_options, export, segment_length, training_settings
+from .training_options import add_training_options, export, say, segment_length, training_settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -96,8 +97,8 @@ def run(args: argparse.Namespace) -> int:
     if args.export:
         return export(args, "train-prior")
     try:
-        device = resolve_device(args.device)
-        settings = training_settings(args)
+        device = join(args.device)
+        settings = training_settings(args, device)
         init = load_prior(args.init) if args.init else None
         if init is not None and tuple(args.stems) != init.stems:
             raise ValueError(f"--init {args.init}: its stems are {', '.join(init.stems)}, not {', '.join(args.stems)}")
@@ -128,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
             log_sigma_std=args.log_sigma_std,
         )
         prior = MultiSourcePrior(denoiser, args.sample_rate, length, args.stems)
-        print(
+        say(
             f"prior: {sum(p.numel() for p in net.parameters()) / 1e6:.2f} M parameters, stems "
             f"{', '.join(prior.stems)}, segment {length} samples "
             f"({length / args.sample_rate:.3f} s at {args.sample_rate} Hz); {describe_device(device)}"
@@ -146,7 +147,10 @@ def run(args: argparse.Namespace) -> int:
     except (DataDirError, ValueError, OSError) as error:
         print(f"mgdm train-prior: error: {error}", file=sys.stderr)
         return 1
-    print(summary(result, settings.steps, "prior"))
+    finally:
+        leave()
+    if result.model_dir is not None:  # the process that wrote the prior reports
+        print(summary(result, settings.steps, "prior"))
     return 0
 
 

@@ -13,13 +13,14 @@ from mgdm_audio.audio.nets.tasnet import ConvTasNet
 from mgdm_audio.audio.separators.loading import load as load_separator
 from mgdm_audio.audio.separators.loading import resolve
 from mgdm_audio.audio.separators.model import MixtureSeparator
+from mgdm_audio.audio.training.distributed import join, leave
 from mgdm_audio.audio.training.separator_trainer import REMIX_PROBABILITY, train_separator
 from mgdm_audio.audio.training.settings import TrainSettings
-from mgdm_audio.common.hardware import describe_device, resolve_device
+from mgdm_audio.common.hardware import describe_device
 
 from .sampler_options import parse_number
 from .train_prior import summary
-from .training_options import add_training_options, export, segment_length, training_settings
+from .training_options import add_training_options, export, say, segment_length, training_settings
 
 #: Defaults of a separator run (the embedded separator's): a larger learning rate than the prior's, warm-up,
 #: averaged weights.
@@ -97,8 +98,8 @@ def run(args: argparse.Namespace) -> int:
     if args.export:
         return export(args, "train-separator")
     try:
-        device = resolve_device(args.device)
-        settings = training_settings(args)
+        device = join(args.device)
+        settings = training_settings(args, device)
         torch.manual_seed(settings.seed)  # the initial weights too: one --seed, one separator
         if args.init:
             separator = load_separator(args.init)
@@ -110,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
             net = build_net(args.architecture, len(args.stems), args.net)
             length = segment_length(args.segment_seconds, args.sample_rate, 1)
             separator = MixtureSeparator(net, args.sample_rate, length, args.stems)
-        print(
+        say(
             f"separator: {sum(p.numel() for p in separator.net.parameters()) / 1e6:.2f} M parameters, stems "
             f"{', '.join(separator.stems)}, segment {separator.segment_length} samples; {describe_device(device)}"
         )
@@ -127,7 +128,10 @@ def run(args: argparse.Namespace) -> int:
     except (DataDirError, ValueError, OSError) as error:
         print(f"mgdm train-separator: error: {error}", file=sys.stderr)
         return 1
-    print(summary(result, settings.steps, "separator"))
+    finally:
+        leave()
+    if result.model_dir is not None:  # the process that wrote the separator reports
+        print(summary(result, settings.steps, "separator"))
     return 0
 
 

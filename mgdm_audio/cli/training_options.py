@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+import torch
+
 from mgdm_audio.audio.priors.music import DEFAULT_STEMS
-from mgdm_audio.audio.training.settings import LR_SCHEDULES, TrainSettings
+from mgdm_audio.audio.training.distributed import World
+from mgdm_audio.audio.training.settings import LR_SCHEDULES, PRECISIONS, TrainSettings
 from mgdm_audio.audio.training.snapshot import export_checkpoint
 
 from .prepare_synth4 import DEFAULT_SAMPLE_RATE
@@ -20,7 +23,33 @@ def add_training_options(parser: argparse.ArgumentParser, what: str, defaults: T
     add("data_dir", metavar="DATA_DIR", help="Kaldi data dir (wav.scp, spk1.scp … spkS.scp)")
     add("out_dir", metavar="OUT_DIR", help=f"output directory (checkpoint, logs, {what}/)")
     add("--steps", type=int, default=defaults.steps, help="optimisation steps in all (default: %(default)s)")
-    add("--batch-size", type=int, default=defaults.batch_size, help="examples per step (default: %(default)s)")
+    add(
+        "--batch-size",
+        type=int,
+        default=defaults.batch_size,
+        help="examples per step, over all processes and accumulation rounds (default: %(default)s)",
+    )
+    add(
+        "--accumulate",
+        type=int,
+        default=defaults.accumulate,
+        help="split each process's share of a step into this many rounds, gradients summed: the same step in "
+        "less memory (default: %(default)s)",
+    )
+    add(
+        "--workers",
+        type=int,
+        default=defaults.workers,
+        help="loader processes reading the examples ahead of training (default: %(default)s: the training "
+        "process reads them)",
+    )
+    add(
+        "--precision",
+        choices=["auto", *PRECISIONS],
+        default="auto",
+        help="fp32, or bf16 autocast (GPUs; weights, optimizer and average stay float32); auto: bf16 on a GPU "
+        "that supports it, else fp32 (default: %(default)s)",
+    )
     add(
         "--segment-seconds",
         type=float,
@@ -69,7 +98,12 @@ def add_training_options(parser: argparse.ArgumentParser, what: str, defaults: T
         help="steps between checkpoints (default: %(default)s)",
     )
     add("--seed", type=int, default=defaults.seed, help="(default: %(default)s)")
-    add("--device", default="auto", help="auto (CUDA when available), cpu, cuda, cuda:N (default: %(default)s)")
+    add(
+        "--device",
+        default="auto",
+        help="auto (CUDA when available), cpu, cuda, cuda:N; under torchrun each process takes GPU LOCAL_RANK "
+        "(default: %(default)s)",
+    )
     add(
         "--export",
         metavar="DIR",
@@ -90,8 +124,13 @@ def export(args: argparse.Namespace, command: str) -> int:
     return 0
 
 
-def training_settings(args: argparse.Namespace) -> TrainSettings:
-    """The :class:`TrainSettings` the options ask for (ValueError names a bad value)."""
+def training_settings(args: argparse.Namespace, device: torch.device) -> TrainSettings:
+    """The :class:`TrainSettings` the options ask for on ``device`` (ValueError names a bad value)."""
+    precision = args.precision
+    if precision == "auto":
+        precision = "bf16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "fp32"
+    if precision == "bf16" and device.type != "cuda":
+        raise ValueError("--precision bf16 is for GPUs; on the CPU training runs in fp32")
     return TrainSettings(
         steps=args.steps,
         batch_size=args.batch_size,
@@ -103,7 +142,16 @@ def training_settings(args: argparse.Namespace) -> TrainSettings:
         checkpoint_every=args.checkpoint_every,
         validate_every=args.validate_every if args.valid_dir else 0,
         seed=args.seed,
+        accumulate=args.accumulate,
+        workers=args.workers,
+        precision=precision,
     )
+
+
+def say(line: str) -> None:
+    """Print ``line`` once per run: in the first process of a data-parallel run, or when alone."""
+    if World.current().is_main:
+        print(line)
 
 
 def segment_length(seconds: float, sample_rate: int, multiple: int) -> int:

@@ -13,6 +13,7 @@ import mgdm_audio as ma
 from mgdm_audio.audio.corpora.kaldi import DataDirError, write_data_dir
 from mgdm_audio.audio.training import StemChunks, TrainSettings, train_prior
 from mgdm_audio.audio.training.denoising import denoising, random_chunks
+from mgdm_audio.audio.training.examples import StepExamples
 from mgdm_audio.audio.training.snapshot import export_checkpoint
 from mgdm_audio.cli import main
 from tests.audio.test_music_prior import TINY_NET, tiny_prior
@@ -152,19 +153,17 @@ def test_resume_after_a_crash_gives_the_uninterrupted_result(data_dir, tmp_path,
     reference = tiny_prior(SEGMENT, RATE)
     train_prior(reference, data_dir, tmp_path / "straight", settings, progress=False)
 
-    original = StemChunks.batch
-    calls = []
+    original = StepExamples.__getitem__
 
-    def crash_on_sixth_batch(self, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 6:
+    def crash_in_step_six(self, key):
+        if key[0] == 6:
             raise KeyboardInterrupt
-        return original(self, *args, **kwargs)
+        return original(self, key)
 
-    monkeypatch.setattr(StemChunks, "batch", crash_on_sixth_batch)
+    monkeypatch.setattr(StepExamples, "__getitem__", crash_in_step_six)
     with pytest.raises(KeyboardInterrupt):  # after the checkpoint at step 3 and two logged steps
         train_prior(tiny_prior(SEGMENT, RATE), data_dir, tmp_path / "resumed", settings, progress=False)
-    monkeypatch.setattr(StemChunks, "batch", original)
+    monkeypatch.setattr(StepExamples, "__getitem__", original)
     resumed = tiny_prior(SEGMENT, RATE, seed=123)  # different initial weights: they come from the checkpoint
     result = train_prior(resumed, data_dir, tmp_path / "resumed", settings, progress=False)
 

@@ -15,6 +15,8 @@ example, ε ~ N(0, I), loss = mean_b [ λ(σ_b) · mean(D(x_0 + σ_b ε, σ_b) �
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import Tensor, nn
 
@@ -74,22 +76,36 @@ class EDMDenoiser(nn.Module):
         """λ(σ) = (σ² + σ_d²) / (σ σ_d)², which makes the loss's per-σ scale 1 at initialisation."""
         return (sigmas**2 + self.sigma_data**2) * (sigmas * self.sigma_data) ** -2
 
-    def sample_sigmas(
-        self, batch: int, generator: torch.Generator | None = None, device: torch.device | str = "cpu"
-    ) -> Tensor:
-        """σ [batch] drawn from LogNormal(log_sigma_mean, log_sigma_std)."""
-        normal = torch.randn((batch,), generator=generator, device=device)
+    def sample_sigmas(self, batch: int, generator: Generators = None, device: torch.device | str = "cpu") -> Tensor:
+        """σ [batch] drawn from LogNormal(log_sigma_mean, log_sigma_std) (see :func:`_normal` for ``generator``)."""
+        normal = _normal((batch,), generator, torch.float32, device)
         return (self.log_sigma_mean + self.log_sigma_std * normal).exp()
 
-    def loss(self, x0: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    def loss(self, x0: Tensor, generator: Generators = None) -> Tensor:
         """Scalar EDM training loss on clean data x0 [B, ...].
 
-        Draws σ then ε, in that order, from ``generator`` (or the global RNG): with the same
-        seed this reproduces the package's ``Diffusion.forward(x0)`` exactly.
+        Draws σ then ε, in that order, from ``generator`` (or the global RNG): with the same seed this reproduces
+        the package's ``Diffusion.forward(x0)`` exactly. With one generator per example, example i draws its σ
+        and then its ε from generator i: its draws do not depend on the batch it is in (the trainer's examples,
+        :mod:`mgdm_audio.audio.training.examples`).
         """
         sigmas = self.sample_sigmas(x0.shape[0], generator, x0.device)
-        noise = torch.randn(x0.shape, generator=generator, dtype=x0.dtype, device=x0.device)
+        noise = _normal(x0.shape, generator, x0.dtype, x0.device)
         x_noisy = x0 + sigmas.view((-1,) + (1,) * (x0.ndim - 1)) * noise
         squared_error = (self(x_noisy, sigmas) - x0) ** 2
         per_example = squared_error.flatten(start_dim=1).mean(dim=1)
         return (per_example * self.loss_weight(sigmas)).mean()
+
+
+#: One generator for a whole batch, one per example, or None for the global generator.
+Generators = torch.Generator | Sequence[torch.Generator] | None
+
+
+def _normal(shape: tuple[int, ...], generator: Generators, dtype: torch.dtype, device) -> Tensor:
+    """Standard normal draws [shape]: in one call from one generator (or the global one), or, given one generator
+    per example (shape[0] of them), example i's draws [shape[1:]] from generator i."""
+    if generator is None or isinstance(generator, torch.Generator):
+        return torch.randn(shape, generator=generator, dtype=dtype, device=device)
+    if len(generator) != shape[0]:
+        raise ValueError(f"{len(generator)} generators for a batch of {shape[0]} examples")
+    return torch.stack([torch.randn(shape[1:], generator=g, dtype=dtype, device=device) for g in generator])

@@ -1,9 +1,9 @@
 """Training checkpoints: everything a restart needs to continue exactly where a run stopped.
 
 One file, replaced atomically: model and optimizer state, the weight average (if any), the step,
-the training seconds so far, both random states (numpy for the data, torch for the loss's own draws) and the run's
-identity (the settings that must not change across a restart). Read with ``weights_only=True``:
-it holds only tensors and plain Python values.
+the training seconds so far and the run's identity (the settings that must not change across a restart). It holds
+no random state: every draw of a step comes from seeds of (seed, step, example) (:mod:`.examples`). Read with
+``weights_only=True``: it holds only tensors and plain Python values.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import numpy as np
 import torch
 
 from mgdm_audio.common.atomic import atomic_path
@@ -26,8 +25,6 @@ def save_checkpoint(
     seconds: float,
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
-    rng: np.random.Generator,
-    generator: torch.Generator,
     identity: dict[str, Any],
     average: dict[str, torch.Tensor] | None = None,
 ) -> None:
@@ -36,8 +33,6 @@ def save_checkpoint(
         seconds=seconds,
         model=model.state_dict(),
         optimizer=optimizer.state_dict(),
-        numpy_state=rng.bit_generator.state,
-        torch_state=generator.get_state(),
         identity=identity,
         average=average,
     )
@@ -50,8 +45,6 @@ def restore_checkpoint(
     *,
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
-    rng: np.random.Generator,
-    generator: torch.Generator,
     identity: dict[str, Any],
     average: dict[str, torch.Tensor] | None = None,
 ) -> tuple[int, float]:
@@ -77,8 +70,6 @@ def restore_checkpoint(
             )
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
-    rng.bit_generator.state = state["numpy_state"]
-    generator.set_state(state["torch_state"])
     for name, tensor in (average or {}).items():
         tensor.copy_(state["average"][name])
     return int(state["step"]), float(state["seconds"])

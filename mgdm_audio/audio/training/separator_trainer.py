@@ -78,9 +78,11 @@ def train_separator(
         identity,
         device,
         progress,
-        sample=lambda chunks, size, rng: chunks.remixed_batch(size, rng, settings.gain_range, remix_probability),
+        draw=lambda chunks, size, rng: chunks.remixed_batch(size, rng, settings.gain_range, remix_probability),
         validation=valid,
     )
+    if not run.is_main:  # the first process writes the separator
+        return TrainingResult(None, run.start_step, None)
     facts = TrainingFacts(
         data_dir=str(Path(data_dir).resolve()),
         data_utterances=train.num_utterances,

@@ -6,6 +6,9 @@ import math
 from dataclasses import dataclass
 
 LR_SCHEDULES = ("constant", "cosine")
+#: Arithmetic of the forward and backward passes: float32, or bfloat16 autocast (GPUs; weights, gradients, the
+#: optimizer state and the weight average stay float32).
+PRECISIONS = ("fp32", "bf16")
 
 
 @dataclass(frozen=True)
@@ -33,16 +36,21 @@ class TrainSettings:
     checkpoint_every: int = 500
     validate_every: int = 0
     seed: int = 0
+    accumulate: int = 1
+    workers: int = 0
+    precision: str = "fp32"
 
     def __post_init__(self):
-        for name in ("steps", "batch_size", "checkpoint_every"):
+        for name in ("steps", "batch_size", "checkpoint_every", "accumulate"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("warmup_steps", "validate_every"):
+        for name in ("warmup_steps", "validate_every", "workers"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if not (self.lr > 0 and self.grad_clip > 0):
             raise ValueError(f"lr and grad_clip must be > 0, got {self.lr} and {self.grad_clip}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {self.precision!r}; expected one of {PRECISIONS}")
         if self.lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"unknown lr schedule {self.lr_schedule!r}; expected one of {LR_SCHEDULES}")
         if not 0 <= self.min_lr_ratio <= 1:
@@ -64,9 +72,10 @@ class TrainSettings:
         return floor + (self.lr - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
     def fixed_fields(self) -> set[str]:
-        """Settings a restart must keep: all but the step count and the intervals, except that a cosine
+        """Settings a restart must keep: all but the step count, the intervals and how the work is shared
+        (accumulation rounds, loader workers; the number of processes is not a setting), except that a cosine
         schedule depends on the step count."""
-        free = {"checkpoint_every", "validate_every"}
+        free = {"checkpoint_every", "validate_every", "accumulate", "workers"}
         if self.lr_schedule == "constant":
             free.add("steps")
         return {name for name in self.__dataclass_fields__ if name not in free}

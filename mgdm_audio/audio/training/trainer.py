@@ -27,9 +27,12 @@ PRIOR_DIR = "prior"
 
 @dataclass(frozen=True)
 class TrainingResult:
-    model_dir: Path  # the written prior or separator
+    """The written prior or separator, the step the run started from and its facts; in the processes of a
+    data-parallel run other than the first, which write nothing, ``model_dir`` and ``facts`` are None."""
+
+    model_dir: Path | None
     start_step: int
-    facts: TrainingFacts
+    facts: TrainingFacts | None
 
 
 def train_prior(
@@ -80,6 +83,8 @@ def train_prior(
     )
     run = fit(denoiser, denoiser.loss, chunks[0], out_dir, settings, identity, device, progress, validation=chunks[1])
     prior.eval()
+    if not run.is_main:  # the first process writes the prior
+        return TrainingResult(None, run.start_step, None)
     facts = TrainingFacts(
         data_dir=str(Path(data_dir).resolve()),
         data_utterances=chunks[0].num_utterances,
