@@ -11,12 +11,14 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
+import torch
 
 from mgdm_audio.cli import main
 from tests.corpora.test_synth4 import needs_fluidsynth
@@ -288,3 +290,63 @@ def test_synth4_stages_2_3_on_slurm_equal_local_and_a_cancelled_task_is_redone_a
     for name, audio in stems.items():
         np.testing.assert_array_equal(audio, expected[name], err_msg=name)
     assert json.loads((slurm / "exp" / "score_mgdm" / "summary.json").read_text())["tracks_scored"] == 2
+
+
+def test_a_requeued_training_job_ends_with_the_weights_of_an_uninterrupted_run(cluster, tmp_path, request):
+    """recipes/utils/train_slurm.sh: srun torchrun with 2 processes; requeued mid-run (as preemption does), the job
+    starts again, resumes from its checkpoint and ends with the weights of the same run left alone."""
+    from tests.audio.test_distributed_training import TRAINERS
+    from tests.audio.test_training import RATE, make_data_dir
+
+    data = make_data_dir(tmp_path / "corpus")
+    command, *network = TRAINERS["prior"]
+    mgdm = str(Path(sys.executable).with_name("mgdm"))
+    options = [command, data, "--steps", "200", "--batch-size", "4", "--checkpoint-every", "20", "--device", "cpu"]
+    options += ["--sample-rate", str(RATE), "--seed", "2", "--ema-decay", "0.9", *network]
+    env = {**cluster.env, "PATH": f"{Path(mgdm).parent}:{os.environ['PATH']}", "OMP_NUM_THREADS": "1"}
+    straight, requeued = tmp_path / "straight", tmp_path / "requeued"
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "--no-python"]
+    run = subprocess.run(
+        [*launcher, mgdm, *_with_out(options, straight)], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+
+    started = time.monotonic()
+    script = REPO / "recipes" / "utils" / "train_slurm.sh"
+    submit = ["sbatch", "--parsable", "--ntasks", "1", "--cpus-per-task", "2", "--mem", "500M"]
+    output = tmp_path / "train.out"
+    job = subprocess.run(
+        [*submit, "-o", str(output), str(script), "2", mgdm, *_with_out(options, requeued)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout.strip()
+    log = requeued / "train_log.csv"
+    wait_for(lambda: log.exists() and len(log.read_text().splitlines()) > 50, 120, "50 steps trained", (output,))
+    subprocess.run(["scontrol", "requeue", job], env=env, check=True, timeout=10)
+    wait_for(lambda: [state for _, _, state in cluster.squeue()] == ["PENDING"], 60, "the job requeued")
+    # A requeued job waits minutes before it may start again (its begin time); preempted jobs wait likewise.
+    subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], env=env, check=True, timeout=10)
+    wait_for(lambda: not cluster.squeue(), 180, "the requeued job finished", (output,))
+    text = output.read_text()
+    _report(
+        request, f"training job requeued after 50 steps, finished {time.monotonic() - started:.1f} s after submission"
+    )
+    assert f"Slurm job {job}, restart 1," in text and "resumed at step" in text and "prior written to" in text
+    for name in ("model", "average"):
+        expected = torch.load(straight / "checkpoint.pt", weights_only=True)[name]
+        resumed = torch.load(requeued / "checkpoint.pt", weights_only=True)[name]
+        for key, tensor in expected.items():
+            assert torch.equal(resumed[key], tensor), (name, key)
+    losses = [
+        [row.split(",")[1] for row in (folder / "train_log.csv").read_text().splitlines()[1:]]
+        for folder in (straight, requeued)
+    ]  # the steps redone after the requeue replace the lost ones in the log
+    assert losses[0] == losses[1] and len(losses[0]) == 200
+
+
+def _with_out(options: list[str], out: Path) -> list[str]:
+    """``options`` (COMMAND DATA_DIR …) with OUT_DIR inserted after the data dir."""
+    return [*options[:2], str(out), *options[2:]]
