@@ -6,9 +6,11 @@ import torch
 
 
 class Operator(torch.nn.Module):
-    """A forward model A mapping x [B, *in_shape] to y [B, *out_shape]; may be non-linear."""
+    """A forward model A mapping x [B, *in_shape] to y [B, *out_shape]; may be non-linear. ``differentiable`` is
+    False for a black box (e.g. a codec round trip) that only derivative-free samplers can use."""
 
     linear: bool = False
+    differentiable: bool = True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
