@@ -129,3 +129,18 @@ def test_the_core_reaches_the_exact_gaussian_posterior_through_each_linear_opera
         likelihood = GaussianLikelihood(y, sigma)
         draws = sample_data_step(op, likelihood, m.expand(4000, length), r**2, generator, 200, 1e-12)
         assert (draws.mean(0) - exact.means[0]).abs().max() < 4 * r / math.sqrt(4000)
+
+
+def test_mgdm_restores_through_the_codec_with_forward_calls_only():
+    """The codec's backward raises, so a run that ends took no gradient through it; samplers that need one refuse
+    it up front with one line."""
+    pytest.importorskip("pedalboard")
+    length = 1152  # one MP3 frame at any rate
+    op = CodecRoundTrip(RATE, quality=6)
+    prior = ma.priors.GaussianMixture([1.0], torch.zeros(1, length), (0.01 * torch.eye(length))[None])
+    y = op(_music(length).float()[None])[0]
+    draws = ma.sample(prior, op, y, sigma_y=0.05, sampler="mgdm", num_samples=2, seed=0, steps=6)
+    assert draws.shape == (2, length) and torch.isfinite(draws).all()
+    for sampler, settings in (("dps", {}), ("mgdm", {"intermediate_update": "variational"})):
+        with pytest.raises(ValueError, match="CodecRoundTrip is a black box"):
+            ma.sample(prior, op, y, sigma_y=0.05, sampler=sampler, num_samples=2, seed=0, steps=6, **settings)

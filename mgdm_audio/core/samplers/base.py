@@ -171,6 +171,11 @@ class Sampler:
         is called once per outer step (each clean estimate the sampler records: about :meth:`outer_steps`)."""
         if num_samples < 1:
             raise ValueError(f"num_samples must be >= 1, got {num_samples}")
+        if not operator.differentiable and self.differentiates_operator():
+            raise ValueError(
+                f"{self.name} takes gradients through the forward model, and {type(operator).__name__} is a black "
+                "box without them: use mgdm (its x_s update pcn, or auto, needs forward calls only)"
+            )
         self.check(prior, operator)
         calls = DenoiserCalls()
         steps: list[torch.Tensor] = []
@@ -197,6 +202,11 @@ class Sampler:
     def outer_steps(self) -> int | None:
         """About how many outer steps a call makes (its ``steps`` or ``iterations`` setting), for progress bars."""
         return getattr(self.settings, "steps", None) or getattr(self.settings, "iterations", None)
+
+    def differentiates_operator(self) -> bool:
+        """Whether this sampler, with its settings, takes gradients through the forward model (default: yes; a
+        black-box operator, ``differentiable`` False, needs a sampler that does not)."""
+        return True
 
     def check(self, prior: Prior, operator: Operator) -> None:
         """Raise a clear error if this sampler cannot work with ``prior`` and ``operator`` (default: any)."""

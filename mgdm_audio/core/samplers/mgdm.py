@@ -133,7 +133,7 @@ class MGDM(Sampler):
             x0 = start.estimate_like(x_next)
             if x0 is None:
                 x0 = prior.x0(x_next, grid[-1])
-        if settings.intermediate_update == "auto":
+        if settings.intermediate_update == "auto" and operator.differentiable:
             norm_squared = squared_operator_norm(observe, x0[:1])
         record(x0)
         for k, position in enumerate(range(num_grid - 2, 1, -1)):
@@ -155,6 +155,10 @@ class MGDM(Sampler):
             record(x0)
         return x0
 
+    def differentiates_operator(self) -> bool:
+        """pCN, and "auto" on a black box (it then picks pCN), need forward calls only."""
+        return self.settings.intermediate_update in ("variational", "laplace")
+
     def choose_update(self, prior: Prior, s: int, t: int, norm_squared: float | None, sigma_y: float) -> str:
         """The x_s update of an outer step: the ``intermediate_update`` setting, or for "auto" "laplace" where
         ρ_s = σ² ᾱ_s ‖A‖² / σ_y² > ``sharpness_threshold``, else "pcn".
@@ -162,10 +166,13 @@ class MGDM(Sampler):
         σ² is the bridge q(x_s | x̂0, x_t)'s variance and ᾱ_s ‖A‖² / σ_y² the largest curvature of
         −log ĝ_s(y | x_s) in x_s for data of unit variance (the denoiser's gain is then sqrt(ᾱ_s)): ρ_s ≫ 1
         means the likelihood is much narrower than the bridge, so pCN's bridge proposals rarely land in it.
-        ``norm_squared``: ‖A‖², the largest eigenvalue of AᵀA (:func:`squared_operator_norm`).
+        ``norm_squared``: ‖A‖², the largest eigenvalue of AᵀA (:func:`squared_operator_norm`); None for a
+        black-box operator, which gets "pcn".
         """
         if self.settings.intermediate_update != "auto":
             return self.settings.intermediate_update
+        if norm_squared is None:  # a black-box forward model: pCN, which needs forward calls only
+            return "pcn"
         variance = bridge(prior.alphas_cumprod, 0, s, t).std ** 2
         sharpness = variance * prior.alpha_bar(s) * norm_squared / sigma_y**2
         return "laplace" if sharpness > self.settings.sharpness_threshold else "pcn"
