@@ -27,6 +27,7 @@ setup(
         "numpy>=1.24",
         "soundfile>=0.12",
         "librosa>=0.10",
+        "scipy>=1.8",  # sparse and Toeplitz solvers (Janssen gap filling); librosa needs it too
         "museval>=0.4",
         "diffusers>=0.25",
         "safetensors>=0.4",
