@@ -57,8 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--prior",
         choices=["grid25", "gaussian"],
         default="grid25",
-        help="grid25: the 25-component mixture (preset gmm); gaussian: one random full-covariance "
-        "Gaussian (preset image_pixel), with MGPS's cell d = 100, d_y = 50 added to the grid",
+        help="grid25: the 25-component mixture; gaussian: one random full-covariance Gaussian, with MGPS's cell "
+        "d = 100, d_y = 50 added to the grid. Every method runs with the prior's default preset (gmm for both), "
+        "the settings mgdm_audio.sample gives a user",
     )
     gmm.add_argument("--jobs", type=int, default=1, help="worker processes (one problem per task, 1 thread each)")
     gmm.add_argument(
