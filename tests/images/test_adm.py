@@ -141,7 +141,11 @@ def test_the_variance_channels_do_not_reach_epsilon(converted):
         prior.net.out[-1].bias[3:] -= 1.0
         assert torch.equal(prior.eps(x, 300), before)
         prior.net.out[-1].bias[0] += 1.0
-        torch.testing.assert_close(prior.eps(x, 300)[:, 0], before[:, 0] + 1.0, atol=1e-6, rtol=0)
+        # Exact up to float32 rounding of the output convolution's sum, into which the backend may fold the bias
+        # (measured: up to 1.4e-6 on outputs of magnitude ~1): a few units of float32's epsilon of that sum.
+        tolerance = 16 * torch.finfo(torch.float32).eps * (before[:, 0].abs().max() + 1.0)
+        torch.testing.assert_close(prior.eps(x, 300)[:, 0], before[:, 0] + 1.0, atol=float(tolerance), rtol=0)
+        assert not torch.allclose(prior.eps(x, 300)[:, 1], before[:, 1] + 1.0)  # channel 0 alone moved
 
 
 def test_a_float16_checkpoint_is_widened_and_reported(tmp_path, capsys):
