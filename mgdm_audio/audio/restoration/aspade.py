@@ -66,18 +66,20 @@ def _aspade(y: np.ndarray, threshold: float, step: int, tolerance: float, max_it
         return np.real(np.fft.ifft(z, axis=1))[:, :width] * np.sqrt(2 * width)
 
     x, u = y.copy(), np.zeros((count, 2 * width), complex)
+    spectrum = analysis(x)  # analysis(x), kept: each iteration's last transform is the next one's first
     k = np.full(count, step)
     active = ~reliable.all(axis=1)  # a frame with nothing clipped is its own answer
     for _ in range(max_iterations):
         rows = np.flatnonzero(active)
         if not len(rows):
             break
-        coefficients = analysis(x[rows]) + u[rows]
+        coefficients = spectrum[rows] + u[rows]
         magnitudes = np.abs(coefficients)
         kth = -np.sort(-magnitudes, axis=1)[np.arange(len(rows)), np.minimum(k[rows], 2 * width) - 1]
         sparse = np.where(magnitudes >= kth[:, None], coefficients, 0)
         x[rows] = project(synthesis(sparse - u[rows]), rows)
-        residual = analysis(x[rows]) - sparse
+        spectrum[rows] = analysis(x[rows])
+        residual = spectrum[rows] - sparse
         u[rows] += residual
         k[rows] += step
         active[rows[np.linalg.norm(residual, axis=1) <= tolerance]] = False
