@@ -17,6 +17,7 @@ __getattr__, __dir__ = lazy_attributes(
     globals(),
     {
         "separate": "mgdm_audio.audio.separation.pipeline:separate",
+        "restore": "mgdm_audio.audio.restoration.pipeline:restore",
         "separators": "mgdm_audio.audio.separators",
     },
 )
@@ -24,6 +25,7 @@ __getattr__, __dir__ = lazy_attributes(
 __all__ = [
     "sample",
     "separate",
+    "restore",
     "priors",
     "operators",
     "likelihoods",

@@ -1,4 +1,5 @@
-"""``mgdm restore``: simulate an image inverse problem on each input image and restore it by posterior sampling."""
+"""``mgdm restore``: simulate an inverse problem on each input and restore it by posterior sampling: an image task
+on images (here), an audio task on music files (:mod:`.restore_audio`); the task decides."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from mgdm_audio.audio.restoration.settings import DEFAULTS
 from mgdm_audio.common.hardware import resolve_device
 from mgdm_audio.core.priors.loading import load, resolve
 from mgdm_audio.core.samplers.base import load_preset, preset_names
@@ -17,6 +19,7 @@ from mgdm_audio.image.restoration.image_io import ImageInputError, read_image
 from mgdm_audio.image.restoration.outputs import is_finished
 from mgdm_audio.image.restoration.restorer import RestoreSettings, make_restorer
 
+from .restore_audio import AUDIO_TASKS, add_audio_options, run_audio
 from .sampler_options import SAMPLER_FLAGS as COMMON_SAMPLER_FLAGS
 from .sampler_options import add_set_option, sampler_overrides, set_overrides
 
@@ -30,27 +33,44 @@ SAMPLER_FLAGS = {**COMMON_SAMPLER_FLAGS, "zeta": "--zeta"}
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "restore",
-        help="restore images from simulated degradations (super-resolution, inpainting, deblurring, …)",
-        description="For each IMAGE (PNG or JPEG file, or a folder of them): fit it to the prior's resolution "
+        help="restore images or music from simulated degradations (inpainting, declipping, deblurring, …)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="The task decides what INPUT is.\n\nImage tasks: for each IMAGE (PNG or JPEG file, or a folder "
+        "of them): fit it to the prior's resolution "
         "(a notice says when it is resized, cropped or converted), observe it through the task's "
         "forward model with Gaussian noise σ_y on the [−1, 1] scale, and sample the posterior. Writes "
         "OUT/<prior>/<task>/<image>/: input.png, observation.png, restored.png (the mean when "
         "-n > 1, with sample_<k>.png), grid.png and restore.json (settings, PSNR/SSIM against "
         "the input, timing). Images of one call are restored as one batch (--batch-size).\n"
-        f"Tasks: {', '.join(TASKS)}.",
+        f"Tasks: {', '.join(TASKS)}.\n\n"
+        "Audio tasks: for each music file (or folder of them), clean: resample it to the prior's rate, degrade it "
+        "there and restore it, the task's operator acting on the sum of the prior's stems; the sampler starts "
+        "from the separator's estimate of the classical restoration (Janssen's interpolation for gaps, A-SPADE "
+        "for clipping, the degraded signal otherwise). Writes OUT/<prior>/<task>_<level>/<track>/: degraded.wav, "
+        "restored.wav (the sum of the stems), <stem>.wav and restore.json (degradation, settings, seeds, cost, "
+        "SDR / SI-SDR / LSD of the degraded and restored mixture against the input). Long files are restored in "
+        "cross-faded segments; --resume continues an interrupted run.\n"
+        + "".join(f"  {name:8} {description}\n" for name, description in AUDIO_TASKS.items()),
     )
     add = parser.add_argument
-    add("inputs", nargs="+", metavar="IMAGE", help="image files or folders of .png/.jpg/.jpeg files")
-    add("--task", required=True, metavar="NAME", help="degradation to simulate: " + ", ".join(TASKS))
+    add(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="image files or folders of them (image tasks); audio files or folders of them (audio tasks)",
+    )
+    add("--task", required=True, metavar="NAME", help="degradation to simulate: " + ", ".join([*TASKS, *AUDIO_TASKS]))
     add("-o", "--out", type=Path, default=Path("restored"), help="output root (default: %(default)s)")
     add(
         "--prior",
-        default="image_default",
-        help="'image_default' (the packaged 24x24 grey faces prior), 'image_photos32' (32x32 grey photo "
-        "patches) or a diffusers directory (default: %(default)s)",
+        help="image tasks: 'image_default' (the packaged 24x24 grey faces prior, the default), 'image_photos32' "
+        "(32x32 grey photo patches) or a diffusers directory; audio tasks: 'default' (the packaged music prior, "
+        "the default) or a prior directory",
     )
-    image_samplers = sorted(set().union(*(load_preset(name) for name in preset_names() if name.startswith("image"))))
-    add("--sampler", default="mgdm", choices=image_samplers, help="posterior sampler (default: %(default)s)")
+    samplers = sorted(
+        set().union(*(load_preset(name) for name in preset_names() if name.startswith(("image", "audio"))))
+    )
+    add("--sampler", default="mgdm", choices=samplers, help="posterior sampler (default: %(default)s)")
     add("--preset", help="sampler settings preset (default: the prior's, e.g. image_pixel)")
     add("--steps", type=int, help="sampler grid points")
     add("--gibbs-reps", type=int, help="Gibbs repetitions R (mgdm)")
@@ -58,7 +78,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--lr", help="Adam learning rate: a number or an expression in k, K (mgdm)")
     add("--zeta", type=float, help="guidance step size ζ (dps, diffpir)")
     add_set_option(parser)
-    add("--sigma-y", type=float, help="observation noise std on [−1, 1] (default: the task's, 0.05)")
+    add(
+        "--sigma-y",
+        type=float,
+        help=f"observation noise std on [−1, 1] (default: the task's; images 0.05, audio {DEFAULTS['sigma_y']:g})",
+    )
     add(
         "--seed",
         type=int,
@@ -68,12 +92,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("-n", "--num-samples", type=int, default=1, help="posterior draws per image (default: %(default)s)")
     add("--batch-size", type=int, default=0, help="images per sampler call, 0: all (default: %(default)s)")
     add("--device", default="auto", help="auto (CUDA when available), cpu, cuda, cuda:N (default: %(default)s)")
-    add("--resume", action="store_true", help="skip images already restored with equal settings")
+    add("--resume", action="store_true", help="skip inputs already restored with equal settings")
+    add_audio_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.task in AUDIO_TASKS:
+        return run_audio(args)
     try:
+        args.prior = args.prior or "image_default"
         settings = _settings(args)
         device = resolve_device(args.device)
         prior = load(args.prior, device)
@@ -122,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
 def _settings(args: argparse.Namespace) -> RestoreSettings:
     """The restoration settings the options ask for; ValueError names the offending option."""
     if args.task not in TASKS:
-        raise ValueError(f"unknown task {args.task!r}; known: {', '.join(TASKS)}")
+        raise ValueError(f"unknown task {args.task!r}; known: {', '.join([*TASKS, *AUDIO_TASKS])}")
     overrides = {**sampler_overrides(args, SAMPLER_FLAGS), **set_overrides(args.set, args.sampler)}
     sigma_y = SIGMA_Y[args.task] if args.sigma_y is None else args.sigma_y
     if args.num_samples < 1 or args.batch_size < 0 or not sigma_y > 0:

@@ -187,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
     files, failures, notices = expand_inputs(args.inputs, args.recursive)
     for line in notices:
         _notice(line)
-    tracks = _check_inputs(model, files, args.out / model.prior_path.name, failures)
+    tracks = check_inputs(model, files, args.out / model.prior_path.name, failures)
     for line in failures:
         print(f"mgdm separate: error: {line}", file=sys.stderr)
     total = sum(info.seconds for info, _ in tracks)
@@ -262,10 +262,9 @@ def _settings(args: argparse.Namespace) -> tuple[str, SeparationSettings]:
     )
 
 
-def _check_inputs(
-    model: SeparationPipeline, files: list[Path], root: Path, failures: list[str]
-) -> list[tuple[AudioInfo, Path]]:
-    """The usable inputs with their output folders; appends one line per refused file to ``failures``."""
+def check_inputs(model, files: list[Path], root: Path, failures: list[str]) -> list[tuple[AudioInfo, Path]]:
+    """The usable inputs with their output folders ``root/<name>`` (``model``: a separation or restoration
+    pipeline, whose ``inspect`` checks a file); appends one line per refused file to ``failures``."""
     resolved = [path.resolve() for path in files]
     tracks: list[tuple[AudioInfo, Path]] = []
     owners: dict[str, Path] = {}
@@ -283,7 +282,7 @@ def _check_inputs(
             failures.append(f"{path}: output folder {folder} would hold an input file; choose another -o")
             continue
         owners[path.stem] = path
-        if info.channels > 1 and model.settings.channels == "mono":
+        if info.channels > 1 and getattr(model.settings, "channels", None) == "mono":
             _notice(f"{path}: {info.channels} channels down-mixed to mono (--mono)")
         tracks.append((info, folder))
     return tracks

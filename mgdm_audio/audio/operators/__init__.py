@@ -10,47 +10,18 @@ multi-source prior's stems through :func:`on_mixture`.
 
 from __future__ import annotations
 
-import torch
-
-from mgdm_audio.core.operators.base import Operator
-
 from .clipping import HardClip, clipping_threshold
 from .codec import CodecRoundTrip
 from .gaps import SampleMask, gap_mask
 from .lowpass import LowPass
 from .mixture import LinearOnMixture, OnMixture, on_mixture
-
-#: task -> (what it is, the levels the toolkit measures it at, the level's unit).
-TASKS = {
-    "gaps": ("gap filling, one gap per second", (20, 50, 100, 200), "ms"),
-    "lowpass": ("bandwidth extension", (2000, 4000, 8000), "Hz cut-off"),
-    "clip": ("declipping", (1, 3, 7), "dB input SDR"),
-    "codec": ("MP3 round trip (black box)", (6,), "VBR quality"),
-}
-
-
-def make_degradation(task: str, level: float, clean: torch.Tensor, sample_rate: int, seed: int = 0) -> Operator:
-    """The operator of ``task`` at ``level`` for signals like ``clean`` [..., L] at ``sample_rate`` Hz (the clean
-    signal sets the clipping threshold; the seed places the gaps).
-
-    Raises:
-        ValueError: an unknown task, or a level the task cannot take.
-    """
-    length = clean.shape[-1]
-    if task == "gaps":
-        return SampleMask(gap_mask(length, sample_rate, level, seed))
-    if task == "lowpass":
-        return LowPass(length, sample_rate, level)
-    if task == "clip":
-        return HardClip(clipping_threshold(clean, level))
-    if task == "codec":
-        return CodecRoundTrip(sample_rate, level)
-    raise ValueError(f"unknown audio task {task!r}; expected one of {', '.join(TASKS)}")
-
+from .tasks import BLACK_BOX, TASKS, Degradation, make_degradation
 
 __all__ = [
+    "BLACK_BOX",
     "TASKS",
     "CodecRoundTrip",
+    "Degradation",
     "HardClip",
     "LinearOnMixture",
     "LowPass",

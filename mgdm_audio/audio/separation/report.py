@@ -17,17 +17,17 @@ RECORD_FILE = "separation.json"
 PLOT_FILE = "spectrogram.png"
 
 
-def write_record(folder: Path, record: dict[str, Any]) -> Path:
-    """``folder/separation.json``, replaced atomically; written last, it marks the track finished."""
-    path = folder / RECORD_FILE
+def write_record(folder: Path, record: dict[str, Any], name: str = RECORD_FILE) -> Path:
+    """``folder/<name>`` (``separation.json``), replaced atomically; written last, it marks the track finished."""
+    path = folder / name
     with atomic_path(path) as temporary:
         Path(temporary).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return path
 
 
-def is_finished(folder: Path, settings: dict[str, Any]) -> bool:
-    """Whether ``folder`` holds a record made with ``settings`` (what ``--resume`` skips)."""
-    path = folder / RECORD_FILE
+def is_finished(folder: Path, settings: dict[str, Any], name: str = RECORD_FILE) -> bool:
+    """Whether ``folder`` holds a record ``name`` made with ``settings`` (what ``--resume`` skips)."""
+    path = folder / name
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

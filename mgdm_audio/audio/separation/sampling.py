@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from mgdm_audio.core import api
+from mgdm_audio.core.operators.base import Operator
 from mgdm_audio.core.samplers import make_sampler
 
 from ..mixing import Mixing
@@ -57,17 +58,31 @@ class SegmentSampler:
             **self.runner.settings_dict(),
         }
 
-    def draw(self, mixture: np.ndarray, seed: int) -> tuple[np.ndarray, tuple[int, int]]:
-        """N posterior draws [N, S, n] of the stems of one channel's mixture [n] (the prior's rate), and the denoiser
-        calls (forward, forward+backward) summed over the ``ma.sample`` calls."""
+    def observe(self, start: int, length: int) -> Operator:
+        """The forward model of a segment of ``length`` samples starting at sample ``start`` of the track (the
+        prior's rate): here the mixing of the stems, the same everywhere."""
+        return self.operator
+
+    def separator_input(self, observation: torch.Tensor, start: int, channel: int) -> torch.Tensor:
+        """The mixture the separator's estimate is made from (init "separator"): here the observation itself."""
+        return observation
+
+    def draw(
+        self, mixture: np.ndarray, seed: int, start: int = 0, channel: int = 0
+    ) -> tuple[np.ndarray, tuple[int, int]]:
+        """N posterior draws [N, S, n] of the stems of one channel's observation [n] (the prior's rate) starting at
+        sample ``start`` of the track's ``channel``, and the denoiser calls (forward, forward+backward) summed over
+        the ``ma.sample`` calls."""
         settings, length = self.settings, mixture.shape[-1]
         model_length = self.prior.valid_length(length)
         prior = self.prior.with_length(model_length)
         observation = torch.from_numpy(np.pad(mixture, (0, model_length - length)))
+        operator = self.observe(start, model_length)
         estimate = None
         if self.separator is not None:
+            warm = self.separator_input(observation, start, channel)
             with torch.no_grad():
-                estimate = self.separator(observation.to(self.prior.device, self.prior.dtype)[None])
+                estimate = self.separator(warm.to(self.prior.device, self.prior.dtype)[None])
             if self.runner is None:
                 return estimate[..., :length].float().cpu().numpy(), (0, 0)
         batch = settings.batch_size or settings.num_samples
@@ -75,7 +90,7 @@ class SegmentSampler:
         for call, first in enumerate(range(0, settings.num_samples, batch)):
             result = api.sample(
                 prior,
-                self.operator,
+                operator,
                 observation,
                 sigma_y=settings.sigma_y,
                 sampler=self.runner,

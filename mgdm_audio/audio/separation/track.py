@@ -99,7 +99,8 @@ def separate_segment(
     mixture_model = resample(separated, geometry.input_rate, geometry.model_rate)
     channels = separated.shape[0]
     seeds = [settings.seed + segment.index * channels + c for c in range(channels)]
-    draws, calls = zip(*(sampler.draw(mixture_model[c], seed) for c, seed in enumerate(seeds)))
+    first = start * geometry.model_rate // geometry.input_rate  # the track's sample at the prior's rate
+    draws, calls = zip(*(sampler.draw(mixture_model[c], seed, first, c) for c, seed in enumerate(seeds)))
     stems_model = np.stack(draws, axis=2)  # [N, S, channels separated, model samples]
     residual_model = _norm(mixture_model - stems_model.mean(axis=0).sum(axis=0))
     offset = segment.start - start * geometry.output_rate // geometry.input_rate
