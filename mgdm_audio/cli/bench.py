@@ -84,6 +84,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--excerpts", type=int, default=20, help="excerpts, one per track (default: %(default)s)")
     add("--first", type=int, default=0, help="first track's position in the sorted list (default: %(default)s)")
     add("--seconds", type=float, default=4.0, help="excerpt length (default: %(default)s)")
+    add("--prior", default="default", help="music prior: 'default' or a directory (default: %(default)s)")
+    add("--separator", default="default", help="separator of the warm start (default: %(default)s)")
     add(
         "--set",
         action="append",
@@ -149,6 +151,8 @@ def run_restoration(args: argparse.Namespace) -> int:
     try:
         cells = [(name, float(level)) for name, level in (cell.split(":") for cell in args.cells)]
         options = _restoration_options(args.set, args.systems)
+        for system in options.values():
+            system.update(prior=args.prior, separator=args.separator)
     except ValueError as error:
         print(f"mgdm bench restoration: error: {error}")
         return 2

@@ -154,3 +154,6 @@ def test_the_top_level_restore_is_the_pipelines(prior_dir, separator_dir):
         clean, RATE
     )
     np.testing.assert_array_equal(arrays["restored"], expected["restored"])
+    stereo = np.stack([clean, clean[::-1]], axis=1)  # [samples, channels], as soundfile reads it
+    layout = ma.restore(stereo, RATE, "lowpass", 1000, prior=prior_dir, separator=separator_dir, **FAST)
+    assert layout["restored"].shape == stereo.shape and layout["bass"].shape == stereo.shape

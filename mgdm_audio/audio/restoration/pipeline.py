@@ -116,10 +116,12 @@ class RestorationPipeline:
             settings.task, settings.level, clean, self.sample_rate, settings.sampling.seed
         )
 
-    def job(self, degraded: np.ndarray, degradation: Degradation) -> TrackJob:
+    def job(self, degraded: np.ndarray, degradation: Degradation, classical: np.ndarray | None = None) -> TrackJob:
         """The track that restores ``degraded`` [channels, samples] (prior's rate) in segments, whose output rows
-        are the restored mixture, then the stems (and draws)."""
-        classical = None if self.separator is None else classical_restore(degradation, degraded)
+        are the restored mixture, then the stems (and draws). classical: its classical restoration when already
+        made (the warm start's mixture; made here when needed and not given)."""
+        if self.separator is not None and classical is None:
+            classical = classical_restore(degradation, degraded)
         sampler = RestorationSampler(
             self.prior, self.settings.sampling, self.separator, degradation, classical, self.settings.consistent
         )
@@ -154,30 +156,42 @@ class RestorationPipeline:
         }
 
     def restore(
-        self, waveform: np.ndarray | torch.Tensor, sample_rate: int, return_record: bool = False
+        self,
+        waveform: np.ndarray | torch.Tensor,
+        sample_rate: int,
+        return_record: bool = False,
+        classical: np.ndarray | None = None,
     ) -> dict[str, np.ndarray] | tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Degrade a clean recording held in memory and restore it, as ``mgdm restore`` does a file.
 
         Args:
-            waveform: [samples] or [channels, samples], float in [-1, 1]. sample_rate: its rate in Hz.
+            waveform: [samples], [channels, samples] or [samples, channels] (as ``soundfile.read`` returns it; the
+                shorter axis holds the channels), float in [-1, 1]. sample_rate: its rate in Hz.
             return_record: also return the record (degradation, settings, seeds, cost, scores).
+            classical: the classical restoration of this degradation [channels, samples] at the prior's rate when
+                already made (a benchmark shares it between systems); its cost is then not in the record's.
 
         Returns:
-            float32 arrays at the prior's rate, shaped [samples] or [channels, samples] like ``waveform``:
+            float32 arrays at the prior's rate, in ``waveform``'s layout:
             ``"clean"`` (the input at the prior's rate), ``"degraded"``, ``"restored"`` (the sum of the stems) and
             one per stem (with save_samples, ``<stem>_sample<k>`` per draw).
         """
         started = time.perf_counter()
         audio = np.asarray(waveform.detach().cpu() if isinstance(waveform, torch.Tensor) else waveform, np.float32)
-        if audio.ndim not in (1, 2) or audio.size == 0:
-            raise ValueError(f"waveform must be [samples] or [channels, samples], got shape {audio.shape}")
-        clean, degradation = self.degrade(np.atleast_2d(audio), int(sample_rate))
+        if audio.ndim not in (1, 2) or audio.size == 0 or (audio.ndim == 2 and audio.shape[0] == audio.shape[1]):
+            raise ValueError(
+                f"waveform must be [samples], [channels, samples] or [samples, channels], got shape {audio.shape}"
+            )
+        channels_last = audio.ndim == 2 and audio.shape[0] > audio.shape[1]
+        clean, degradation = self.degrade(np.atleast_2d(audio.T if channels_last else audio), int(sample_rate))
         degraded = degradation.apply(clean)
-        job = self.job(degraded, degradation)
+        job = self.job(degraded, degradation, classical)
         outputs = job.rows(np.concatenate(list(job.track.chunks()), axis=-1))
         values, clipping = clip_arrays(outputs, job.names, self.settings.sampling.clip)
         arrays = {"clean": clean, DEGRADED: degraded, **dict(zip(job.names, values))}
-        arrays = {name: value[0] if audio.ndim == 1 else value for name, value in arrays.items()}
+        arrays = {
+            name: value[0] if audio.ndim == 1 else value.T if channels_last else value for name, value in arrays.items()
+        }
         if not return_record:
             return arrays
         scores = _scores(clean, degraded, values[0])

@@ -54,6 +54,13 @@ class RestorationSampler(SegmentSampler):
         stretch = self.classical[channel, start : start + observation.shape[-1]]
         return torch.from_numpy(np.pad(stretch, (0, observation.shape[-1] - len(stretch)))).to(observation.dtype)
 
+    def initial_estimate(self, mixture: torch.Tensor) -> torch.Tensor:
+        """The separator's estimate, its stems moved by equal shares to sum to ``mixture`` (the classical
+        restoration): the warm start is the classical restoration, split into stems."""
+        estimate = super().initial_estimate(mixture)
+        residual = mixture.to(estimate.device, estimate.dtype) - estimate.sum(dim=1)
+        return estimate + residual[:, None] / estimate.shape[1]
+
     def draw(
         self, mixture: np.ndarray, seed: int, start: int = 0, channel: int = 0
     ) -> tuple[np.ndarray, tuple[int, int]]:

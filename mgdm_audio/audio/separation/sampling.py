@@ -67,6 +67,11 @@ class SegmentSampler:
         """The mixture the separator's estimate is made from (init "separator"): here the observation itself."""
         return observation
 
+    def initial_estimate(self, mixture: torch.Tensor) -> torch.Tensor:
+        """The separator's estimate [1, S, n] of the stems of ``mixture`` [n] (init "separator")."""
+        with torch.no_grad():
+            return self.separator(mixture.to(self.prior.device, self.prior.dtype)[None])
+
     def draw(
         self, mixture: np.ndarray, seed: int, start: int = 0, channel: int = 0
     ) -> tuple[np.ndarray, tuple[int, int]]:
@@ -80,9 +85,7 @@ class SegmentSampler:
         operator = self.observe(start, model_length)
         estimate = None
         if self.separator is not None:
-            warm = self.separator_input(observation, start, channel)
-            with torch.no_grad():
-                estimate = self.separator(warm.to(self.prior.device, self.prior.dtype)[None])
+            estimate = self.initial_estimate(self.separator_input(observation, start, channel))
             if self.runner is None:
                 return estimate[..., :length].float().cpu().numpy(), (0, 0)
         batch = settings.batch_size or settings.num_samples
