@@ -157,3 +157,48 @@ def test_the_top_level_restore_is_the_pipelines(prior_dir, separator_dir):
     stereo = np.stack([clean, clean[::-1]], axis=1)  # [samples, channels], as soundfile reads it
     layout = ma.restore(stereo, RATE, "lowpass", 1000, prior=prior_dir, separator=separator_dir, **FAST)
     assert layout["restored"].shape == stereo.shape and layout["bass"].shape == stereo.shape
+
+
+def test_the_benchmark_table_pairs_systems_on_their_shared_excerpts(tmp_path):
+    from mgdm_audio.audio.evaluation.restoration import interval, markdown_tables
+
+    rows = []
+    for excerpt, (degraded, mgdm) in enumerate([(10.0, 11.0), (12.0, 13.5), (8.0, 8.5), (9.0, 10.0)]):
+        for system, value in (("degraded", degraded), ("mgdm", mgdm)):
+            rows.append(
+                dict(
+                    excerpt=str(excerpt),
+                    task="clip",
+                    level="3",
+                    system=system,
+                    sdr=str(value),
+                    si_sdr=str(value),
+                    lsd="1",
+                    stems_si_sdri="" if system == "degraded" else "2",
+                    real_time_factor="0.5",
+                )
+            )
+    rows.append(dict(rows[0], excerpt="9", system="mgdm", sdr="99"))  # an excerpt only MGDM ran: left unpaired
+    table = markdown_tables(rows)
+    mean, half = interval([1.0, 1.5, 0.5, 1.0])
+    assert mean == 1.0 and half == pytest.approx(3.182446 * np.std([1, 1.5, 0.5, 1], ddof=1) / 2, rel=1e-5)
+    assert f"| clip | 3 | degraded | 4 | +9.75 ± {interval([10, 12, 8, 9])[1]:.2f} |" in table
+    assert f"**+1.00 ± {half:.2f}**" in table  # paired on the 4 shared excerpts, clear of zero: bold
+
+
+def test_an_excerpt_is_the_window_whose_quietest_stem_is_loudest(tmp_path):
+    from mgdm_audio.audio.corpora.kaldi import write_data_dir
+    from mgdm_audio.audio.evaluation.restoration import excerpts
+
+    stems = np.zeros((4, 6 * RATE))
+    stems[:, :] = 0.01
+    stems[:, 3 * RATE : 5 * RATE] = 0.2  # every stem loud in seconds 3 to 5 only
+    paths = []
+    for k, stem in enumerate(stems):
+        soundfile.write(tmp_path / f"s{k}.wav", stem, RATE, subtype="FLOAT")
+        paths.append({"t": str(tmp_path / f"s{k}.wav")})
+    soundfile.write(tmp_path / "mix.wav", stems.sum(axis=0), RATE, subtype="FLOAT")
+    write_data_dir(tmp_path / "data", {"t": str(tmp_path / "mix.wav")}, paths)
+    [(excerpt, rate)] = list(excerpts(tmp_path / "data", 5, 2.0))
+    assert rate == RATE and excerpt.start_s == 3.0 and excerpt.mixture.shape == (1, 2 * RATE)
+    np.testing.assert_allclose(excerpt.mixture[0], excerpt.stems.sum(axis=0))

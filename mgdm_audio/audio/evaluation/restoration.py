@@ -11,6 +11,7 @@ grid) whose quietest stem is loudest, so that every stem plays; its gaps are pla
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 import time
 from collections.abc import Iterable, Sequence
@@ -100,8 +101,9 @@ def run_system(
             pipelines[key] = RestorationPipeline(task, level, sampler=system, **options.get(system, {}))
         pipeline = pipelines[key]
         settings = pipeline.settings
-        sampling = settings.sampling.__class__(**{**settings.sampling.as_dict(), "seed": excerpt.index})
-        pipeline.settings = settings.__class__(settings.task, settings.level, sampling, settings.consistent)
+        pipeline.settings = dataclasses.replace(
+            settings, sampling=dataclasses.replace(settings.sampling, seed=excerpt.index)
+        )
         if pipeline.sample_rate != rate:
             raise ValueError(f"the excerpts are at {rate} Hz, the prior at {pipeline.sample_rate} Hz")
         if pipeline.separator is not None:

@@ -67,20 +67,20 @@ def _aspade(y: np.ndarray, threshold: float, step: int, tolerance: float, max_it
 
     x, u = y.copy(), np.zeros((count, 2 * width), complex)
     spectrum = analysis(x)  # analysis(x), kept: each iteration's last transform is the next one's first
-    k = np.full(count, step)
     active = ~reliable.all(axis=1)  # a frame with nothing clipped is its own answer
-    for _ in range(max_iterations):
+    for iteration in range(max_iterations):
         rows = np.flatnonzero(active)
         if not len(rows):
             break
+        # Every frame still running is at the same iteration, so keeps the same number k of coefficients.
+        k = min(step * (iteration + 1), 2 * width)
         coefficients = spectrum[rows] + u[rows]
         magnitudes = np.abs(coefficients)
-        kth = -np.sort(-magnitudes, axis=1)[np.arange(len(rows)), np.minimum(k[rows], 2 * width) - 1]
+        kth = np.partition(magnitudes, 2 * width - k, axis=1)[:, 2 * width - k]  # the k-th largest
         sparse = np.where(magnitudes >= kth[:, None], coefficients, 0)
         x[rows] = project(synthesis(sparse - u[rows]), rows)
         spectrum[rows] = analysis(x[rows])
         residual = spectrum[rows] - sparse
         u[rows] += residual
-        k[rows] += step
         active[rows[np.linalg.norm(residual, axis=1) <= tolerance]] = False
     return x

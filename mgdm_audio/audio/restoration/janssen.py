@@ -62,23 +62,43 @@ def _fill(x: np.ndarray, missing: np.ndarray, order: int, iterations: int) -> np
     if order < 1:
         return x
     where = np.flatnonzero(missing)
-    # Columns of A for the missing samples: A[r, j] = a[r + p − j] for rows r = 0 … N − p − 1 (time r + p).
-    rows = [np.arange(max(0, j - order), min(n - order, j + 1)) for j in where]
-    columns = np.concatenate([np.full(len(r), c) for c, r in enumerate(rows)])
-    taps = np.concatenate([r + order - j for r, j in zip(rows, where)])
-    rows = np.concatenate(rows)
+    # Each missing sample at least p from the window's ends meets all p + 1 rows of A: A_Mᵀ A_M is then the
+    # autocorrelation of a at the samples' distances, a banded matrix (bandwidth p) solved by banded Cholesky.
+    interior = where[0] >= order and where[-1] <= n - order - 1
+    if not interior:  # columns of A for the missing samples: A[r, j] = a[r + p − j], rows r = 0 … N − p − 1
+        rows = [np.arange(max(0, j - order), min(n - order, j + 1)) for j in where]
+        columns = np.concatenate([np.full(len(r), c) for c, r in enumerate(rows)])
+        taps = np.concatenate([r + order - j for r, j in zip(rows, where)])
+        rows = np.concatenate(rows)
     for _ in range(iterations):
         a = _ar_coefficients(x, order)
-        a_missing = scipy.sparse.csr_matrix((a[taps], (rows, columns)), shape=(n - order, len(where)))
         residual = np.convolve(np.where(missing, 0.0, x), a, mode="valid")  # A x_K: the known samples' errors
-        normal = (a_missing.T @ a_missing).tocsc()
-        x[where] = scipy.sparse.linalg.spsolve(normal, -(a_missing.T @ residual))
+        if interior:
+            rhs = -np.convolve(residual, a[::-1])[where]  # −A_Mᵀ A x_K
+            x[where] = scipy.linalg.solveh_banded(_banded_gram(a, where), rhs)
+        else:
+            a_missing = scipy.sparse.csr_matrix((a[taps], (rows, columns)), shape=(n - order, len(where)))
+            normal = (a_missing.T @ a_missing).tocsc()
+            x[where] = scipy.sparse.linalg.spsolve(normal, -(a_missing.T @ residual))
     return x
+
+
+def _banded_gram(a: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """A_Mᵀ A_M for missing samples ``where`` (sorted, away from the window's ends) in upper banded storage
+    [p + 1, h]: entry (i, k), i ≤ k, is R(where[k] − where[i]) with R(d) = Σ_m a[m] a[m + d] (0 beyond p)."""
+    order, count = len(a) - 1, len(where)
+    autocorrelation = np.correlate(a, a, mode="full")[order:]
+    banded = np.zeros((order + 1, count))
+    for offset in range(min(order, count - 1) + 1):
+        distance = where[offset:] - where[: count - offset]
+        banded[order - offset, offset:] = np.where(distance <= order, autocorrelation[np.minimum(distance, order)], 0.0)
+    return banded
 
 
 def _ar_coefficients(x: np.ndarray, order: int) -> np.ndarray:
     """a [order + 1] with a_0 = 1 by Yule–Walker on ``x``'s biased autocorrelation (a stable filter)."""
-    r = np.correlate(x, x, mode="full")[len(x) - 1 : len(x) + order] / len(x)
+    spectrum = np.fft.rfft(x, n=2 * len(x))  # zero-padded: the circular autocorrelation is the linear one
+    r = np.fft.irfft(np.abs(spectrum) ** 2, n=2 * len(x))[: order + 1] / len(x)
     if r[0] <= 0:
         return np.concatenate([[1.0], np.zeros(order)])
     r = r.copy()
