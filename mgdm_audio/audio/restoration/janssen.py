@@ -42,6 +42,11 @@ def janssen_interpolate(
         p = order or min(3 * (stop - start) + 2, 256)
         context = max(3 * p, 4 * (stop - start), CONTEXT)
         low, high = max(0, start - context), min(len(signal), stop + context)
+        # A window's ends never cut another gap: that gap is left out whole (and filled in its own window).
+        while low < start and not keep[low]:
+            low += 1
+        while high > stop and not keep[high - 1]:
+            high -= 1
         window = restored[low:high]
         missing = ~keep[low:high]
         restored[low:high] = _fill(window, missing, p, iterations)
