@@ -49,8 +49,12 @@ def add_audio_options(parser: argparse.ArgumentParser) -> None:
 def run_audio(args: argparse.Namespace) -> int:
     """Degrade and restore each input file into OUT/<prior>/<task>_<level>/<track>/."""
     try:
+        for name, flag in (("preset", "--preset"), ("batch_size", "--batch-size")):
+            if getattr(args, name):
+                raise ValueError(f"{flag} is an image-task option; audio tasks take --set NAME=VALUE for the sampler")
         sampler = args.sampler
-        overrides = {**sampler_overrides(args, SAMPLER_FLAGS), **set_overrides(args.set, sampler)}
+        flags = {**SAMPLER_FLAGS, "zeta": "--zeta"}
+        overrides = {**sampler_overrides(args, flags), **set_overrides(args.set, sampler)}
         settings = build_restoration_settings(
             args.task,
             args.level,
