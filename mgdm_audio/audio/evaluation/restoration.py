@@ -35,6 +35,8 @@ from ..restoration.settings import build_restoration_settings
 
 FIELDS = ["excerpt", "track", "start_s", "task", "level", "system", "sdr", "si_sdr", "lsd", "stems_si_sdri"]
 FIELDS += ["seconds", "real_time_factor", "forward", "forward_backward"]
+#: Column names of the metrics a table can pair on.
+METRIC_NAMES = {"sdr": "SDR", "si_sdr": "SI-SDR", "lsd": "LSD", "stems_si_sdri": "stems' SI-SDRi"}
 #: Systems that are not samplers.
 FIXED_SYSTEMS = ("degraded", "classical")
 
@@ -138,7 +140,8 @@ def benchmark(
     for system in systems:
         for task, level in cells:
             if not runs_on(system, task, options.get(system, {})):
-                progress(f"{system} {task} {level:g}: skipped (the sampler needs the operator's gradient)")
+                reason = "no classical method" if system == "classical" else "the sampler needs the operator's gradient"
+                progress(f"{system} {task} {level:g}: skipped ({reason})")
                 continue
             for excerpt, rate in excerpts(data_dir, count, seconds, first):
                 if (str(excerpt.index), task, _level(level), system) in done:
@@ -169,9 +172,12 @@ def _classical(degradation: Degradation, degraded: np.ndarray, cache: Path, inde
 
 
 def runs_on(system: str, task: str, options: dict[str, Any]) -> bool:
-    """Whether ``system`` can restore ``task``: a sampler that differentiates the operator cannot run a black box
-    (with the restoration's settings, which give MGDM its derivative-free update there)."""
-    if system in FIXED_SYSTEMS or task not in BLACK_BOX:
+    """Whether ``system`` runs on ``task``: the classical system where the task has a classical method, and a
+    sampler unless it differentiates the operator of a black box (with the restoration's settings, which give MGDM
+    its derivative-free update there)."""
+    if system == "classical":
+        return CLASSICAL[task] is not None
+    if system == "degraded" or task not in BLACK_BOX:
         return True
     settings = build_restoration_settings(task, sampler=system, overrides=options.get("overrides"), init="none")
     return not make_sampler(system, "audio", **settings.sampling.overrides).differentiates_operator()
@@ -216,7 +222,7 @@ def markdown_tables(rows: Sequence[dict[str, str]], metric: str = "sdr", target:
     )
     lines = [
         "| task | level | system | excerpts | SDR (dB) | SI-SDR (dB) | LSD | stems' SI-SDRi (dB) | RTF | "
-        f"{target} − system, SDR (paired) |",
+        f"{target} − system, {METRIC_NAMES[metric]} (paired) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for task, level in cells:
