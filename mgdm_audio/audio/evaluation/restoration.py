@@ -28,8 +28,9 @@ from mgdm_audio.core.samplers import make_sampler
 
 from ..corpora.kaldi import read_data_dir
 from ..metrics import si_snr
-from ..operators.tasks import BLACK_BOX, Degradation
+from ..operators.tasks import Degradation
 from ..restoration.classical import CLASSICAL, classical_restore
+from ..restoration.sampling import needs_gradient
 from ..restoration.scores import restoration_scores
 from ..restoration.settings import build_restoration_settings
 
@@ -90,26 +91,29 @@ def run_system(
     row.update(task=task, level=level, system=system, forward=0, forward_backward=0, stems_si_sdri="")
     clean = excerpt.mixture
     degradation = Degradation.simulate(task, level, clean, rate, excerpt.index)
-    classical, classical_seconds = _classical(degradation, degradation.apply(clean), cache, excerpt.index)
+    degraded = degradation.apply(clean)
     started = time.perf_counter()
     if system == "degraded":
-        restored = degradation.apply(clean)
+        restored = degraded
     elif system == "classical":
-        restored, started = classical, started - classical_seconds
+        restored, seconds = _classical(degradation, degraded, cache, excerpt.index)
+        started = time.perf_counter() - seconds
     else:
         key = (system, task, level)
         if key not in pipelines:
             pipelines.clear()  # one model set in memory at a time
             pipelines[key] = RestorationPipeline(task, level, sampler=system, **options.get(system, {}))
         pipeline = pipelines[key]
+        classical = None
+        if pipeline.separator is not None:  # the warm start separates the classical restoration
+            classical, seconds = _classical(degradation, degraded, cache, excerpt.index)
+            started = time.perf_counter() - seconds  # part of the cost
         settings = pipeline.settings
         pipeline.settings = dataclasses.replace(
             settings, sampling=dataclasses.replace(settings.sampling, seed=excerpt.index)
         )
         if pipeline.sample_rate != rate:
             raise ValueError(f"the excerpts are at {rate} Hz, the prior at {pipeline.sample_rate} Hz")
-        if pipeline.separator is not None:
-            started -= classical_seconds  # the warm start's classical restoration is part of the cost
         arrays, record = pipeline.restore(clean, rate, return_record=True, classical=classical)
         restored = arrays["restored"]
         estimates = np.concatenate([arrays[stem] for stem in pipeline.stems])
@@ -177,10 +181,10 @@ def runs_on(system: str, task: str, options: dict[str, Any]) -> bool:
     its derivative-free update there)."""
     if system == "classical":
         return CLASSICAL[task] is not None
-    if system == "degraded" or task not in BLACK_BOX:
+    if system == "degraded":
         return True
     settings = build_restoration_settings(task, sampler=system, overrides=options.get("overrides"), init="none")
-    return not make_sampler(system, "audio", **settings.sampling.overrides).differentiates_operator()
+    return not needs_gradient(make_sampler(system, "audio", **settings.sampling.overrides), task)
 
 
 def read_rows(csv_path: Path) -> list[dict[str, str]]:

@@ -67,9 +67,9 @@ def _fill(x: np.ndarray, missing: np.ndarray, order: int, iterations: int) -> np
     if order < 1:
         return x
     where = np.flatnonzero(missing)
-    # Each missing sample at least p from the window's ends meets all p + 1 rows of A: A_Mᵀ A_M is then the
-    # autocorrelation of a at the samples' distances, a banded matrix (bandwidth p) solved by banded Cholesky.
-    interior = where[0] >= order and where[-1] <= n - order - 1
+    # One run of missing samples, each at least p from the window's ends (so meeting all p + 1 rows of A): A_Mᵀ A_M
+    # is then the Toeplitz matrix of a's autocorrelation, banded (bandwidth p) and solved by banded Cholesky.
+    interior = where[0] >= order and where[-1] <= n - order - 1 and where[-1] - where[0] + 1 == len(where)
     if not interior:  # columns of A for the missing samples: A[r, j] = a[r + p − j], rows r = 0 … N − p − 1
         rows = [np.arange(max(0, j - order), min(n - order, j + 1)) for j in where]
         columns = np.concatenate([np.full(len(r), c) for c, r in enumerate(rows)])
@@ -80,7 +80,7 @@ def _fill(x: np.ndarray, missing: np.ndarray, order: int, iterations: int) -> np
         residual = np.convolve(np.where(missing, 0.0, x), a, mode="valid")  # A x_K: the known samples' errors
         if interior:
             rhs = -np.convolve(residual, a[::-1])[where]  # −A_Mᵀ A x_K
-            x[where] = scipy.linalg.solveh_banded(_banded_gram(a, where), rhs)
+            x[where] = scipy.linalg.solveh_banded(_banded_gram(a, len(where)), rhs)
         else:
             a_missing = scipy.sparse.csr_matrix((a[taps], (rows, columns)), shape=(n - order, len(where)))
             normal = (a_missing.T @ a_missing).tocsc()
@@ -88,15 +88,14 @@ def _fill(x: np.ndarray, missing: np.ndarray, order: int, iterations: int) -> np
     return x
 
 
-def _banded_gram(a: np.ndarray, where: np.ndarray) -> np.ndarray:
-    """A_Mᵀ A_M for missing samples ``where`` (sorted, away from the window's ends) in upper banded storage
-    [p + 1, h]: entry (i, k), i ≤ k, is R(where[k] − where[i]) with R(d) = Σ_m a[m] a[m + d] (0 beyond p)."""
-    order, count = len(a) - 1, len(where)
+def _banded_gram(a: np.ndarray, count: int) -> np.ndarray:
+    """A_Mᵀ A_M for one run of ``count`` missing samples away from the window's ends, in upper banded storage
+    [p + 1, count]: the Toeplitz matrix of R(d) = Σ_m a[m] a[m + d] (0 beyond p)."""
+    order = len(a) - 1
     autocorrelation = np.correlate(a, a, mode="full")[order:]
     banded = np.zeros((order + 1, count))
     for offset in range(min(order, count - 1) + 1):
-        distance = where[offset:] - where[: count - offset]
-        banded[order - offset, offset:] = np.where(distance <= order, autocorrelation[np.minimum(distance, order)], 0.0)
+        banded[order - offset, offset:] = autocorrelation[offset]
     return banded
 
 

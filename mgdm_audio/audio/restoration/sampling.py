@@ -45,7 +45,6 @@ class RestorationSampler(SegmentSampler):
         if separator is not None and classical is None:
             raise ValueError("a warm start needs the classical restoration of the track")
         self.degradation, self.classical, self.consistent = degradation, classical, consistent
-        check_sampler(self.runner, settings.sampler, degradation.task)
 
     def observe(self, start: int, length: int) -> Operator:
         return on_mixture(self.degradation.operator(start, length), len(self.prior.stems))
@@ -72,9 +71,14 @@ class RestorationSampler(SegmentSampler):
         return draws, calls
 
 
+def needs_gradient(runner: Sampler, task: str) -> bool:
+    """Whether ``runner`` would differentiate the operator of ``task`` that has none (a black box)."""
+    return task in BLACK_BOX and runner.differentiates_operator()
+
+
 def check_sampler(runner: Sampler | None, name: str, task: str) -> None:
     """Refuse a sampler that would differentiate the operator of a black-box task (ValueError, one line)."""
-    if runner is not None and task in BLACK_BOX and runner.differentiates_operator():
+    if runner is not None and needs_gradient(runner, task):
         raise ValueError(
             f"sampler {name!r} needs the gradient of the forward model, and the task {task!r} has none: use mgdm "
             f"(its derivative-free update)"
