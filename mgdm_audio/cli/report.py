@@ -13,12 +13,14 @@ from mgdm_audio.common.html_page import folder_megabytes
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "report",
-        help="a results page for scored separations or image restorations, to look and listen",
+        help="a results page for scored separations or restorations, to look and listen",
         description="Write PAGE_DIR/index.html for the SUMMARY_JSON files, one per system. Separations (of mgdm "
         "score): for every track, the mixture, each reference stem and each system's estimates with an audio "
-        "player (Opus, by ffmpeg), a log-frequency spectrogram and the track's SI-SDRi and SDR. Image "
-        "restorations (of mgdm restore-score): per image, the reference, the observation and each system's "
-        "restoration with its PSNR and SSIM. On top, sortable tables of the means with 95 %% intervals, each "
+        "player (Opus, by ffmpeg), a log-frequency spectrogram and the track's SI-SDRi and SDR. Music "
+        "restorations (of mgdm restore-score): per track, the clean input, the degraded one and each system's "
+        "restoration, each with a player and a spectrogram, and its SDR and LSD. Image restorations (of mgdm "
+        "restore-score): per image, the reference, the observation and each system's restoration with its PSNR "
+        "and SSIM. On top, sortable tables of the means with 95 %% intervals, each "
         "system's settings and cost; posterior draws (-n N, with --save-samples for audio) as a gallery with "
         "their spread. The page needs no server and no network.",
     )
@@ -65,11 +67,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write(args: argparse.Namespace) -> Path:
-    """The page of the summaries' kind: separations (``separation_dir``) or image restorations (``restore_dir``)."""
+    """The page of the summaries' kind: separations (``separation_dir``), music restorations (``restore_dir`` and
+    ``degradation``) or image restorations (``restore_dir``)."""
     kinds = {_kind(path) for path in args.summaries}
     if len(kinds) != 1:
-        raise ValueError("the summaries mix separations and image restorations: write one page for each")
-    if kinds == {"image"}:
+        raise ValueError(f"the summaries mix {' and '.join(sorted(kinds))}: write one page for each")
+    if kinds == {"music restorations"}:
+        from mgdm_audio.audio.restoration.page import write_restoration_page
+
+        return write_restoration_page(args.page, args.summaries, args.labels, args.seconds, args.max_mb)
+    if kinds == {"image restorations"}:
         from mgdm_audio.image.restoration.page import write_image_page
 
         return write_image_page(args.page, args.summaries, args.labels, args.max_images)
@@ -81,9 +88,9 @@ def write(args: argparse.Namespace) -> Path:
 def _kind(path: Path) -> str:
     record = json.loads(path.read_text(encoding="utf-8"))
     if "separation_dir" in record:
-        return "audio"
+        return "separations"
     if "restore_dir" in record:
-        return "image"
+        return "music restorations" if "degradation" in record else "image restorations"
     raise ValueError(f"{path}: not a summary.json of mgdm score or mgdm restore-score")
 
 

@@ -160,7 +160,8 @@ def test_the_top_level_restore_is_the_pipelines(prior_dir, separator_dir):
 
 
 def test_the_benchmark_table_pairs_systems_on_their_shared_excerpts(tmp_path):
-    from mgdm_audio.audio.evaluation.restoration import interval, markdown_tables
+    from mgdm_audio.audio.evaluation.restoration import markdown_tables
+    from mgdm_audio.common.stats import interval
 
     rows = []
     for excerpt, (degraded, mgdm) in enumerate([(10.0, 11.0), (12.0, 13.5), (8.0, 8.5), (9.0, 10.0)]):

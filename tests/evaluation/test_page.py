@@ -192,7 +192,7 @@ def test_separations_and_restorations_are_not_mixed(page, tmp_path, capsys):
     other = tmp_path / "summary.json"
     other.write_text(json.dumps({"restore_dir": str(tmp_path), "task": "sr4"}))
     assert main(["report", str(tmp_path / "p"), str(summaries[0]), str(other)]) == 1
-    assert "mix separations and image restorations" in capsys.readouterr().err
+    assert "mix image restorations and separations" in capsys.readouterr().err
 
 
 # The SI-SDRi column of the summary table, top to bottom, as the browser shows it now.

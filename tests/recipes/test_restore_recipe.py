@@ -4,6 +4,7 @@ linear task and the codec, resumed without redoing a row."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -72,3 +73,21 @@ def test_every_system_restores_each_cell_and_a_rerun_redoes_nothing(tmp_path, pr
         row["excerpt"]: float(row["sdr"]) for row in rows if row["system"] == "degraded" and row["task"] == "gaps"
     }
     assert all(5 < value < 40 for value in degraded.values())  # one 20 ms gap in 1.2 s of tones
+
+
+def test_the_listening_page_shows_each_sampler_on_the_test_excerpts(tmp_path, prior_dir, separator_dir):
+    recipe = _recipe(tmp_path / "restore")
+    options = ["--stage", "3", "--test_dir", str(_data_dir(tmp_path / "corpus")), "--page_cells", "gaps:20"]
+    options += ["--page_tracks", "2", "--seconds", "1.2", "--prior", str(prior_dir), "--separator", str(separator_dir)]
+    options += ["--mgdm_opts", "--steps 5 --gibbs-reps 1 --grad-steps 1", "--dps_opts", "--steps 3"]
+    env = {key: value for key, value in os.environ.items() if key != "OMP_NUM_THREADS"}
+    for _ in range(2):
+        result = subprocess.run(["./run.sh", *options], cwd=recipe, capture_output=True, text=True, env=env)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    page = recipe / "exp" / "test_page"
+    assert (page / "page" / "index.html").is_file()
+    for sampler in ("mgdm", "dps"):
+        summary = json.loads((page / "scores" / f"{sampler}_gaps_20" / "summary.json").read_text())
+        assert summary["sampler"] == sampler and summary["num_tracks"] == 2
+        assert summary["audio_seconds"] == 2 * 1.2  # two excerpts of --seconds each
+    assert (page / "restore.log").read_text().count("already restored") == 4  # the rerun redid nothing

@@ -15,24 +15,17 @@ import json
 import math
 import re
 import shutil
-import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile
 
 from mgdm_audio.common.html_page import Cell, figure, number_cell, sortable_table, write_document
 
 from ..corpora.kaldi import read_data_dir
+from .media import BITRATE, RANGE_DB, decibels, encode_opus, plot_spectrogram, read_excerpt, stft
 from .results import ScoredRun, default_label, load_run
-
-#: Opus bit rate of the page's audio, bits per second.
-BITRATE = 32_000
-#: Dynamic range of the spectrograms, dB below the loudest bin of the track.
-RANGE_DB = 80.0
 
 
 @dataclass(frozen=True)
@@ -208,16 +201,16 @@ def _track_section(
 ) -> str:
     """One track: a table with a row per stem (and the mixture), a column for the reference and each system;
     below it, each system's posterior draws with their spread."""
-    signals = {clip.name: _excerpt(clip.path, seconds) for clip in clips}
-    spectra = {name: _stft(audio, rate) for name, (audio, rate) in signals.items()}
-    loudest = max(_db(spectrum).max() for spectrum in spectra.values())
+    signals = {clip.name: read_excerpt(clip.path, seconds) for clip in clips}
+    spectra = {name: stft(audio, rate) for name, (audio, rate) in signals.items()}
+    loudest = max(decibels(spectrum).max() for spectrum in spectra.values())
     cells = {}
     for clip in clips:
         audio, rate = signals[clip.name]
         sound = Path("audio") / utt / f"{clip.name}.opus"
         picture = Path("spectrograms") / utt / f"{clip.name}.png"
-        _encode(audio, rate, out / sound)
-        _plot(_db(spectra[clip.name]), rate, loudest, out / picture)
+        encode_opus(audio, rate, out / sound)
+        plot_spectrogram(decibels(spectra[clip.name]), rate, loudest, out / picture)
         media = f"<audio controls preload='none' src='{sound.as_posix()}'></audio><img src='{picture.as_posix()}' "
         cells[clip.name] = figure(media + f"alt='{html.escape(clip.name)}'>", clip.caption)
     header = "".join(f"<th>{html.escape(name)}</th>" for name in ["", "reference", *(s.run.label for s in systems)])
@@ -237,7 +230,7 @@ def _track_section(
             rate = signals[names[0]][1]
             spread, spread_db = _spread([spectra[name] for name in names], [signals[name][0] for name in names])
             picture = Path("spectrograms") / utt / f"system{index}_{stem}_spread.png"
-            _plot(spread, rate, loudest, out / picture)
+            plot_spectrogram(spread, rate, loudest, out / picture)
             caption = f"spread: the draws' deviation from their mean, {spread_db:+.1f} dB relative to the mean"
             spread_cell = figure(f"<img src='{picture.as_posix()}' alt='spread'>", caption)
             draws, count = "".join(cells[name] for name in names), len(names)
@@ -246,24 +239,6 @@ def _track_section(
             title = f"{system.run.label}: {count} posterior draws per stem (the estimate above is their mean)"
             sections.append(f"<h3>{html.escape(title)}</h3><table class='draws'>{''.join(gallery)}</table>")
     return "\n".join(sections)
-
-
-def _excerpt(path: Path, seconds: float) -> tuple[np.ndarray, int]:
-    """The first ``seconds`` of ``path``, mono float32, and its rate."""
-    with soundfile.SoundFile(path) as handle:
-        audio = handle.read(min(handle.frames, round(seconds * handle.samplerate)), dtype="float32", always_2d=True)
-        return audio.mean(axis=1), handle.samplerate
-
-
-def _stft(audio: np.ndarray, rate: int) -> np.ndarray:
-    """Complex STFT of ``audio`` with ~46 ms frames (a power of two)."""
-    import librosa
-
-    return librosa.stft(audio, n_fft=2 ** round(math.log2(0.046 * rate)))
-
-
-def _db(spectrum: np.ndarray) -> np.ndarray:
-    return 20 * np.log10(np.abs(spectrum) + 1e-10)
 
 
 def _spread(spectra: Sequence[np.ndarray], draws: Sequence[np.ndarray]) -> tuple[np.ndarray, float]:
@@ -275,34 +250,4 @@ def _spread(spectra: Sequence[np.ndarray], draws: Sequence[np.ndarray]) -> tuple
     mean = waves.mean(axis=0)
     deviation = np.mean(np.sum((waves - mean) ** 2, axis=1))
     relative = 10 * math.log10(deviation / max(np.sum(mean**2), 1e-20)) if deviation > 0 else -math.inf
-    return _db(spread), relative
-
-
-def _plot(spectrum_db: np.ndarray, rate: int, loudest: float, path: Path) -> None:
-    """``spectrum_db`` drawn on log frequency, colour scale [loudest − RANGE_DB, loudest]."""
-    import librosa.display
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure_, axis = plt.subplots(figsize=(4.0, 1.6), dpi=80)
-    librosa.display.specshow(
-        spectrum_db, sr=rate, x_axis="time", y_axis="log", ax=axis, vmin=loudest - RANGE_DB, vmax=loudest
-    )
-    axis.set_xlabel("")
-    axis.set_ylabel("")
-    figure_.tight_layout(pad=0.2)
-    figure_.savefig(path)
-    plt.close(figure_)
-
-
-def _encode(audio: np.ndarray, rate: int, path: Path) -> None:
-    """``audio`` as Opus at :data:`BITRATE` in ``path`` (ffmpeg)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="mgdm-page-") as folder:
-        source = Path(folder) / "clip.wav"
-        soundfile.write(source, audio, rate, subtype="FLOAT")
-        command = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-c:a", "libopus"]
-        subprocess.run([*command, "-b:a", str(BITRATE), str(path)], check=True)
+    return decibels(spread), relative

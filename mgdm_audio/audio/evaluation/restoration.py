@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import math
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,9 +20,9 @@ from typing import Any
 
 import numpy as np
 import soundfile
-from scipy import stats
 
 from mgdm_audio.common.atomic import atomic_path
+from mgdm_audio.common.stats import interval
 from mgdm_audio.core.samplers import make_sampler
 
 from ..corpora.kaldi import read_data_dir
@@ -206,14 +205,6 @@ def _append(csv_path: Path, row: dict[str, Any]) -> None:
 
 def _level(level: Any) -> str:
     return f"{float(level):g}"
-
-
-def interval(values: Sequence[float]) -> tuple[float, float]:
-    """Mean and the half-width of its 95 % Student-t interval."""
-    values = np.asarray(values, np.float64)
-    if len(values) < 2:
-        return float(values.mean()), math.nan
-    return float(values.mean()), float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
 
 
 def markdown_tables(rows: Sequence[dict[str, str]], metric: str = "sdr", target: str = "mgdm") -> str:
