@@ -30,11 +30,17 @@ def read_excerpt(path: Path, seconds: float, rate: int | None = None) -> tuple[n
     return librosa.resample(audio, orig_sr=own_rate, target_sr=rate).astype(np.float32), rate
 
 
+def frame_length(rate: int) -> int:
+    """The spectrograms' frame: ~46 ms, a power of two; the hop is a quarter of it."""
+    return 2 ** round(math.log2(0.046 * rate))
+
+
 def stft(audio: np.ndarray, rate: int) -> np.ndarray:
-    """Complex STFT of ``audio`` with ~46 ms frames (a power of two)."""
+    """Complex STFT of ``audio`` with :func:`frame_length` frames and a hop of a quarter frame."""
     import librosa
 
-    return librosa.stft(audio, n_fft=2 ** round(math.log2(0.046 * rate)))
+    frame = frame_length(rate)
+    return librosa.stft(audio, n_fft=frame, hop_length=frame // 4)
 
 
 def decibels(spectrum: np.ndarray) -> np.ndarray:
@@ -52,8 +58,17 @@ def plot_spectrogram(spectrum_db: np.ndarray, rate: int, loudest: float, path: P
 
     path.parent.mkdir(parents=True, exist_ok=True)
     figure_, axis = plt.subplots(figsize=(4.0, 1.6), dpi=80)
+    # The hop of :func:`stft`: the time axis is in seconds only with it.
+    hop = frame_length(rate) // 4
     librosa.display.specshow(
-        spectrum_db, sr=rate, x_axis="time", y_axis="log", ax=axis, vmin=loudest - RANGE_DB, vmax=loudest
+        spectrum_db,
+        sr=rate,
+        hop_length=hop,
+        x_axis="time",
+        y_axis="log",
+        ax=axis,
+        vmin=loudest - RANGE_DB,
+        vmax=loudest,
     )
     axis.set_xlabel("")
     axis.set_ylabel("")
