@@ -28,8 +28,10 @@ from .pipeline import DEGRADED, RECORD_FILE, RESTORED
 SCORES_FILE = "scores.csv"
 #: The scores of each track, restored and degraded: SDR and SI-SDR in dB, LSD.
 METRICS = ("sdr", "si_sdr", "lsd")
-#: The settings that must agree across the tracks of one summary.
-SHARED = ("task", "level", "sampler", "prior", "separator", "init", "start_sigma", "num_samples", "sigma_y")
+#: What a track's record holds of its own input (every other setting must agree across the tracks of a summary),
+#: and what its degradation holds of the track alone.
+PER_TRACK_SETTINGS = ("input", "input_sha256")
+PER_TRACK_DEGRADATION = ("threshold", "missing_fraction")
 
 
 def is_audio_restore_dir(folder: Path) -> bool:
@@ -51,9 +53,9 @@ def evaluate(restore_dir: Path, score_dir: Path, label: str | None = None) -> di
     if not folders:
         raise FileNotFoundError(f"{restore_dir}: no restored tracks (<track>/{RECORD_FILE})")
     records = [json.loads((folder / RECORD_FILE).read_text(encoding="utf-8")) for folder in folders]
-    settings = records[0]["settings"]
+    settings = {key: value for key, value in records[0]["settings"].items() if key not in PER_TRACK_SETTINGS}
     for folder, record in zip(folders, records):
-        for name in SHARED:
+        for name in sorted(set(settings) | set(record["settings"]) - set(PER_TRACK_SETTINGS)):
             if record["settings"].get(name) != settings.get(name):
                 raise ValueError(
                     f"{folder}: restored with {name}={record['settings'].get(name)!r}, {folders[0].name} with "
@@ -71,13 +73,15 @@ def evaluate(restore_dir: Path, score_dir: Path, label: str | None = None) -> di
     audio_seconds = sum(row["audio_seconds"] for row in rows)
     summary: dict[str, Any] = {
         "restore_dir": str(restore_dir.resolve()),
-        "degradation": {key: value for key, value in records[0]["degradation"].items() if key != "threshold"},
+        "degradation": {
+            key: value for key, value in records[0]["degradation"].items() if key not in PER_TRACK_DEGRADATION
+        },
         "task": settings["task"],
         "level": settings["level"],
         "sampler": settings["sampler"],
         "label": label or settings["sampler"],
         "prior": records[0]["prior"],
-        "settings": {name: settings.get(name) for name in SHARED},
+        "settings": settings,
         "sampler_settings": records[0]["sampler_settings"],
         "num_tracks": len(rows),
         "seconds": round(seconds, 3),
