@@ -49,7 +49,8 @@ def _recipe(destination: Path) -> Path:
 
 def test_every_system_restores_each_cell_and_a_rerun_redoes_nothing(tmp_path, prior_dir, separator_dir):
     recipe = _recipe(tmp_path / "restore")
-    options = ["--stage", "1", "--test_dir", str(_data_dir(tmp_path / "corpus")), "--cells", "gaps:20 codec:6"]
+    options = ["--stage", "1", "--stop_stage", "2", "--test_dir", str(_data_dir(tmp_path / "corpus"))]
+    options += ["--cells", "gaps:20 codec:6"]
     options += ["--excerpts", "2", "--seconds", "1.2", "--prior", str(prior_dir), "--separator", str(separator_dir)]
     options += ["--bench_opts", "--set mgdm.steps=5 --set mgdm.gibbs_reps=1 --set mgdm.grad_steps=1 --set dps.steps=3"]
     env = {key: value for key, value in os.environ.items() if key != "OMP_NUM_THREADS"}
