@@ -4,6 +4,7 @@ log-frequency spectrograms as PNG on a shared colour scale, and Opus clips encod
 from __future__ import annotations
 
 import math
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -15,6 +16,18 @@ import soundfile
 BITRATE = 32_000
 #: Dynamic range of the spectrograms, dB below the loudest bin of the track.
 RANGE_DB = 80.0
+
+
+def require_ffmpeg() -> None:
+    """Raise FileNotFoundError when ffmpeg, which encodes the pages' audio, is not installed."""
+    if shutil.which("ffmpeg") is None:
+        raise FileNotFoundError("mgdm report needs ffmpeg to encode the page's audio (Opus)")
+
+
+def clip_seconds(seconds: float, max_megabytes: float, clips: int) -> float:
+    """The longest excerpt per clip: ``seconds``, shortened so that ``clips`` clips at :data:`BITRATE` fit
+    ``max_megabytes``."""
+    return min(seconds, max_megabytes * 1e6 * 8 / BITRATE / max(clips, 1))
 
 
 def read_excerpt(path: Path, seconds: float, rate: int | None = None) -> tuple[np.ndarray, int]:

@@ -14,7 +14,6 @@ import html
 import json
 import math
 import re
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,17 @@ import numpy as np
 from mgdm_audio.common.html_page import Cell, figure, number_cell, sortable_table, write_document
 
 from ..corpora.kaldi import read_data_dir
-from .media import BITRATE, RANGE_DB, decibels, encode_opus, plot_spectrogram, read_excerpt, stft
+from .media import (
+    BITRATE,
+    RANGE_DB,
+    clip_seconds,
+    decibels,
+    encode_opus,
+    plot_spectrogram,
+    read_excerpt,
+    require_ffmpeg,
+    stft,
+)
 from .results import ScoredRun, default_label, load_run
 
 
@@ -84,8 +93,7 @@ def write_page(
         ValueError: summaries of different data dirs, or labels that do not match them. FileNotFoundError: ffmpeg
             is not installed.
     """
-    if shutil.which("ffmpeg") is None:
-        raise FileNotFoundError("mgdm report needs ffmpeg to encode the page's audio (Opus)")
+    require_ffmpeg()
     labels = list(labels) if labels else [default_label(path) for path in summaries]
     if len(labels) != len(summaries):
         raise ValueError(f"{len(labels)} labels for {len(summaries)} summaries")
@@ -98,7 +106,7 @@ def write_page(
     tracks = sorted({utt for utt, _ in systems[0].si_sdri})
     plans = [_track_clips(utt, data, stems, systems) for utt in tracks]
     clips = sum(len(plan) for plan in plans)
-    seconds = min(seconds, max_megabytes * 1e6 * 8 / BITRATE / max(clips, 1))
+    seconds = clip_seconds(seconds, max_megabytes, clips)
     body = "\n".join(
         [
             "<h1>Separations</h1>",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,17 @@ import soundfile
 
 from mgdm_audio.common.html_page import Cell, figure, number_cell, sortable_table, write_document
 
-from ..evaluation.media import BITRATE, RANGE_DB, decibels, encode_opus, plot_spectrogram, read_excerpt, stft
+from ..evaluation.media import (
+    BITRATE,
+    RANGE_DB,
+    clip_seconds,
+    decibels,
+    encode_opus,
+    plot_spectrogram,
+    read_excerpt,
+    require_ffmpeg,
+    stft,
+)
 from .evaluate import read_scores
 from .pipeline import DEGRADED, RECORD_FILE, RESTORED
 
@@ -44,8 +53,7 @@ def write_restoration_page(
         ValueError: labels that do not match the summaries, or a task and level whose systems share no track.
         FileNotFoundError: ffmpeg is not installed.
     """
-    if shutil.which("ffmpeg") is None:
-        raise FileNotFoundError("mgdm report needs ffmpeg to encode the page's audio (Opus)")
+    require_ffmpeg()
     systems = [
         {**json.loads(Path(path).read_text(encoding="utf-8")), "scores": read_scores(Path(path).parent)}
         for path in summaries
@@ -63,7 +71,7 @@ def write_restoration_page(
         if not tracks[task, level]:
             raise ValueError(f"{task} {level:g}: its systems restored no track in common")
     clips = sum(len(names) * (2 + len(cells[cell])) for cell, names in tracks.items())
-    seconds = min(seconds, max_megabytes * 1e6 * 8 / BITRATE / max(clips, 1))
+    seconds = clip_seconds(seconds, max_megabytes, clips)
     body = [
         "<h1>Audio restorations</h1>",
         "<p>Each restoration and the degraded input scored against the clean input at the prior's rate: SDR and "
